@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/render"
+)
+
+// inputFlags are the flags every command that reads intents shares.
+type inputFlags struct {
+	bindings  string
+	locked    bool
+	namespace string
+	maxBytes  int64
+}
+
+func (f *inputFlags) register(fs interface {
+	StringVar(*string, string, string, string)
+	BoolVar(*bool, string, bool, string)
+	Int64Var(*int64, string, int64, string)
+}, withLocked bool) {
+	fs.StringVar(&f.bindings, "bindings", "", "HostBindings lock file to read (besides any in the input)")
+	if withLocked {
+		fs.BoolVar(&f.locked, "locked", false, "fail when a host binding is not in the lock (for CI)")
+	}
+	fs.StringVar(&f.namespace, "namespace", "", "namespace for AppIntents and IngressGateways that name none")
+	fs.Int64Var(&f.maxBytes, "max-input-bytes", manifest.DefaultMaxFileBytes, "largest input file accepted")
+}
+
+// read reads the paths (default ".") and the lock file, if it is not among them.
+func (f *inputFlags) read(paths []string, stdin io.Reader) ([]*manifest.Object, manifest.Diagnostics) {
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	r := manifest.Reader{MaxFileBytes: f.maxBytes, Stdin: stdin}
+	objs, diags := r.Read(paths)
+	if f.bindings != "" && !readFile(objs, f.bindings) {
+		more, d := r.Read([]string{f.bindings})
+		objs, diags = append(objs, more...), append(diags, d...)
+	}
+	return objs, diags
+}
+
+func readFile(objs []*manifest.Object, name string) bool {
+	for _, o := range objs {
+		if filepath.Clean(o.Pos.File) == filepath.Clean(name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *inputFlags) options() render.Options {
+	return render.Options{DefaultNamespace: f.namespace, Locked: f.locked}
+}
+
+const renderSynopsis = `Usage: edgegate render [PATH...] [flags]
+
+Reads *.yaml and *.yml under each PATH (default ".", "-" for stdin), renders
+every AppIntent and IngressGateway, passes other objects through, and prints
+one sorted YAML stream of the objects to apply. Intents, HostBindings and other
+local-config objects are never printed. On any error nothing is printed to
+stdout, errors go to stderr as file:line: Kind ns/name: field: message, and the
+exit code is 1.`
+
+func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var in inputFlags
+	fs := newFlags("render", renderSynopsis, stderr)
+	in.register(fs, true)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	objs, diags := in.read(fs.Args(), stdin)
+	if diags.HasErrors() {
+		printDiagnostics(stderr, diags)
+		return 1
+	}
+	res := render.Render(objs, in.options())
+	printDiagnostics(stderr, res.Diagnostics)
+	if res.Diagnostics.HasErrors() {
+		return 1
+	}
+	var apply []*manifest.Object
+	for _, o := range res.Model.Passthrough {
+		if !o.IsLocalConfig() {
+			apply = append(apply, o)
+		}
+	}
+	apply = append(apply, res.Objects...)
+	manifest.Sort(apply)
+	var buf bytes.Buffer
+	if err := manifest.WriteStream(&buf, apply); err != nil {
+		fmt.Fprintf(stderr, "edgegate: %v\n", err)
+		return 1
+	}
+	if _, err := stdout.Write(buf.Bytes()); err != nil {
+		fmt.Fprintf(stderr, "edgegate: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func printDiagnostics(w io.Writer, diags manifest.Diagnostics) {
+	for _, d := range diags {
+		fmt.Fprintln(w, d.String())
+	}
+}

@@ -1,0 +1,156 @@
+// Package fn runs edgegate as a KRM function: it reads a ResourceList,
+// renders (or only checks) its items, and writes the ResourceList back with
+// results. kustomize and kpt exec it this way.
+package fn
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+
+	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/render"
+)
+
+// Mode selects what the function does.
+type Mode string
+
+const (
+	// ModeRender renders intents and checks the result (a kpt mutator or a
+	// kustomize transformer).
+	ModeRender Mode = "render"
+	// ModeCheck only checks, returning items unchanged (a kpt validator).
+	ModeCheck Mode = "check"
+)
+
+// Config is the function configuration, read from the data of the
+// functionConfig (a ConfigMap for kpt's inline configMap, or the
+// kustomize transformer's own config object).
+type Config struct {
+	Mode      Mode
+	Locked    bool
+	Namespace string
+}
+
+// ConfigFrom reads a function configuration; nil means the defaults.
+func ConfigFrom(fc *manifest.Object) (Config, manifest.Diagnostics) {
+	cfg := Config{Mode: ModeRender}
+	if fc == nil {
+		return cfg, nil
+	}
+	data := fc.Field("data")
+	if data == nil {
+		return cfg, nil
+	}
+	var raw map[string]string
+	if diags := manifest.Decode(fc, data, "data", &raw); len(diags) > 0 {
+		return cfg, diags
+	}
+	var diags manifest.Diagnostics
+	for _, k := range sortedKeys(raw) {
+		v := raw[k]
+		switch k {
+		case "mode":
+			switch Mode(v) {
+			case ModeRender, ModeCheck:
+				cfg.Mode = Mode(v)
+			default:
+				diags = append(diags, manifest.Errorf(fc, "data.mode", "must be render or check, not %q", v))
+			}
+		case "locked":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				diags = append(diags, manifest.Errorf(fc, "data.locked", "must be true or false, not %q", v))
+			}
+			cfg.Locked = b
+		case "namespace":
+			cfg.Namespace = v
+		default:
+			diags = append(diags, manifest.Errorf(fc, "data."+k, "unknown setting (edgegate reads mode, locked and namespace)"))
+		}
+	}
+	return cfg, diags
+}
+
+// Process runs the function over items. In render mode the output holds the
+// items edgegate does not own unchanged, the intents marked local-config (so
+// kpt never applies them), one HostBindings lock per gateway, and freshly
+// rendered objects in place of those an earlier run rendered: running it on
+// its own output changes nothing. On any error it returns no items.
+func Process(items []*manifest.Object, cfg Config) ([]*manifest.Object, manifest.Diagnostics) {
+	res := render.Render(items, render.Options{DefaultNamespace: cfg.Namespace, Locked: cfg.Locked})
+	if res.Diagnostics.HasErrors() {
+		return nil, res.Diagnostics
+	}
+	if cfg.Mode == ModeCheck {
+		return items, res.Diagnostics
+	}
+	m := res.Model
+	previous := map[string]*manifest.Object{}
+	for _, o := range m.Stale {
+		previous[o.Key()] = o
+	}
+	out := make([]*manifest.Object, 0, len(m.Passthrough)+len(m.Intents)+len(res.Objects))
+	out = append(out, m.Passthrough...)
+	locks := map[string]bool{}
+	for _, o := range res.Locks {
+		locks[o.Key()] = true
+	}
+	for _, o := range m.Intents {
+		if o.Kind == render.KindHostBindings && locks[o.Key()] {
+			previous[o.Key()] = o // replaced by the current bindings
+			continue
+		}
+		o.SetAnnotation(manifest.LocalConfigAnnotation, "true")
+		out = append(out, o)
+	}
+	for _, o := range append(append([]*manifest.Object{}, res.Locks...), res.Objects...) {
+		if prev := previous[o.Key()]; prev != nil {
+			for _, key := range locationAnnotations {
+				if v := prev.Annotation(key); v != "" {
+					o.SetAnnotation(key, v)
+				}
+			}
+		}
+		out = append(out, o)
+	}
+	manifest.Sort(out)
+	return out, res.Diagnostics
+}
+
+// Run is the whole function: ResourceList in, ResourceList out. Every
+// diagnostic is also printed to stderr, because kustomize never shows
+// results. It returns the exit code: 1 when any result is an error.
+func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
+	rl, err := ReadResourceList(stdin, maxBytes)
+	if err != nil {
+		fmt.Fprintf(stderr, "edgegate: %v\n", err)
+		return 1
+	}
+	cfg, diags := ConfigFrom(rl.FunctionConfig)
+	var items []*manifest.Object
+	if !diags.HasErrors() {
+		items, diags = Process(rl.Items, cfg)
+	}
+	for _, d := range diags {
+		fmt.Fprintln(stderr, d.String())
+	}
+	if err := WriteResourceList(stdout, items, rl.FunctionConfig, diags); err != nil {
+		fmt.Fprintf(stderr, "edgegate: writing ResourceList: %v\n", err)
+		return 1
+	}
+	if diags.HasErrors() {
+		return 1
+	}
+	return 0
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

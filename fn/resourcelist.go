@@ -1,0 +1,184 @@
+package fn
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/edgegate/edgegate/manifest"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// ResourceList is the KRM function spec's wire format: the items a
+// function transforms, its configuration, and the results it reports.
+type ResourceList struct {
+	Items          []*manifest.Object
+	FunctionConfig *manifest.Object // nil when absent
+}
+
+const resourceListVersion = "config.kubernetes.io/v1"
+
+// ReadResourceList decodes a ResourceList. Each item's position comes from
+// the path and index annotations kpt and kustomize set.
+func ReadResourceList(r io.Reader, maxBytes int64) (*ResourceList, error) {
+	data, err := io.ReadAll(io.LimitReader(r, maxBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > maxBytes {
+		return nil, fmt.Errorf("ResourceList on stdin is larger than the input limit of %d bytes", maxBytes)
+	}
+	var doc yaml.Node
+	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
+		if err == io.EOF {
+			return nil, fmt.Errorf("no ResourceList on stdin")
+		}
+		return nil, fmt.Errorf("invalid ResourceList: %v", err)
+	}
+	root := doc.Content[0]
+	list := manifest.NewObject(root, manifest.Position{File: "stdin"})
+	if list.Kind != "ResourceList" {
+		return nil, fmt.Errorf("stdin holds a %q, not a ResourceList (run `edgegate render` for plain YAML)", list.Kind)
+	}
+	rl := &ResourceList{}
+	if items := list.Field("items"); items != nil {
+		if items.Kind != yaml.SequenceNode {
+			return nil, fmt.Errorf("ResourceList items is not a list")
+		}
+		for i, n := range items.Content {
+			if n.Kind == yaml.AliasNode {
+				n = n.Alias
+			}
+			if n.Kind != yaml.MappingNode {
+				return nil, fmt.Errorf("ResourceList items[%d] is not an object", i)
+			}
+			item := manifest.NewObject(n, manifest.Position{File: "stdin", Index: i})
+			item.Pos = itemPosition(item, i)
+			if item.APIVersion == "" || item.Kind == "" {
+				return nil, fmt.Errorf("%s: ResourceList items[%d] has no apiVersion or kind", item.Pos.File, i)
+			}
+			rl.Items = append(rl.Items, item)
+		}
+	}
+	if fc := list.Field("functionConfig"); fc != nil && fc.Kind == yaml.MappingNode {
+		rl.FunctionConfig = manifest.NewObject(fc, manifest.Position{File: "functionConfig"})
+	}
+	return rl, nil
+}
+
+// itemPosition reads where kpt or kustomize found an item.
+func itemPosition(o *manifest.Object, i int) manifest.Position {
+	pos := manifest.Position{File: "items", Index: i}
+	for _, key := range []string{manifest.PathAnnotation, "config.kubernetes.io/path"} {
+		if p := o.Annotation(key); p != "" {
+			pos.File = p
+			break
+		}
+	}
+	for _, key := range []string{manifest.IndexAnnotation, "config.kubernetes.io/index"} {
+		if idx, err := strconv.Atoi(o.Annotation(key)); err == nil {
+			pos.Index = idx
+			break
+		}
+	}
+	return pos
+}
+
+// locationAnnotations are the annotations that tell kpt and kustomize which
+// file an item lives in; re-rendered objects keep them.
+var locationAnnotations = []string{
+	manifest.PathAnnotation, manifest.IndexAnnotation,
+	"config.kubernetes.io/path", "config.kubernetes.io/index",
+	"internal.config.kubernetes.io/id", "config.k8s.io/id",
+}
+
+type result struct {
+	Message     string            `yaml:"message"`
+	Severity    string            `yaml:"severity"`
+	ResourceRef *resourceRef      `yaml:"resourceRef,omitempty"`
+	Field       *field            `yaml:"field,omitempty"`
+	File        *file             `yaml:"file,omitempty"`
+	Tags        map[string]string `yaml:"tags,omitempty"`
+}
+
+type resourceRef struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Name       string `yaml:"name"`
+	Namespace  string `yaml:"namespace,omitempty"`
+}
+
+type field struct {
+	Path string `yaml:"path"`
+}
+
+type file struct {
+	Path  string `yaml:"path"`
+	Index int    `yaml:"index"`
+}
+
+// WriteResourceList writes items, the function config and results.
+func WriteResourceList(w io.Writer, items []*manifest.Object, functionConfig *manifest.Object, diags manifest.Diagnostics) error {
+	out := &yaml.Node{Kind: yaml.MappingNode}
+	add := func(key string, v *yaml.Node) {
+		out.Content = append(out.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key}, v)
+	}
+	add("apiVersion", &yaml.Node{Kind: yaml.ScalarNode, Value: resourceListVersion})
+	add("kind", &yaml.Node{Kind: yaml.ScalarNode, Value: "ResourceList"})
+	seq := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, o := range items {
+		seq.Content = append(seq.Content, o.Node)
+	}
+	add("items", seq)
+	if functionConfig != nil {
+		add("functionConfig", functionConfig.Node)
+	}
+	if len(diags) > 0 {
+		results := make([]result, 0, len(diags))
+		for _, d := range diags {
+			results = append(results, toResult(d))
+		}
+		var n yaml.Node
+		if err := n.Encode(results); err != nil {
+			return err
+		}
+		add("results", &n)
+	}
+	var buf bytes.Buffer
+	enc := manifest.NewEncoder(&buf)
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func toResult(d manifest.Diagnostic) result {
+	r := result{Message: d.Message, Severity: string(d.Severity)}
+	if r.Severity == "" {
+		r.Severity = string(manifest.Error)
+	}
+	if d.Ref.Kind != "" {
+		r.ResourceRef = &resourceRef{APIVersion: d.Ref.APIVersion, Kind: d.Ref.Kind, Name: d.Ref.Name, Namespace: d.Ref.Namespace}
+	}
+	if d.Field != "" {
+		r.Field = &field{Path: d.Field}
+	}
+	if d.Pos.File != "" && d.Pos.File != "items" && d.Pos.File != "stdin" {
+		r.File = &file{Path: d.Pos.File, Index: d.Pos.Index}
+	}
+	if d.ID != "" || len(d.Tags) > 0 {
+		r.Tags = map[string]string{}
+		for k, v := range d.Tags {
+			r.Tags[k] = v
+		}
+		if d.ID != "" {
+			r.Tags["check"] = d.ID
+		}
+	}
+	return r
+}

@@ -1,0 +1,267 @@
+package manifest
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// NodeDecoder is implemented by types with their own YAML shape (a port that
+// may be a number or a range, a destination that may be a string or a list).
+// The error message is reported at the node's field path.
+type NodeDecoder interface {
+	DecodeNode(n *yaml.Node) error
+}
+
+// ScalarDecoder is implemented by types that accept a scalar short form and
+// otherwise decode as usual (a destination list written as one string).
+type ScalarDecoder interface {
+	DecodeScalar(n *yaml.Node) error
+}
+
+// maxDecodeNodes bounds the nodes one Decode visits, so a YAML alias bomb
+// (aliases of aliases, each expanding the last) fails fast instead of
+// exhausting memory.
+const maxDecodeNodes = 1 << 20
+
+// Decode fills v, a pointer to a struct, from node strictly: an unknown field
+// (with a "did you mean" hint), a wrong type or a duplicate key is an error
+// naming the field path (prefixed by path) and line. Struct fields are named by
+// their yaml tag. A *yaml.Node field keeps the raw node.
+func Decode(obj *Object, node *yaml.Node, path string, v any) Diagnostics {
+	d := &decoder{obj: obj}
+	d.value(node, path, reflect.ValueOf(v).Elem())
+	return d.diags
+}
+
+type decoder struct {
+	obj   *Object
+	diags Diagnostics
+	nodes int
+}
+
+func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
+	diag := Errorf(d.obj, path, format, args...)
+	if n != nil && n.Line > 0 {
+		diag.Pos.Line = n.Line
+	}
+	d.diags = append(d.diags, diag)
+}
+
+var (
+	nodeType          = reflect.TypeOf(yaml.Node{})
+	nodeDecoderType   = reflect.TypeOf((*NodeDecoder)(nil)).Elem()
+	scalarDecoderType = reflect.TypeOf((*ScalarDecoder)(nil)).Elem()
+)
+
+func (d *decoder) value(n *yaml.Node, path string, v reflect.Value) {
+	d.nodes++
+	if d.nodes > maxDecodeNodes {
+		if d.nodes == maxDecodeNodes+1 {
+			d.errorf(n, path, "document expands to more than %d nodes (YAML alias bomb?)", maxDecodeNodes)
+		}
+		return
+	}
+	if n.Kind == yaml.AliasNode {
+		d.value(n.Alias, path, v)
+		return
+	}
+	if v.Kind() == reflect.Pointer && v.Type().Elem() == nodeType {
+		v.Set(reflect.ValueOf(n))
+		return
+	}
+	if isNull(n) {
+		return // absent and null are the same: the zero value
+	}
+	if v.CanAddr() && v.Addr().Type().Implements(nodeDecoderType) {
+		if err := v.Addr().Interface().(NodeDecoder).DecodeNode(n); err != nil {
+			d.errorf(n, path, "%v", err)
+		}
+		return
+	}
+	if n.Kind == yaml.ScalarNode && v.CanAddr() && v.Addr().Type().Implements(scalarDecoderType) {
+		if err := v.Addr().Interface().(ScalarDecoder).DecodeScalar(n); err != nil {
+			d.errorf(n, path, "%v", err)
+		}
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		elem := reflect.New(v.Type().Elem())
+		d.value(n, path, elem.Elem())
+		v.Set(elem)
+	case reflect.Struct:
+		d.structValue(n, path, v)
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.errorf(n, path, "expected a list, got %s", describe(n))
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+		for i, item := range n.Content {
+			d.value(item, fmt.Sprintf("%s[%d]", path, i), s.Index(i))
+		}
+		v.Set(s)
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			d.errorf(n, path, "expected a map, got %s", describe(n))
+			return
+		}
+		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, val := n.Content[i], n.Content[i+1]
+			child := joinPath(path, key.Value)
+			if m.MapIndex(reflect.ValueOf(key.Value)).IsValid() {
+				d.errorf(key, child, "duplicate key")
+				continue
+			}
+			elem := reflect.New(v.Type().Elem()).Elem()
+			d.value(val, child, elem)
+			m.SetMapIndex(reflect.ValueOf(key.Value), elem)
+		}
+		v.Set(m)
+	case reflect.String:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+			d.errorf(n, path, "expected a string, got %s%s", describe(n), quoteHint(n))
+			return
+		}
+		v.SetString(n.Value)
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
+			d.errorf(n, path, "expected an integer, got %s", describe(n))
+			return
+		}
+		i, err := strconv.ParseInt(n.Value, 0, 64)
+		if err != nil || v.OverflowInt(i) {
+			d.errorf(n, path, "integer %s out of range", n.Value)
+			return
+		}
+		v.SetInt(i)
+	case reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+			d.errorf(n, path, "expected true or false, got %s", describe(n))
+			return
+		}
+		b, _ := strconv.ParseBool(strings.ToLower(n.Value))
+		v.SetBool(b)
+	default:
+		d.errorf(n, path, "internal error: cannot decode into %s", v.Type())
+	}
+}
+
+func (d *decoder) structValue(n *yaml.Node, path string, v reflect.Value) {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "expected a map, got %s", describe(n))
+		return
+	}
+	fields := fieldsOf(v.Type())
+	seen := make(map[string]bool, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := n.Content[i], n.Content[i+1]
+		child := joinPath(path, key.Value)
+		if seen[key.Value] {
+			d.errorf(key, child, "duplicate key")
+			continue
+		}
+		seen[key.Value] = true
+		idx, ok := fields[key.Value]
+		if !ok {
+			d.errorf(key, child, "unknown field%s", suggest(key.Value, fields))
+			continue
+		}
+		d.value(val, child, v.Field(idx))
+	}
+}
+
+// fieldsOf maps yaml field names to struct field indexes.
+func fieldsOf(t reflect.Type) map[string]int {
+	fields := make(map[string]int, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = strings.ToLower(f.Name[:1]) + f.Name[1:]
+		}
+		fields[name] = i
+	}
+	return fields
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a map"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!str":
+			return fmt.Sprintf("string %q", n.Value)
+		case "!!int", "!!float":
+			return "number " + n.Value
+		case "!!bool":
+			return "boolean " + n.Value
+		}
+		return n.Value
+	}
+	return "something else"
+}
+
+func quoteHint(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!str" {
+		return fmt.Sprintf(" (quote it: %q)", n.Value)
+	}
+	return ""
+}
+
+// suggest returns ` (did you mean "x"?)` for the closest known field name.
+func suggest(unknown string, fields map[string]int) string {
+	best, bestDist := "", 3
+	for name := range fields {
+		dist := editDistance(strings.ToLower(unknown), strings.ToLower(name))
+		if dist < bestDist || (dist == bestDist && name < best) {
+			best, bestDist = name, dist
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

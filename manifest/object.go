@@ -1,0 +1,190 @@
+// Package manifest is the first and last stage of edgegate's pipeline: it reads
+// Kubernetes objects from files, streams and KRM ResourceLists (keeping where each
+// came from, for error messages), and writes them back out as one sorted stream.
+// Everything in between works on the *Object values it produces.
+package manifest
+
+import (
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Well-known annotations and labels.
+const (
+	// LocalConfigAnnotation marks objects that configure tools and are never applied.
+	LocalConfigAnnotation = "config.kubernetes.io/local-config"
+	// PathAnnotation and IndexAnnotation record where a KRM item came from.
+	PathAnnotation       = "internal.config.kubernetes.io/path"
+	IndexAnnotation      = "internal.config.kubernetes.io/index"
+	legacyPathAnnotation = "config.kubernetes.io/path"
+	legacyIndexAnnot     = "config.kubernetes.io/index"
+	// ManagedByLabel carries ManagedByValue on everything edgegate renders, so a
+	// later run recognises (and replaces) its own output.
+	ManagedByLabel = "app.kubernetes.io/managed-by"
+	ManagedByValue = "edgegate"
+)
+
+// Ref identifies an object the way kubectl does.
+type Ref struct {
+	APIVersion string
+	Kind       string
+	Namespace  string
+	Name       string
+}
+
+// Group is the API group of the reference ("" for the core group).
+func (r Ref) Group() string {
+	if i := strings.IndexByte(r.APIVersion, '/'); i >= 0 {
+		return r.APIVersion[:i]
+	}
+	return ""
+}
+
+// String renders "Kind ns/name" (or "Kind name" for cluster-scoped objects).
+func (r Ref) String() string {
+	if r.Namespace == "" {
+		return r.Kind + " " + r.Name
+	}
+	return r.Kind + " " + r.Namespace + "/" + r.Name
+}
+
+// Key identifies an object independent of its API version: two objects with
+// the same key are the same object to the API server.
+func (r Ref) Key() string {
+	return r.Group() + "/" + r.Kind + "/" + r.Namespace + "/" + r.Name
+}
+
+// Position says where an object was read from.
+type Position struct {
+	File  string // path as given on the command line, or as a KRM path annotation
+	Index int    // document index within the file
+	Line  int    // 1-based line of the document in the file; 0 when unknown
+}
+
+// Object is one Kubernetes object: its YAML mapping node plus where it came from.
+type Object struct {
+	Ref
+	Pos  Position
+	Node *yaml.Node // the mapping node of the document
+}
+
+// Annotation returns metadata.annotations[key] ("" when absent).
+func (o *Object) Annotation(key string) string {
+	return mapValue(lookup(o.Node, "metadata", "annotations"), key)
+}
+
+// Label returns metadata.labels[key] ("" when absent).
+func (o *Object) Label(key string) string {
+	return mapValue(lookup(o.Node, "metadata", "labels"), key)
+}
+
+// IsLocalConfig reports whether the object is marked as never to be applied.
+func (o *Object) IsLocalConfig() bool {
+	return o.Annotation(LocalConfigAnnotation) == "true"
+}
+
+// IsManaged reports whether edgegate rendered this object in an earlier run.
+func (o *Object) IsManaged() bool {
+	return o.Label(ManagedByLabel) == ManagedByValue
+}
+
+// SetAnnotation sets metadata.annotations[key] = value, creating maps as needed.
+func (o *Object) SetAnnotation(key, value string) {
+	meta := ensureMap(o.Node, "metadata")
+	setMapValue(ensureMap(meta, "annotations"), key, value)
+}
+
+// DeleteAnnotation removes metadata.annotations[key] if present, and the
+// annotations map itself when it becomes empty.
+func (o *Object) DeleteAnnotation(key string) {
+	meta := lookup(o.Node, "metadata")
+	annotations := lookup(meta, "annotations")
+	if annotations == nil {
+		return
+	}
+	for i := 0; i+1 < len(annotations.Content); i += 2 {
+		if annotations.Content[i].Value == key {
+			annotations.Content = append(annotations.Content[:i], annotations.Content[i+2:]...)
+			break
+		}
+	}
+	if len(annotations.Content) == 0 {
+		for i := 0; i+1 < len(meta.Content); i += 2 {
+			if meta.Content[i].Value == "annotations" {
+				meta.Content = append(meta.Content[:i], meta.Content[i+2:]...)
+				break
+			}
+		}
+	}
+}
+
+// Field returns the node at a path of mapping keys, or nil.
+func (o *Object) Field(path ...string) *yaml.Node { return lookup(o.Node, path...) }
+
+// NewObject wraps a mapping node, reading its identity from the node.
+func NewObject(node *yaml.Node, pos Position) *Object {
+	o := &Object{Node: node, Pos: pos}
+	o.Ref = refOf(node)
+	return o
+}
+
+func refOf(node *yaml.Node) Ref {
+	meta := lookup(node, "metadata")
+	return Ref{
+		APIVersion: scalar(lookup(node, "apiVersion")),
+		Kind:       scalar(lookup(node, "kind")),
+		Namespace:  scalar(lookup(meta, "namespace")),
+		Name:       scalar(lookup(meta, "name")),
+	}
+}
+
+func scalar(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
+
+// lookup follows mapping keys from n; nil when any step is missing or not a map.
+func lookup(n *yaml.Node, path ...string) *yaml.Node {
+	for _, key := range path {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				next = n.Content[i+1]
+				break
+			}
+		}
+		n = next
+	}
+	return n
+}
+
+func mapValue(m *yaml.Node, key string) string { return scalar(lookup(m, key)) }
+
+func ensureMap(n *yaml.Node, key string) *yaml.Node {
+	if v := lookup(n, key); v != nil && v.Kind == yaml.MappingNode {
+		return v
+	}
+	v := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	setMapNode(n, key, v)
+	return v
+}
+
+func setMapValue(m *yaml.Node, key, value string) {
+	setMapNode(m, key, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value})
+}
+
+func setMapNode(m *yaml.Node, key string, v *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content[i+1] = v
+			return
+		}
+	}
+	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
+}

@@ -1,0 +1,175 @@
+package manifest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// DefaultMaxFileBytes bounds a single input file (or stdin). A re-rendered
+// 10,000-app repository is tens of megabytes in all, far less per file.
+const DefaultMaxFileBytes = 64 << 20
+
+// Reader reads objects from files, directories and streams.
+type Reader struct {
+	// MaxFileBytes bounds each file; 0 means DefaultMaxFileBytes.
+	MaxFileBytes int64
+	// Stdin is read for the path "-".
+	Stdin io.Reader
+}
+
+// Read reads every path: "-" is stdin, a directory is walked recursively for
+// *.yaml and *.yml files (hidden directories and kustomization files skipped),
+// anything else is read as a file. Files are read in lexical order, so the
+// result never depends on the order the file system lists them in.
+func (r Reader) Read(paths []string) ([]*Object, Diagnostics) {
+	var objs []*Object
+	var diags Diagnostics
+	for _, p := range paths {
+		files, err := r.expand(p)
+		if err != nil {
+			diags = append(diags, Diagnostic{Severity: Error, Pos: Position{File: p}, Message: err.Error()})
+			continue
+		}
+		for _, f := range files {
+			data, err := r.readFile(f)
+			if err != nil {
+				diags = append(diags, Diagnostic{Severity: Error, Pos: Position{File: f}, Message: err.Error()})
+				continue
+			}
+			o, d := Parse(data, f)
+			objs = append(objs, o...)
+			diags = append(diags, d...)
+		}
+	}
+	return objs, diags
+}
+
+func (r Reader) expand(p string) ([]string, error) {
+	if p == "-" {
+		return []string{"-"}, nil
+	}
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return []string{p}, nil
+	}
+	var files []string
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != p && strings.HasPrefix(name, ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if isManifestFile(name) {
+			files = append(files, path)
+		}
+		return nil
+	})
+	sort.Strings(files)
+	return files, err
+}
+
+// isManifestFile picks the files a directory walk reads. Kustomization files
+// configure kustomize and are never objects to render or apply.
+func isManifestFile(name string) bool {
+	switch name {
+	case "kustomization.yaml", "kustomization.yml":
+		return false
+	}
+	ext := filepath.Ext(name)
+	return ext == ".yaml" || ext == ".yml"
+}
+
+func (r Reader) readFile(name string) ([]byte, error) {
+	limit := r.MaxFileBytes
+	if limit <= 0 {
+		limit = DefaultMaxFileBytes
+	}
+	var src io.Reader
+	if name == "-" {
+		if r.Stdin == nil {
+			return nil, errors.New("no standard input")
+		}
+		src = r.Stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		src = f
+	}
+	data, err := io.ReadAll(io.LimitReader(src, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("larger than the input limit of %d bytes (raise it with --max-input-bytes)", limit)
+	}
+	return data, nil
+}
+
+var yamlErrLine = regexp.MustCompile(`line (\d+)`)
+
+// Parse splits a multi-document YAML stream into objects. Empty documents and
+// documents holding only comments are skipped; anything else must be a
+// mapping with apiVersion and kind.
+func Parse(data []byte, file string) ([]*Object, Diagnostics) {
+	var objs []*Object
+	var diags Diagnostics
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for index := 0; ; {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			d := Diagnostic{Severity: Error, Pos: Position{File: file, Index: index}, Message: "invalid YAML: " + strings.TrimPrefix(err.Error(), "yaml: ")}
+			if m := yamlErrLine.FindStringSubmatch(err.Error()); m != nil {
+				d.Pos.Line, _ = strconv.Atoi(m[1])
+				d.Message = "invalid YAML: " + strings.TrimPrefix(strings.TrimPrefix(err.Error(), "yaml: "), m[0]+": ")
+			}
+			diags = append(diags, d)
+			break // the decoder cannot resynchronise after a syntax error
+		}
+		if len(doc.Content) == 0 {
+			continue
+		}
+		node := doc.Content[0]
+		if node.Kind == yaml.ScalarNode && node.Tag == "!!null" {
+			continue
+		}
+		pos := Position{File: file, Index: index, Line: node.Line}
+		index++
+		if node.Kind != yaml.MappingNode {
+			diags = append(diags, Diagnostic{Severity: Error, Pos: pos, Message: "document is not a Kubernetes object (expected a mapping)"})
+			continue
+		}
+		obj := NewObject(node, pos)
+		if obj.APIVersion == "" || obj.Kind == "" {
+			diags = append(diags, Diagnostic{Severity: Error, Pos: pos, Ref: obj.Ref, Message: "document has no apiVersion or kind"})
+			continue
+		}
+		objs = append(objs, obj)
+	}
+	return objs, diags
+}

@@ -1,0 +1,81 @@
+package manifest
+
+import (
+	"bytes"
+	"io"
+	"sort"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// installOrder is the order objects are best created in (Helm's install order,
+// trimmed): namespaces and identities before the workloads that use them.
+// Kinds not listed sort after these, by kind name.
+var installOrder = map[string]int{}
+
+func init() {
+	for i, kind := range []string{
+		"Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodDisruptionBudget",
+		"ServiceAccount", "Secret", "ConfigMap", "CustomResourceDefinition",
+		"ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
+		"Service", "DaemonSet", "Pod", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler",
+		"StatefulSet", "Job", "CronJob", "IngressClass", "Ingress",
+	} {
+		installOrder[kind] = i
+	}
+}
+
+// Less orders objects for output: install order of the kind, then namespace,
+// name and API group. The order is total for distinct objects, so a sorted
+// stream never depends on the order of the input.
+func Less(a, b *Object) bool {
+	ra, oka := installOrder[a.Kind]
+	rb, okb := installOrder[b.Kind]
+	switch {
+	case oka && !okb:
+		return true
+	case !oka && okb:
+		return false
+	case oka && okb && ra != rb:
+		return ra < rb
+	case a.Kind != b.Kind:
+		return a.Kind < b.Kind
+	}
+	if a.Namespace != b.Namespace {
+		return a.Namespace < b.Namespace
+	}
+	if a.Name != b.Name {
+		return a.Name < b.Name
+	}
+	return a.APIVersion < b.APIVersion
+}
+
+// Sort sorts objects in output order.
+func Sort(objs []*Object) {
+	sort.SliceStable(objs, func(i, j int) bool { return Less(objs[i], objs[j]) })
+}
+
+// NewEncoder returns a YAML encoder with the layout kubectl and kustomize use:
+// two-space indent, sequences not indented under their key.
+func NewEncoder(w io.Writer) *yaml.Encoder {
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2)
+	enc.CompactSeqIndent()
+	return enc
+}
+
+// WriteStream writes objects as one multi-document YAML stream, in the order given.
+func WriteStream(w io.Writer, objs []*Object) error {
+	var buf bytes.Buffer
+	enc := NewEncoder(&buf)
+	for _, o := range objs {
+		if err := enc.Encode(o.Node); err != nil {
+			return err
+		}
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}

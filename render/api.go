@@ -1,0 +1,180 @@
+// Package render turns AppIntents and IngressGateways into Istio ingress
+// configuration and gateway workloads. It decodes and defaults the intents,
+// builds a model that knows nothing of the output API (workloads, apps, host
+// bindings), allocates port-unique host bindings, and renders one file per
+// output kind.
+package render
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// The edgegate API.
+const (
+	Group      = "edgegate.dev"
+	APIVersion = Group + "/v1alpha1"
+
+	KindAppIntent      = "AppIntent"
+	KindIngressGateway = "IngressGateway"
+	KindHostBindings   = "HostBindings"
+)
+
+// AppIntent is what an app team writes: hosts, TLS and routes to services.
+type AppIntent struct {
+	Spec AppIntentSpec `yaml:"spec"`
+}
+
+type AppIntentSpec struct {
+	// Gateway is "namespace/name" or "name" of an IngressGateway; empty picks the default.
+	Gateway string   `yaml:"gateway"`
+	Hosts   []string `yaml:"hosts"`
+	TLS     *TLS     `yaml:"tls"`
+	Routes  []Route  `yaml:"routes"`
+}
+
+type TLS struct {
+	// CredentialName is a Secret in the gateway workload's namespace.
+	CredentialName string `yaml:"credentialName"`
+	// Mode is SIMPLE (default) or MUTUAL.
+	Mode string `yaml:"mode"`
+	// HTTPSRedirect (default true) answers plain HTTP with a redirect to HTTPS;
+	// false serves HTTPS only.
+	HTTPSRedirect *bool `yaml:"httpsRedirect"`
+}
+
+// Route is one rule; the first route that matches a request wins.
+type Route struct {
+	Name string `yaml:"name"`
+	// At most one of Exact, Prefix, Regex; none matches every path.
+	Exact   string            `yaml:"exact"`
+	Prefix  string            `yaml:"prefix"`
+	Regex   string            `yaml:"regex"`
+	Headers map[string]string `yaml:"headers"`
+	Rewrite string            `yaml:"rewrite"`
+	To      Destinations      `yaml:"to"`
+	Timeout string            `yaml:"timeout"`
+	Retries *int              `yaml:"retries"`
+}
+
+// Destinations is "service[.namespace]:port" or a list of weighted destinations.
+type Destinations []Destination
+
+type Destination struct {
+	Service string `yaml:"service"`
+	Weight  *int   `yaml:"weight"`
+}
+
+// DecodeScalar accepts a plain string as a single destination.
+func (d *Destinations) DecodeScalar(n *yaml.Node) error {
+	if n.Tag != "!!str" {
+		return fmt.Errorf(`expected "service[.namespace]:port" or a list of {service, weight}, got %s`, n.Value)
+	}
+	*d = Destinations{{Service: n.Value}}
+	return nil
+}
+
+// IngressGateway is a gateway workload the platform runs (or, with Existing,
+// one that already runs and edgegate only binds to).
+type IngressGateway struct {
+	Spec IngressGatewaySpec `yaml:"spec"`
+}
+
+type IngressGatewaySpec struct {
+	// Default marks the gateway AppIntents without spec.gateway use.
+	Default bool `yaml:"default"`
+
+	// Existing binds to a workload edgegate does not render, found by Selector,
+	// serving ServicePorts.
+	Existing     bool              `yaml:"existing"`
+	Selector     map[string]string `yaml:"selector"`
+	ServicePorts []ServicePort     `yaml:"servicePorts"`
+
+	// ScopeToNamespace puts Gateway objects in the gateway's namespace, for
+	// meshes with PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true.
+	ScopeToNamespace bool `yaml:"scopeToNamespace"`
+
+	// Ports is the pool host bindings are allocated from.
+	Ports *PortPools `yaml:"ports"`
+
+	Replicas                  *Replicas         `yaml:"replicas"`
+	Service                   *GatewayService   `yaml:"service"`
+	Image                     string            `yaml:"image"`
+	Revision                  string            `yaml:"revision"`
+	Labels                    map[string]string `yaml:"labels"`
+	Resources                 *Resources        `yaml:"resources"`
+	Affinity                  *yaml.Node        `yaml:"affinity"`
+	Tolerations               *yaml.Node        `yaml:"tolerations"`
+	TopologySpreadConstraints *yaml.Node        `yaml:"topologySpreadConstraints"`
+}
+
+type ServicePort struct {
+	Name       string `yaml:"name"`
+	Port       int    `yaml:"port"`
+	TargetPort int    `yaml:"targetPort"`
+}
+
+type PortPools struct {
+	HTTP  []PortRange `yaml:"http"`
+	HTTPS []PortRange `yaml:"https"`
+}
+
+// PortRange is a port (80) or an inclusive range ("8080-8089").
+type PortRange struct{ First, Last int }
+
+func (r *PortRange) DecodeNode(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf(`expected a port or a range like "8080-8089"`)
+	}
+	first, last, isRange := strings.Cut(n.Value, "-")
+	var err error
+	if r.First, err = strconv.Atoi(strings.TrimSpace(first)); err != nil {
+		return fmt.Errorf(`expected a port or a range like "8080-8089", got %q`, n.Value)
+	}
+	r.Last = r.First
+	if isRange {
+		if r.Last, err = strconv.Atoi(strings.TrimSpace(last)); err != nil {
+			return fmt.Errorf(`expected a port or a range like "8080-8089", got %q`, n.Value)
+		}
+	}
+	return nil
+}
+
+type Replicas struct {
+	Min int `yaml:"min"`
+	Max int `yaml:"max"`
+}
+
+type GatewayService struct {
+	Type                  string            `yaml:"type"`
+	Annotations           map[string]string `yaml:"annotations"`
+	LoadBalancerClass     string            `yaml:"loadBalancerClass"`
+	ExternalTrafficPolicy string            `yaml:"externalTrafficPolicy"`
+}
+
+type Resources struct {
+	Requests map[string]string `yaml:"requests"`
+	Limits   map[string]string `yaml:"limits"`
+}
+
+// HostBindings is the lock: which app holds which host on which port of one
+// gateway. It is local configuration, never applied.
+type HostBindings struct {
+	Spec HostBindingsSpec `yaml:"spec"`
+}
+
+type HostBindingsSpec struct {
+	// Gateway is the IngressGateway, "namespace/name".
+	Gateway string       `yaml:"gateway"`
+	Ports   []LockedPort `yaml:"ports"`
+}
+
+type LockedPort struct {
+	Port     int    `yaml:"port"`
+	Protocol string `yaml:"protocol"`
+	// Hosts maps each host bound on the port to its app, "namespace/name".
+	Hosts map[string]string `yaml:"hosts"`
+}

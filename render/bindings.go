@@ -1,0 +1,319 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/render/hostname"
+)
+
+// Binding is the hosts one app serves on one listener of its gateway workload.
+type Binding struct {
+	Workload *Workload
+	App      *App
+	Listener Listener
+	Hosts    []string
+	// Locked is true when the HostBindings lock recorded every host of the binding.
+	Locked bool
+}
+
+// holder is whoever holds a host on a listener: an app or a hand-written Gateway.
+type holder struct {
+	app   *App
+	claim *Claim
+}
+
+func (h holder) String() string {
+	if h.app != nil {
+		return fmt.Sprintf("AppIntent %s (%s)", h.app.Key(), where(h.app.Obj))
+	}
+	return fmt.Sprintf("%s %s (%s)", h.claim.Obj.Ref, h.claim.Field, where(h.claim.Obj))
+}
+
+// Allocate binds every app's hosts to listeners of its gateway so that no
+// host is served twice on one listener of one workload (Istio's IST0145,
+// Kiali's KIA0301):
+//   - hand-written Gateways in the input hold their hosts as they are;
+//   - bindings recorded in the lock stay where they are;
+//   - the rest take, app by app, the first listener of the pool where none of
+//     their hosts overlaps a host held there; apps with only concrete hosts go
+//     first, so catch-alls are the ones that move;
+//   - the same concrete host in two apps on one workload is an error.
+//
+// All hosts of an app share one listener per protocol, so the app's plain-HTTP
+// server can redirect to exactly one HTTPS port. Hosts are indexed in sets
+// that answer overlap queries without scanning, so allocation is linear in
+// the number of hosts times the pool size.
+func Allocate(m *Model, opts Options) ([]Binding, manifest.Diagnostics) {
+	appsOf := map[*Workload][]*App{}
+	for _, a := range m.Apps {
+		appsOf[a.Workload] = append(appsOf[a.Workload], a)
+	}
+	claimsOf := map[*Workload][]*Claim{}
+	for i := range m.Claims {
+		c := &m.Claims[i]
+		claimsOf[c.Workload] = append(claimsOf[c.Workload], c)
+	}
+	var bindings []Binding
+	var diags manifest.Diagnostics
+	for _, w := range m.Workloads {
+		a := &allocator{w: w, lock: m.Locks[w.Key()], opts: opts, sets: map[int]*hostname.Set[holder]{}}
+		a.run(appsOf[w], claimsOf[w])
+		bindings = append(bindings, a.bindings...)
+		diags = append(diags, a.diags...)
+	}
+	sort.SliceStable(bindings, func(i, j int) bool {
+		if bindings[i].App.Key() != bindings[j].App.Key() {
+			return bindings[i].App.Key() < bindings[j].App.Key()
+		}
+		return bindings[i].Listener.Protocol < bindings[j].Listener.Protocol
+	})
+	return bindings, diags
+}
+
+type allocator struct {
+	w        *Workload
+	lock     *Lock
+	opts     Options
+	sets     map[int]*hostname.Set[holder] // by target port
+	bindings []Binding
+	diags    manifest.Diagnostics
+}
+
+// need is one listener an app needs: its hosts on one protocol.
+type need struct {
+	app    *App
+	proto  Protocol
+	locked *Listener       // the port the lock holds it on, if any
+	inLock map[string]bool // hosts the lock records for it
+}
+
+func (a *allocator) set(target int) *hostname.Set[holder] {
+	s := a.sets[target]
+	if s == nil {
+		s = &hostname.Set[holder]{}
+		a.sets[target] = s
+	}
+	return s
+}
+
+func (a *allocator) run(apps []*App, claims []*Claim) {
+	for _, c := range claims {
+		a.set(c.Listener.Target).Add(c.Host, holder{claim: c})
+	}
+	apps = a.rejectDuplicateHosts(apps, claims)
+
+	var locked, free []need
+	for _, app := range apps {
+		for _, proto := range app.Protocols() {
+			n, ok := a.fromLock(app, proto)
+			if !ok {
+				continue
+			}
+			if n.locked != nil {
+				locked = append(locked, n)
+			} else {
+				free = append(free, n)
+			}
+		}
+	}
+	// Locked bindings first, in app order; then the rest, concrete-only apps
+	// before apps with wildcards, so the catch-alls are the ones that move.
+	sort.SliceStable(free, func(i, j int) bool {
+		wi, wj := hasWildcard(free[i].app.Spec.Hosts), hasWildcard(free[j].app.Spec.Hosts)
+		return !wi && wj
+	})
+	for _, n := range locked {
+		a.place(n, []Listener{*n.locked})
+	}
+	for _, n := range free {
+		a.place(n, a.w.Pools[n.proto])
+	}
+	if a.lock == nil && len(a.bindings) > 0 && !a.opts.Locked && !a.opts.Relock {
+		d := manifest.Warnf(a.w.Obj, "", "gateway %s has no HostBindings lock, so bindings may move when apps are added or removed: run `edgegate lock`", a.w.Key())
+		a.diags = append(a.diags, d)
+	}
+}
+
+// rejectDuplicateHosts reports every concrete host that two apps (or an app
+// and a hand-written Gateway) claim on this workload, and drops the later app:
+// moving one of them to another port would hand the host to whichever port a
+// client happens to use.
+func (a *allocator) rejectDuplicateHosts(apps []*App, claims []*Claim) []*App {
+	owners := map[string]holder{}
+	for _, c := range claims {
+		if !hostname.IsWildcard(c.Host) {
+			if _, ok := owners[c.Host]; !ok {
+				owners[c.Host] = holder{claim: c}
+			}
+		}
+	}
+	kept := apps[:0:0]
+	for _, app := range apps {
+		ok := true
+		for i, h := range app.Spec.Hosts {
+			if hostname.IsWildcard(h) {
+				continue
+			}
+			if other, dup := owners[h]; dup {
+				a.diags = append(a.diags, manifest.Errorf(app.Obj, fmt.Sprintf("spec.hosts[%d]", i),
+					"host %q is already served on gateway %s by %s: a concrete host belongs to one app", h, a.w.Key(), other))
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		for _, h := range app.Spec.Hosts {
+			if !hostname.IsWildcard(h) {
+				owners[h] = holder{app: app}
+			}
+		}
+		kept = append(kept, app)
+	}
+	return kept
+}
+
+// fromLock looks up what the lock records for an app's protocol.
+func (a *allocator) fromLock(app *App, proto Protocol) (need, bool) {
+	n := need{app: app, proto: proto, inLock: map[string]bool{}}
+	if a.lock == nil {
+		return n, true
+	}
+	hosts := map[string]bool{}
+	for _, h := range app.Spec.Hosts {
+		hosts[h] = true
+	}
+	var entry *LockEntry
+	for i := range a.lock.Entries {
+		e := &a.lock.Entries[i]
+		if e.App != app.Key() || e.Protocol != proto || !hosts[e.Host] {
+			continue // a binding for an app, protocol or host that is gone
+		}
+		if entry != nil && entry.Port != e.Port {
+			a.diags = append(a.diags, manifest.Errorf(a.lock.Obj, e.Field,
+				"the lock puts hosts of app %s on %s ports %d and %d; an app's hosts share one port: keep one",
+				app.Key(), proto, entry.Port, e.Port))
+			return n, false
+		}
+		entry = e
+		n.inLock[e.Host] = true
+	}
+	if entry == nil {
+		return n, true
+	}
+	l, ok := a.w.listener(proto, entry.Port)
+	if !ok {
+		a.diags = append(a.diags, manifest.Errorf(a.lock.Obj, entry.Field,
+			"locked %s port %d of app %s is not in the port pool of gateway %s (%s): restore it, or re-lock with `edgegate lock`",
+			proto, entry.Port, app.Key(), a.w.Key(), poolString(a.w.Pools[proto])))
+		return n, false
+	}
+	n.locked = &l
+	return n, true
+}
+
+// place binds an app's hosts to the first candidate listener where none of
+// them overlaps a host held there.
+func (a *allocator) place(n need, candidates []Listener) {
+	hosts := n.app.Spec.Hosts
+	var firstConflict string
+	for _, l := range candidates {
+		s := a.set(l.Target)
+		conflict := ""
+		for _, h := range hosts {
+			if other, ok := s.Overlapping(h); ok {
+				conflict = fmt.Sprintf("host %q overlaps a host of %s on port %d", h, other, l.Port)
+				break
+			}
+		}
+		if conflict != "" {
+			if firstConflict == "" {
+				firstConflict = conflict
+			}
+			continue
+		}
+		for _, h := range hosts {
+			s.Add(h, holder{app: n.app})
+		}
+		b := Binding{Workload: a.w, App: n.app, Listener: l, Hosts: hosts, Locked: len(n.inLock) == len(hosts)}
+		a.bindings = append(a.bindings, b)
+		a.reportUnlocked(n, l)
+		return
+	}
+	field := "spec.hosts"
+	switch {
+	case n.locked != nil:
+		a.diags = append(a.diags, manifest.Errorf(n.app.Obj, field,
+			"cannot keep the locked %s binding on gateway %s: %s; move the other app, or re-lock with `edgegate lock`",
+			n.proto, a.w.Key(), firstConflict))
+	case len(candidates) == 0:
+		a.diags = append(a.diags, manifest.Errorf(n.app.Obj, field,
+			"gateway %s has no %s port to bind to", a.w.Key(), n.proto))
+	default:
+		a.diags = append(a.diags, manifest.Errorf(n.app.Obj, field,
+			"no free %s port on gateway %s: every port of its pool (%s) already serves an overlapping host (first: %s); widen the pool or use another gateway",
+			n.proto, a.w.Key(), poolString(candidates), firstConflict))
+	}
+}
+
+// reportUnlocked warns (or, with --locked, errors) about hosts bound without
+// a record in the lock.
+func (a *allocator) reportUnlocked(n need, l Listener) {
+	if (a.lock == nil && !a.opts.Locked) || a.opts.Relock {
+		return // one warning per gateway says there is no lock at all
+	}
+	var missing []string
+	for _, h := range n.app.Spec.Hosts {
+		if !n.inLock[h] {
+			missing = append(missing, h)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	msg := fmt.Sprintf("%s binding of %s on gateway %s port %d is not in the HostBindings lock",
+		n.proto, quoteList(missing), a.w.Key(), l.Port)
+	if a.opts.Locked {
+		a.diags = append(a.diags, manifest.Errorf(n.app.Obj, "spec.hosts", "%s (--locked): run `edgegate lock` and commit the lock", msg))
+	} else {
+		a.diags = append(a.diags, manifest.Warnf(n.app.Obj, "spec.hosts", "%s: run `edgegate lock` to keep it there", msg))
+	}
+}
+
+func hasWildcard(hosts []string) bool {
+	for _, h := range hosts {
+		if hostname.IsWildcard(h) {
+			return true
+		}
+	}
+	return false
+}
+
+func quoteList(hosts []string) string {
+	q := make([]string, len(hosts))
+	for i, h := range hosts {
+		q[i] = fmt.Sprintf("%q", h)
+	}
+	return strings.Join(q, ", ")
+}
+
+// poolString writes a pool compactly: "80, 8080-8089".
+func poolString(pool []Listener) string {
+	var parts []string
+	for i := 0; i < len(pool); {
+		j := i
+		for j+1 < len(pool) && pool[j+1].Port == pool[j].Port+1 {
+			j++
+		}
+		if j == i {
+			parts = append(parts, fmt.Sprint(pool[i].Port))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d-%d", pool[i].Port, pool[j].Port))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
+}

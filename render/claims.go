@@ -1,0 +1,142 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/edgegate/edgegate/manifest"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// IstioNetworkingGroup is the API group of Istio's Gateway and VirtualService.
+const IstioNetworkingGroup = "networking.istio.io"
+
+// buildClaims records the hosts that hand-written Gateways in the input serve
+// on the workloads of this render. They are read leniently: a Gateway that
+// Istio would reject is the policy gate's business, not the allocator's.
+func (m *Model) buildClaims() manifest.Diagnostics {
+	for _, o := range m.Passthrough {
+		if o.Group() != IstioNetworkingGroup || o.Kind != "Gateway" {
+			continue
+		}
+		selector := stringMap(o.Field("spec", "selector"))
+		var matched []*Workload
+		for _, w := range m.Workloads {
+			if selects(selector, w) {
+				matched = append(matched, w)
+			}
+		}
+		if len(matched) == 0 {
+			continue
+		}
+		servers := o.Field("spec", "servers")
+		if servers == nil || servers.Kind != yaml.SequenceNode {
+			continue
+		}
+		for i, server := range servers.Content {
+			port, err := strconv.Atoi(scalarAt(server, "port", "number"))
+			if err != nil {
+				continue
+			}
+			proto := claimProtocol(scalarAt(server, "port", "protocol"))
+			hosts := mapField(server, "hosts")
+			if hosts == nil || hosts.Kind != yaml.SequenceNode {
+				continue
+			}
+			for j, h := range hosts.Content {
+				host := h.Value
+				if _, bare, ok := strings.Cut(host, "/"); ok {
+					host = bare
+				}
+				for _, w := range matched {
+					m.Claims = append(m.Claims, Claim{
+						Workload: w,
+						Listener: Listener{Protocol: proto, Port: port, Target: w.Resolve(port)},
+						Host:     host,
+						Obj:      o,
+						Field:    fmt.Sprintf("spec.servers[%d].hosts[%d]", i, j),
+					})
+				}
+			}
+		}
+	}
+	// Input order must not leak into which claim an error names first.
+	sort.SliceStable(m.Claims, func(i, j int) bool {
+		a, b := m.Claims[i], m.Claims[j]
+		if a.Obj.Key() != b.Obj.Key() {
+			return a.Obj.Key() < b.Obj.Key()
+		}
+		return a.Field < b.Field
+	})
+	return nil
+}
+
+// selects reports whether a Gateway selector picks the workload's pods. For an
+// existing workload only its selector labels are known, so any selector that
+// agrees with them on every shared key counts: a claim wrongly counted moves an
+// app to another port, a claim missed breaks both.
+func selects(selector map[string]string, w *Workload) bool {
+	if len(selector) == 0 {
+		return true // Istio applies a Gateway without a selector to every gateway
+	}
+	shared := 0
+	for k, v := range selector {
+		have, ok := w.PodLabels[k]
+		switch {
+		case ok && have != v:
+			return false
+		case ok:
+			shared++
+		case !w.Existing():
+			return false
+		}
+	}
+	return shared > 0
+}
+
+// claimProtocol folds Gateway server protocols into the listener kinds
+// bindings distinguish: plaintext HTTP routing and TLS-terminated HTTPS.
+func claimProtocol(p string) Protocol {
+	switch strings.ToUpper(p) {
+	case "HTTP", "HTTP2", "GRPC":
+		return HTTP
+	case "HTTPS":
+		return HTTPS
+	}
+	return Protocol(strings.ToUpper(p))
+}
+
+func mapField(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func scalarAt(n *yaml.Node, path ...string) string {
+	for _, k := range path {
+		n = mapField(n, k)
+	}
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
+
+func stringMap(n *yaml.Node) map[string]string {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	m := make(map[string]string, len(n.Content)/2)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		m[n.Content[i].Value] = n.Content[i+1].Value
+	}
+	return m
+}

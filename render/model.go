@@ -1,0 +1,424 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/edgegate/edgegate/manifest"
+)
+
+// Protocol of a gateway listener as host bindings see it.
+type Protocol string
+
+const (
+	HTTP  Protocol = "HTTP"
+	HTTPS Protocol = "HTTPS"
+)
+
+// Listener is one port of a gateway workload.
+type Listener struct {
+	Protocol Protocol
+	// Port is the number a Gateway server writes: a Service port of an
+	// existing gateway, the container port itself for edgegate's own.
+	Port int
+	// Target is where the proxy listens once pilot has translated Port
+	// (a Service port becomes its targetPort). Bindings compare on Target.
+	Target int
+}
+
+// Workload is a gateway workload: a Deployment of Istio's proxy that
+// Gateway objects select by label.
+type Workload struct {
+	Name, Namespace string
+	Obj             *manifest.Object // the IngressGateway; nil for the built-in gateway
+	Spec            IngressGatewaySpec
+	// Selector is what Gateway objects select the workload by.
+	Selector map[string]string
+	// PodLabels are the labels its pods carry, as far as edgegate knows them.
+	PodLabels map[string]string
+	// Pools lists, per protocol, the listeners bindings may use, in order of preference.
+	Pools map[Protocol][]Listener
+}
+
+// Key is "namespace/name".
+func (w *Workload) Key() string { return w.Namespace + "/" + w.Name }
+
+// Existing reports whether the workload runs already and edgegate only binds to it.
+func (w *Workload) Existing() bool { return w.Spec.Existing }
+
+// Resolve translates a Gateway server port the way pilot does: a Service
+// port of the gateway becomes its targetPort; any other number is used as written.
+func (w *Workload) Resolve(port int) int {
+	for _, sp := range w.Spec.ServicePorts {
+		if sp.Port == port {
+			return sp.TargetPort
+		}
+	}
+	return port
+}
+
+// listener finds the pool listener written as port, for protocol.
+func (w *Workload) listener(protocol Protocol, port int) (Listener, bool) {
+	for _, l := range w.Pools[protocol] {
+		if l.Port == port {
+			return l, true
+		}
+	}
+	return Listener{}, false
+}
+
+// App is one AppIntent, resolved to its gateway workload.
+type App struct {
+	Namespace, Name string
+	Obj             *manifest.Object
+	Spec            AppIntentSpec
+	Targets         [][]Target // parsed destinations, one list per route
+	Workload        *Workload
+}
+
+// Key is "namespace/name".
+func (a *App) Key() string { return a.Namespace + "/" + a.Name }
+
+// Protocols lists the listeners the app needs: plain HTTP unless it serves
+// TLS without a redirect, HTTPS when it has TLS.
+func (a *App) Protocols() []Protocol {
+	switch {
+	case a.Spec.TLS == nil:
+		return []Protocol{HTTP}
+	case *a.Spec.TLS.HTTPSRedirect:
+		return []Protocol{HTTP, HTTPS}
+	}
+	return []Protocol{HTTPS}
+}
+
+// Claim is a host that a hand-written Gateway serves on a workload: a fixed
+// point bindings must steer around.
+type Claim struct {
+	Workload *Workload
+	Listener Listener
+	Host     string
+	Obj      *manifest.Object // the Gateway
+	Field    string           // e.g. spec.servers[0].hosts[1]
+}
+
+// Model is everything one render sees, decoded, validated and indexed once.
+type Model struct {
+	Workloads []*Workload // sorted by key
+	Apps      []*App      // sorted by key
+	Claims    []Claim
+	Locks     map[string]*Lock // by workload key
+	// Passthrough holds the objects edgegate does not own, in input order.
+	Passthrough []*manifest.Object
+	// Intents holds the edgegate objects read (AppIntents, IngressGateways, HostBindings).
+	Intents []*manifest.Object
+	// Stale holds objects rendered by an earlier run; this run replaces them.
+	Stale []*manifest.Object
+}
+
+// Options tune a render.
+type Options struct {
+	// DefaultNamespace is used for edgegate objects that name none.
+	DefaultNamespace string
+	// Locked makes a binding missing from the HostBindings lock an error.
+	Locked bool
+	// Relock says the bindings are being recorded (edgegate lock): bindings
+	// missing from the lock are expected, not worth a warning.
+	Relock bool
+}
+
+// Build decodes, defaults and validates the edgegate objects among objs and
+// resolves every app to its gateway workload.
+func Build(objs []*manifest.Object, opts Options) (*Model, manifest.Diagnostics) {
+	m := &Model{Locks: map[string]*Lock{}}
+	var diags manifest.Diagnostics
+	var apps, gateways, locks []*manifest.Object
+	for _, o := range objs {
+		switch {
+		case o.Group() == Group:
+			m.Intents = append(m.Intents, o)
+			if o.Namespace == "" && opts.DefaultNamespace != "" {
+				o.Namespace = opts.DefaultNamespace
+			}
+			switch {
+			case o.APIVersion != APIVersion:
+				diags = append(diags, manifest.Errorf(o, "apiVersion", "unknown version %q (edgegate reads %s)", o.APIVersion, APIVersion))
+			case o.Kind == KindAppIntent:
+				apps = append(apps, o)
+			case o.Kind == KindIngressGateway:
+				gateways = append(gateways, o)
+			case o.Kind == KindHostBindings:
+				locks = append(locks, o)
+			default:
+				diags = append(diags, manifest.Errorf(o, "kind", "unknown kind %q (edgegate reads %s, %s and %s)", o.Kind, KindAppIntent, KindIngressGateway, KindHostBindings))
+			}
+		case o.IsManaged():
+			m.Stale = append(m.Stale, o)
+		default:
+			m.Passthrough = append(m.Passthrough, o)
+		}
+	}
+	diags = append(diags, m.buildWorkloads(gateways)...)
+	diags = append(diags, m.buildApps(apps)...)
+	diags = append(diags, m.buildClaims()...)
+	diags = append(diags, m.buildLocks(locks)...)
+	return m, diags
+}
+
+// identity is the name and namespace of an edgegate object, which must be
+// namespaced.
+type identity struct{ Name, Namespace string }
+
+func metaOf(o *manifest.Object) (identity, manifest.Diagnostics) {
+	e := &fieldErrors{obj: o}
+	if o.Name == "" {
+		e.add("metadata.name", "required")
+	}
+	if o.Namespace == "" {
+		e.add("metadata.namespace", "required (or pass --namespace)")
+	}
+	return identity{o.Name, o.Namespace}, e.diags
+}
+
+// decodeSpec strictly decodes the whole object into v, which holds a Spec
+// field: apiVersion, kind and metadata are read elsewhere.
+func decodeSpec(o *manifest.Object, v any) manifest.Diagnostics {
+	stripped := *o.Node
+	stripped.Content = nil
+	for i := 0; i+1 < len(o.Node.Content); i += 2 {
+		switch o.Node.Content[i].Value {
+		case "apiVersion", "kind", "metadata":
+			continue
+		}
+		stripped.Content = append(stripped.Content, o.Node.Content[i], o.Node.Content[i+1])
+	}
+	return manifest.Decode(o, &stripped, "", v)
+}
+
+func (m *Model) buildWorkloads(objs []*manifest.Object) manifest.Diagnostics {
+	var diags manifest.Diagnostics
+	for _, o := range objs {
+		meta, ds := metaOf(o)
+		diags = append(diags, ds...)
+		var gw IngressGateway
+		ds = decodeSpec(o, &gw)
+		diags = append(diags, ds...)
+		e := &fieldErrors{obj: o}
+		validateGatewayName(e, meta.Name, meta.Namespace)
+		validateGateway(e, &gw.Spec)
+		diags = append(diags, e.diags...)
+		if len(ds) > 0 || len(e.diags) > 0 || meta.Name == "" || meta.Namespace == "" {
+			continue
+		}
+		m.Workloads = append(m.Workloads, newWorkload(meta.Name, meta.Namespace, o, gw.Spec))
+	}
+	sort.Slice(m.Workloads, func(i, j int) bool { return m.Workloads[i].Key() < m.Workloads[j].Key() })
+
+	// Names are unique within a render, so istio: <name> selectors never
+	// overlap and AppIntents may refer to a gateway by name alone.
+	byName := map[string]*Workload{}
+	var defaults []*Workload
+	kept := m.Workloads[:0]
+	for _, w := range m.Workloads {
+		if other, dup := byName[w.Name]; dup {
+			diags = append(diags, manifest.Errorf(w.Obj, "metadata.name",
+				"IngressGateway name %q is already used by %s (%s): names must be unique in one render, since the name is the istio selector label",
+				w.Name, other.Obj.Ref, where(other.Obj)))
+			continue
+		}
+		byName[w.Name] = w
+		kept = append(kept, w)
+		if w.Spec.Default {
+			defaults = append(defaults, w)
+		}
+	}
+	m.Workloads = kept
+	for _, w := range defaults[min(1, len(defaults)):] {
+		diags = append(diags, manifest.Errorf(w.Obj, "spec.default", "%s is already the default gateway", defaults[0].Obj.Ref))
+	}
+	return diags
+}
+
+func newWorkload(name, namespace string, o *manifest.Object, spec IngressGatewaySpec) *Workload {
+	defaultGateway(&spec)
+	w := &Workload{Name: name, Namespace: namespace, Obj: o, Spec: spec, Pools: map[Protocol][]Listener{}}
+	if spec.Existing {
+		w.Selector = spec.Selector
+		w.PodLabels = spec.Selector
+		seen := map[int]bool{}
+		for _, sp := range spec.ServicePorts {
+			proto := protocolFromPortName(sp.Name)
+			if proto == "" || seen[sp.TargetPort] {
+				continue // 80 and 8080 → 8080 are one listener: offer it once
+			}
+			seen[sp.TargetPort] = true
+			w.Pools[proto] = append(w.Pools[proto], Listener{Protocol: proto, Port: sp.Port, Target: sp.TargetPort})
+		}
+		return w
+	}
+	w.Selector = selectorLabels(name)
+	w.PodLabels = podLabels(w)
+	for proto, pool := range map[Protocol][]PortRange{HTTP: spec.Ports.HTTP, HTTPS: spec.Ports.HTTPS} {
+		for _, r := range pool {
+			for p := r.First; p <= r.Last; p++ {
+				w.Pools[proto] = append(w.Pools[proto], Listener{Protocol: proto, Port: p, Target: p})
+			}
+		}
+	}
+	return w
+}
+
+// builtinWorkload is the gateway AppIntents use when no IngressGateway is declared.
+func builtinWorkload() *Workload {
+	return newWorkload(BuiltinGatewayName, BuiltinGatewayNamespace, nil, IngressGatewaySpec{})
+}
+
+// protocolFromPortName reads a Service port name the way Istio does:
+// <protocol>[-suffix]. Only the protocols bindings use are recognised.
+func protocolFromPortName(name string) Protocol {
+	proto, _, _ := strings.Cut(strings.ToLower(name), "-")
+	switch proto {
+	case "http", "http2":
+		return HTTP
+	case "https":
+		return HTTPS
+	}
+	return ""
+}
+
+func (m *Model) buildApps(objs []*manifest.Object) manifest.Diagnostics {
+	var diags manifest.Diagnostics
+	for _, o := range objs {
+		meta, ds := metaOf(o)
+		diags = append(diags, ds...)
+		var intent AppIntent
+		ds = decodeSpec(o, &intent)
+		diags = append(diags, ds...)
+		e := &fieldErrors{obj: o}
+		if meta.Name != "" {
+			checkDNSLabel(e, "metadata.name", meta.Name, "app name")
+		}
+		if meta.Namespace != "" {
+			checkDNSLabel(e, "metadata.namespace", meta.Namespace, "namespace")
+		}
+		targets := validateApp(e, meta.Namespace, &intent.Spec)
+		diags = append(diags, e.diags...)
+		if len(ds) > 0 || len(e.diags) > 0 || meta.Name == "" || meta.Namespace == "" {
+			continue
+		}
+		defaultApp(&intent.Spec)
+		for i := range targets {
+			for j := range targets[i] {
+				targets[i][j].Weight = *intent.Spec.Routes[i].To[j].Weight
+			}
+		}
+		m.Apps = append(m.Apps, &App{Namespace: meta.Namespace, Name: meta.Name, Obj: o, Spec: intent.Spec, Targets: targets})
+	}
+	sort.Slice(m.Apps, func(i, j int) bool { return m.Apps[i].Key() < m.Apps[j].Key() })
+
+	kept := m.Apps[:0]
+	var last *App
+	for _, a := range m.Apps {
+		if last != nil && last.Key() == a.Key() {
+			diags = append(diags, manifest.Errorf(a.Obj, "metadata.name", "AppIntent %s is also defined in %s", a.Key(), where(last.Obj)))
+			continue
+		}
+		last = a
+		w, d := m.resolveGateway(a)
+		if d != nil {
+			diags = append(diags, *d)
+			continue
+		}
+		a.Workload = w
+		kept = append(kept, a)
+	}
+	m.Apps = kept
+	return diags
+}
+
+// resolveGateway finds an app's workload: the one it names, else the one
+// marked default, else the only one declared, else the built-in gateway.
+func (m *Model) resolveGateway(a *App) (*Workload, *manifest.Diagnostic) {
+	ref := a.Spec.Gateway
+	if ref == "" {
+		var found *Workload
+		for _, w := range m.Workloads {
+			if w.Spec.Default {
+				return w, nil
+			}
+			found = w
+		}
+		switch len(m.Workloads) {
+		case 0:
+			return m.builtin(), nil
+		case 1:
+			return found, nil
+		}
+		d := manifest.Errorf(a.Obj, "spec.gateway", "%d IngressGateways are declared and none is marked default: name one (%s)", len(m.Workloads), m.gatewayNames())
+		return nil, &d
+	}
+	ns, name, scoped := strings.Cut(ref, "/")
+	if !scoped {
+		name, ns = ns, ""
+	}
+	for _, w := range m.Workloads {
+		if w.Name == name && (ns == "" || w.Namespace == ns) {
+			return w, nil
+		}
+	}
+	if len(m.Workloads) == 0 || (len(m.Workloads) == 1 && m.Workloads[0].Obj == nil) {
+		if b := m.builtin(); name == b.Name && (ns == "" || ns == b.Namespace) {
+			return b, nil
+		}
+	}
+	known := m.gatewayNames()
+	if known == "" {
+		known = "none is declared; the built-in gateway is " + BuiltinGatewayNamespace + "/" + BuiltinGatewayName
+	} else {
+		known = "declared: " + known
+	}
+	d := manifest.Errorf(a.Obj, "spec.gateway", "unknown gateway %q (%s)", ref, known)
+	return nil, &d
+}
+
+// builtin returns the built-in gateway, adding it to the model on first use.
+func (m *Model) builtin() *Workload {
+	for _, w := range m.Workloads {
+		if w.Obj == nil {
+			return w
+		}
+	}
+	w := builtinWorkload()
+	m.Workloads = append(m.Workloads, w)
+	return w
+}
+
+func (m *Model) gatewayNames() string {
+	var names []string
+	for _, w := range m.Workloads {
+		if w.Obj != nil {
+			names = append(names, w.Key())
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// where names an object's file and line for messages that point elsewhere.
+func where(o *manifest.Object) string {
+	if o == nil {
+		return "the built-in default"
+	}
+	if o.Pos.Line > 0 {
+		return fmt.Sprintf("%s:%d", o.Pos.File, o.Pos.Line)
+	}
+	return o.Pos.File
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,165 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/edgegate/edgegate/manifest"
+)
+
+// Result is the outcome of one render.
+type Result struct {
+	Model    *Model
+	Bindings []Binding
+	// Objects are the objects edgegate rendered, sorted.
+	Objects []*manifest.Object
+	// Locks are the HostBindings objects recording Bindings, one per gateway.
+	Locks       []*manifest.Object
+	Diagnostics manifest.Diagnostics
+}
+
+// Render builds the model of objs, allocates host bindings and renders the
+// Istio configuration of every app and the workload of every gateway
+// edgegate runs. When Diagnostics has errors, Objects is empty.
+func Render(objs []*manifest.Object, opts Options) (res *Result) {
+	res = &Result{}
+	defer func() {
+		// A bug must cost one failed render, never a crashed pipeline or half an output.
+		if r := recover(); r != nil {
+			res.Objects, res.Locks = nil, nil
+			res.Diagnostics = append(res.Diagnostics, manifest.Diagnostic{Severity: manifest.Error, Message: fmt.Sprintf("internal error (please report it): %v", r)})
+		}
+	}()
+	m, diags := Build(objs, opts)
+	res.Model = m
+	res.Diagnostics = diags
+	bindings, diags := Allocate(m, opts)
+	res.Bindings = bindings
+	res.Diagnostics = append(res.Diagnostics, diags...)
+	if res.Diagnostics.HasErrors() {
+		res.Diagnostics.Sort()
+		return res
+	}
+	res.Objects, diags = renderObjects(m, bindings)
+	res.Diagnostics = append(res.Diagnostics, diags...)
+	res.Diagnostics = append(res.Diagnostics, checkUnique(append(append([]*manifest.Object{}, m.Passthrough...), res.Objects...))...)
+	res.Diagnostics.Sort()
+	if res.Diagnostics.HasErrors() {
+		res.Objects = nil
+		return res
+	}
+	res.Locks = HostBindingsObjects(m.Workloads, bindings)
+	res.Diagnostics = append(res.Diagnostics, dropped(m.Stale, res.Objects)...)
+	return res
+}
+
+// dropped tells about objects an earlier run rendered that nothing renders
+// now (their intent was removed): they leave the output.
+func dropped(stale, rendered []*manifest.Object) manifest.Diagnostics {
+	now := make(map[string]bool, len(rendered))
+	for _, o := range rendered {
+		now[o.Key()] = true
+	}
+	var diags manifest.Diagnostics
+	for _, o := range stale {
+		if !now[o.Key()] {
+			d := manifest.Diagnostic{Severity: manifest.Info, Ref: o.Ref, Pos: o.Pos,
+				Message: "rendered by an earlier run and no intent renders it now: dropped from the output"}
+			diags = append(diags, d)
+		}
+	}
+	diags.Sort()
+	return diags
+}
+
+func renderObjects(m *Model, bindings []Binding) ([]*manifest.Object, manifest.Diagnostics) {
+	var out []*manifest.Object
+	var diags manifest.Diagnostics
+	bindingsOf := map[*App][]Binding{}
+	listenersOf := map[*Workload]map[int]Listener{}
+	expose := func(w *Workload, l Listener) {
+		if listenersOf[w] == nil {
+			listenersOf[w] = map[int]Listener{}
+		}
+		if _, ok := listenersOf[w][l.Target]; !ok {
+			listenersOf[w][l.Target] = l
+		}
+	}
+	for _, b := range bindings {
+		bindingsOf[b.App] = append(bindingsOf[b.App], b)
+		expose(b.Workload, b.Listener)
+	}
+	for _, c := range m.Claims {
+		expose(c.Workload, c.Listener)
+	}
+	for _, a := range m.Apps {
+		out = append(out, renderGateway(a, bindingsOf[a]), renderVirtualService(a, bindingsOf[a]))
+	}
+
+	handWritten := map[string]bool{}
+	for _, o := range m.Passthrough {
+		if o.Kind == "Namespace" && o.Group() == "" {
+			handWritten[o.Name] = true
+		}
+	}
+	namespaces := map[string]*Workload{}
+	for _, w := range m.Workloads {
+		if w.Existing() {
+			continue
+		}
+		if other, ok := namespaces[w.Namespace]; ok {
+			if other.Spec.Revision != w.Spec.Revision {
+				diags = append(diags, manifest.Errorf(w.Obj, "spec.revision",
+					"gateway %s shares namespace %s with %s, which runs on revision %q: one namespace has one injection label",
+					w.Key(), w.Namespace, other.Key(), other.Spec.Revision))
+			}
+		} else {
+			namespaces[w.Namespace] = w
+			if !handWritten[w.Namespace] {
+				out = append(out, renderNamespace(w.Namespace, w.Spec.Revision))
+			}
+		}
+		listeners := sortedListeners(listenersOf[w])
+		out = append(out,
+			renderServiceAccount(w), renderRole(w), renderRoleBinding(w),
+			renderDeployment(w, listeners), renderService(w, listeners), renderHPA(w))
+		if w.Spec.Replicas.Min > 1 {
+			out = append(out, renderPDB(w))
+		}
+	}
+	manifest.Sort(out)
+	return out, diags
+}
+
+func sortedListeners(byTarget map[int]Listener) []Listener {
+	out := make([]Listener, 0, len(byTarget))
+	for _, l := range byTarget {
+		out = append(out, l)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Target < out[j].Target })
+	return out
+}
+
+// checkUnique reports objects that would be the same object in the cluster:
+// the second would silently overwrite the first.
+func checkUnique(objs []*manifest.Object) manifest.Diagnostics {
+	var diags manifest.Diagnostics
+	seen := make(map[string]*manifest.Object, len(objs))
+	for _, o := range objs {
+		key := o.Key()
+		first, dup := seen[key]
+		if !dup {
+			seen[key] = o
+			continue
+		}
+		switch {
+		case first.Pos.File == "" && o.Pos.File == "":
+			diags = append(diags, manifest.Errorf(o, "metadata.name", "edgegate renders this object twice: rename one of the apps"))
+		case o.Pos.File == "":
+			diags = append(diags, manifest.Errorf(first, "metadata.name", "edgegate renders an object with this name: rename this one or the app"))
+		default:
+			diags = append(diags, manifest.Errorf(o, "metadata.name", "%s is also defined in %s", o.Ref, where(first)))
+		}
+	}
+	return diags
+}

@@ -1,0 +1,526 @@
+package render
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/render/hostname"
+)
+
+// fieldErrors collects the validation errors of one object.
+type fieldErrors struct {
+	obj   *manifest.Object
+	diags manifest.Diagnostics
+}
+
+func (e *fieldErrors) add(field, format string, args ...any) {
+	e.diags = append(e.diags, manifest.Errorf(e.obj, field, format, args...))
+}
+
+var (
+	dns1123Label    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	dns1035Label    = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
+	dns1123Sub      = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	labelValue      = regexp.MustCompile(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`)
+	labelName       = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
+	headerName      = regexp.MustCompile("^[-!#$%&'*+.^_`|~0-9a-z]+$")
+	quantity        = regexp.MustCompile(`^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+)?$`)
+	imageReference  = regexp.MustCompile(`^[a-z0-9]+([._/:@-][a-zA-Z0-9_]+)*$`)
+	servicePortName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+)
+
+func checkDNSLabel(e *fieldErrors, field, value, what string) {
+	if len(value) > 63 || !dns1123Label.MatchString(value) {
+		e.add(field, "%q is not a valid %s (lowercase letters, digits and '-', at most 63 characters)", value, what)
+	}
+}
+
+// istioReservedPorts are ports the proxy itself listens on inside the pod.
+var istioReservedPorts = map[int]string{
+	15000: "Envoy admin", 15001: "outbound capture", 15004: "debug", 15006: "inbound capture",
+	15008: "HBONE", 15009: "HBONE", 15010: "istiod XDS", 15012: "istiod XDS (TLS)", 15014: "control plane monitoring",
+	15017: "webhook", 15020: "merged metrics", 15021: "health checks", 15053: "DNS", 15090: "Envoy Prometheus",
+}
+
+func checkPort(e *fieldErrors, field string, port int) bool {
+	if port < 1 || port > 65535 {
+		e.add(field, "port %d is out of range 1-65535", port)
+		return false
+	}
+	if use, ok := istioReservedPorts[port]; ok {
+		e.add(field, "port %d is reserved by the Istio proxy (%s)", port, use)
+		return false
+	}
+	return true
+}
+
+// validateGatewayName checks the name used for the workload objects and the
+// istio selector label.
+func validateGatewayName(e *fieldErrors, name, namespace string) {
+	if len(name) > 63 || !dns1035Label.MatchString(name) {
+		e.add("metadata.name", "%q is not a valid gateway name (a DNS label starting with a letter: it names the Service)", name)
+	}
+	if namespace != "" {
+		checkDNSLabel(e, "metadata.namespace", namespace, "namespace")
+	}
+}
+
+// validateGateway checks an IngressGateway spec as written, before defaults.
+func validateGateway(e *fieldErrors, s *IngressGatewaySpec) {
+	if s.Existing {
+		validateExistingGateway(e, s)
+		return
+	}
+	if s.Selector != nil {
+		e.add("spec.selector", "only an existing gateway takes a selector; edgegate's own gateways are selected by istio: <name>")
+	}
+	if s.ServicePorts != nil {
+		e.add("spec.servicePorts", "only an existing gateway takes servicePorts; use spec.ports for the pool of an edgegate gateway")
+	}
+	if r := s.Replicas; r != nil {
+		if r.Min < 0 {
+			e.add("spec.replicas.min", "must be at least 1")
+		}
+		if r.Max < 0 || (r.Max != 0 && r.Max < max(r.Min, 1)) {
+			e.add("spec.replicas.max", "must be at least min (%d)", max(r.Min, 1))
+		}
+	}
+	if svc := s.Service; svc != nil {
+		typ := svc.Type
+		switch typ {
+		case "", "LoadBalancer", "NodePort", "ClusterIP":
+		default:
+			e.add("spec.service.type", "must be LoadBalancer, NodePort or ClusterIP, not %q", typ)
+		}
+		if typ == "" {
+			typ = defaultServiceType
+		}
+		switch svc.ExternalTrafficPolicy {
+		case "":
+		case "Cluster", "Local":
+			if typ == "ClusterIP" {
+				e.add("spec.service.externalTrafficPolicy", "applies only to LoadBalancer and NodePort services")
+			}
+		default:
+			e.add("spec.service.externalTrafficPolicy", "must be Cluster or Local, not %q", svc.ExternalTrafficPolicy)
+		}
+		if svc.LoadBalancerClass != "" {
+			if typ != "LoadBalancer" {
+				e.add("spec.service.loadBalancerClass", "applies only to LoadBalancer services")
+			} else if !validQualifiedName(svc.LoadBalancerClass) {
+				e.add("spec.service.loadBalancerClass", "%q is not a valid class name (e.g. example.com/internal-lb)", svc.LoadBalancerClass)
+			}
+		}
+		validateAnnotations(e, "spec.service.annotations", svc.Annotations)
+	}
+	if s.Image != "" && s.Image != "auto" && (len(s.Image) > 512 || !imageReference.MatchString(s.Image)) {
+		e.add("spec.image", "%q is not an image reference (use auto, or e.g. docker.io/istio/proxyv2:1.28.0)", s.Image)
+	}
+	if s.Revision != "" {
+		checkDNSLabel(e, "spec.revision", s.Revision, "revision")
+	}
+	for _, key := range sortedKeys(s.Labels) {
+		field := "spec.labels." + key
+		if reservedPodLabels[key] {
+			e.add(field, "label %s is set by edgegate and cannot be overridden", key)
+			continue
+		}
+		if !validQualifiedName(key) {
+			e.add(field, "%q is not a valid label key", key)
+		}
+		if v := s.Labels[key]; len(v) > 63 || !labelValue.MatchString(v) {
+			e.add(field, "%q is not a valid label value", v)
+		}
+	}
+	if r := s.Resources; r != nil {
+		for _, list := range []struct {
+			field string
+			m     map[string]string
+		}{{"spec.resources.requests", r.Requests}, {"spec.resources.limits", r.Limits}} {
+			for _, k := range sortedKeys(list.m) {
+				if !quantity.MatchString(list.m[k]) {
+					e.add(list.field+"."+k, "%q is not a quantity (e.g. 500m, 256Mi)", list.m[k])
+				}
+			}
+		}
+	}
+	if p := s.Ports; p != nil {
+		seen := map[int]string{}
+		checkPool(e, "spec.ports.http", p.HTTP, seen)
+		checkPool(e, "spec.ports.https", p.HTTPS, seen)
+	}
+}
+
+func validateExistingGateway(e *fieldErrors, s *IngressGatewaySpec) {
+	if len(s.Selector) == 0 {
+		e.add("spec.selector", "an existing gateway needs the labels of its pods (e.g. istio: ingressgateway)")
+	}
+	for _, k := range sortedKeys(s.Selector) {
+		if !validQualifiedName(k) || len(s.Selector[k]) > 63 || !labelValue.MatchString(s.Selector[k]) {
+			e.add("spec.selector."+k, "%s: %q is not a valid label", k, s.Selector[k])
+		}
+	}
+	for field, set := range map[string]bool{
+		"spec.ports": s.Ports != nil, "spec.replicas": s.Replicas != nil, "spec.service": s.Service != nil,
+		"spec.image": s.Image != "", "spec.revision": s.Revision != "", "spec.labels": s.Labels != nil,
+		"spec.resources": s.Resources != nil, "spec.affinity": s.Affinity != nil, "spec.tolerations": s.Tolerations != nil,
+		"spec.topologySpreadConstraints": s.TopologySpreadConstraints != nil,
+	} {
+		if set {
+			e.add(field, "edgegate renders nothing for an existing gateway, so this field has no effect; remove it")
+		}
+	}
+	usable := 0
+	names, ports, targets := map[string]bool{}, map[int]bool{}, map[int]Protocol{}
+	for i, sp := range s.ServicePorts {
+		field := fmt.Sprintf("spec.servicePorts[%d]", i)
+		if sp.Name == "" || !servicePortName.MatchString(sp.Name) || len(sp.Name) > 15 {
+			e.add(field+".name", "%q is not a Service port name (e.g. http2, https)", sp.Name)
+		} else if names[sp.Name] {
+			e.add(field+".name", "duplicate port name %q", sp.Name)
+		}
+		names[sp.Name] = true
+		if sp.Port < 1 || sp.Port > 65535 {
+			e.add(field+".port", "port %d is out of range 1-65535", sp.Port)
+		} else if ports[sp.Port] {
+			e.add(field+".port", "duplicate port %d", sp.Port)
+		}
+		ports[sp.Port] = true
+		if sp.TargetPort != 0 && (sp.TargetPort < 1 || sp.TargetPort > 65535) {
+			e.add(field+".targetPort", "port %d is out of range 1-65535", sp.TargetPort)
+		}
+		proto := protocolFromPortName(sp.Name)
+		if proto == "" {
+			continue
+		}
+		usable++
+		target := sp.TargetPort
+		if target == 0 {
+			target = sp.Port
+		}
+		if other, ok := targets[target]; ok && other != proto {
+			e.add(field+".targetPort", "targetPort %d already serves %s; one listener cannot speak both", target, other)
+		}
+		targets[target] = proto
+	}
+	if usable == 0 {
+		e.add("spec.servicePorts", "list the gateway Service's ports; at least one must be named http, http2 or https (Istio's naming: <protocol>[-suffix])")
+	}
+}
+
+func checkPool(e *fieldErrors, field string, pool []PortRange, seen map[int]string) {
+	for i, r := range pool {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if !checkPort(e, f, r.First) || !checkPort(e, f, r.Last) {
+			continue
+		}
+		if r.Last < r.First {
+			e.add(f, "range %d-%d is empty", r.First, r.Last)
+			continue
+		}
+		if r.Last-r.First >= 1000 {
+			e.add(f, "range %d-%d is larger than 1000 ports", r.First, r.Last)
+			continue
+		}
+		for p := r.First; p <= r.Last; p++ {
+			if use, ok := istioReservedPorts[p]; ok {
+				e.add(f, "range %d-%d includes port %d, reserved by the Istio proxy (%s)", r.First, r.Last, p, use)
+				break
+			}
+			if other, ok := seen[p]; ok {
+				e.add(f, "port %d is already in %s", p, other)
+				break
+			}
+			seen[p] = f
+		}
+	}
+}
+
+func validateAnnotations(e *fieldErrors, field string, m map[string]string) {
+	for _, k := range sortedKeys(m) {
+		if !validQualifiedName(k) {
+			e.add(field+"."+k, "%q is not a valid annotation key", k)
+		}
+	}
+}
+
+// validQualifiedName checks a label or annotation key: [prefix/]name.
+func validQualifiedName(k string) bool {
+	prefix, name, hasPrefix := strings.Cut(k, "/")
+	if !hasPrefix {
+		name, prefix = prefix, ""
+	} else if prefix == "" || len(prefix) > 253 || !dns1123Sub.MatchString(prefix) {
+		return false
+	}
+	return len(name) <= 63 && labelName.MatchString(name)
+}
+
+// reservedPodLabels are set by edgegate on gateway pods; spec.labels may not change them.
+var reservedPodLabels = map[string]bool{
+	"istio": true, "app.kubernetes.io/name": true, "sidecar.istio.io/inject": true,
+	"istio.io/rev": true, manifest.ManagedByLabel: true, "istio.io/dataplane-mode": true,
+}
+
+// Target is one parsed destination of a route.
+type Target struct {
+	Service   string
+	Namespace string
+	Port      int
+	Weight    int
+}
+
+// Host is the destination's fully qualified service name, as Istio's clusters name it.
+func (t Target) Host() string {
+	return t.Service + "." + t.Namespace + ".svc.cluster.local"
+}
+
+// validateApp checks an AppIntent spec as written and parses its destinations.
+// It returns one []Target per route.
+func validateApp(e *fieldErrors, namespace string, s *AppIntentSpec) [][]Target {
+	if s.Gateway != "" {
+		ns, name, scoped := strings.Cut(s.Gateway, "/")
+		if !scoped {
+			name, ns = ns, ""
+		}
+		if (scoped && !dns1123Label.MatchString(ns)) || !dns1035Label.MatchString(name) {
+			e.add("spec.gateway", "%q is not a gateway reference (name or namespace/name)", s.Gateway)
+		}
+	}
+	if len(s.Hosts) == 0 {
+		e.add("spec.hosts", "at least one host is required (\"*\" serves every host)")
+	}
+	seenHosts := map[string]int{}
+	for i, h := range s.Hosts {
+		field := fmt.Sprintf("spec.hosts[%d]", i)
+		if err := hostname.Validate(h); err != nil {
+			e.add(field, "%v", err)
+			continue
+		}
+		if j, dup := seenHosts[h]; dup {
+			e.add(field, "host %q is already listed as spec.hosts[%d]", h, j)
+		}
+		seenHosts[h] = i
+	}
+	if t := s.TLS; t != nil {
+		if t.CredentialName == "" {
+			e.add("spec.tls.credentialName", "required: the Secret (in the gateway's namespace) holding the certificate")
+		} else if len(t.CredentialName) > 253 || !dns1123Sub.MatchString(t.CredentialName) {
+			e.add("spec.tls.credentialName", "%q is not a valid Secret name", t.CredentialName)
+		}
+		switch t.Mode {
+		case "", "SIMPLE", "MUTUAL":
+		default:
+			e.add("spec.tls.mode", "must be SIMPLE or MUTUAL, not %q", t.Mode)
+		}
+	}
+	if len(s.Routes) == 0 {
+		e.add("spec.routes", "at least one route is required")
+	}
+	targets := make([][]Target, len(s.Routes))
+	names := map[string]int{}
+	for i := range s.Routes {
+		r := &s.Routes[i]
+		field := fmt.Sprintf("spec.routes[%d]", i)
+		if r.Name != "" {
+			if len(r.Name) > 63 || !dns1123Label.MatchString(r.Name) {
+				e.add(field+".name", "%q is not a valid route name (a DNS label)", r.Name)
+			} else if j, dup := names[r.Name]; dup {
+				e.add(field+".name", "route name %q is already used by spec.routes[%d]", r.Name, j)
+			}
+			names[r.Name] = i
+		}
+		validateMatch(e, field, r)
+		targets[i] = validateDestinations(e, field+".to", namespace, r.To)
+		if r.Timeout != "" {
+			if _, err := parseTimeout(r.Timeout); err != nil {
+				e.add(field+".timeout", "%v", err)
+			}
+		}
+		if r.Retries != nil && (*r.Retries < 0 || *r.Retries > 100) {
+			e.add(field+".retries", "%d attempts is out of range 0-100", *r.Retries)
+		}
+	}
+	checkReachable(e, s.Routes)
+	return targets
+}
+
+func validateMatch(e *fieldErrors, field string, r *Route) {
+	set := 0
+	for _, m := range []struct{ name, value string }{{"exact", r.Exact}, {"prefix", r.Prefix}, {"regex", r.Regex}} {
+		if m.value == "" {
+			continue
+		}
+		set++
+		if set > 1 {
+			e.add(field+"."+m.name, "a route matches by one of exact, prefix or regex")
+			continue
+		}
+		if m.name == "regex" {
+			if _, err := regexp.Compile(m.value); err != nil {
+				e.add(field+".regex", "invalid regular expression: %v", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+			}
+			continue
+		}
+		if err := validatePath(m.value); err != nil {
+			e.add(field+"."+m.name, "%v", err)
+		}
+	}
+	for _, k := range sortedKeys(r.Headers) {
+		if !headerName.MatchString(k) {
+			e.add(field+".headers."+k, "%q is not a lowercase HTTP header name", k)
+		}
+	}
+	if r.Rewrite != "" {
+		if err := validatePath(r.Rewrite); err != nil {
+			e.add(field+".rewrite", "%v", err)
+		}
+	}
+}
+
+func validatePath(p string) error {
+	if !strings.HasPrefix(p, "/") {
+		return fmt.Errorf("path %q must start with '/'", p)
+	}
+	for _, c := range p {
+		if c <= ' ' || c == 0x7f || c == '?' || c == '#' {
+			return fmt.Errorf("path %q has the character %q, which a request path never matches", p, c)
+		}
+	}
+	return nil
+}
+
+// checkReachable rejects a route that an earlier route always shadows:
+// Istio evaluates routes in order and the first match wins (IST0130).
+func checkReachable(e *fieldErrors, routes []Route) {
+	for j := range routes {
+		for i := 0; i < j; i++ {
+			if covers(&routes[i], &routes[j]) {
+				what := "every request this route matches"
+				if routes[i].Exact == "" && routes[i].Prefix == "" && routes[i].Regex == "" && len(routes[i].Headers) == 0 {
+					what = "every request"
+				}
+				e.add(fmt.Sprintf("spec.routes[%d]", j), "never reached: spec.routes[%d] comes first and matches %s; move this route up", i, what)
+				break
+			}
+		}
+	}
+}
+
+// covers reports whether every request matching b also matches a.
+func covers(a, b *Route) bool {
+	for k, v := range a.Headers {
+		if b.Headers[k] != v {
+			return false
+		}
+	}
+	switch {
+	case a.Exact == "" && a.Prefix == "" && a.Regex == "":
+		return true
+	case a.Prefix != "":
+		return (b.Prefix != "" && strings.HasPrefix(b.Prefix, a.Prefix)) ||
+			(b.Exact != "" && strings.HasPrefix(b.Exact, a.Prefix))
+	case a.Exact != "":
+		return a.Exact == b.Exact
+	default:
+		return a.Regex == b.Regex
+	}
+}
+
+func validateDestinations(e *fieldErrors, field, namespace string, to Destinations) []Target {
+	if len(to) == 0 {
+		e.add(field, `required: "service[.namespace]:port" or a list of {service, weight}`)
+		return nil
+	}
+	targets := make([]Target, 0, len(to))
+	total, weighted := 0, 0
+	seen := map[string]int{}
+	for i, d := range to {
+		f := field
+		if len(to) > 1 || d.Weight != nil {
+			f = fmt.Sprintf("%s[%d]", field, i)
+		}
+		t, err := parseDestination(d.Service, namespace)
+		if err != nil {
+			if len(to) > 1 || d.Weight != nil {
+				f += ".service"
+			}
+			e.add(f, "%v", err)
+			continue
+		}
+		if j, dup := seen[d.Service]; dup {
+			e.add(f, "destination %q is already listed at index %d", d.Service, j)
+		}
+		seen[d.Service] = i
+		if d.Weight != nil {
+			weighted++
+			if *d.Weight < 0 || *d.Weight > 100 {
+				e.add(f+".weight", "weight %d is out of range 0-100", *d.Weight)
+			}
+			t.Weight = *d.Weight
+			total += *d.Weight
+		}
+		targets = append(targets, t)
+	}
+	switch {
+	case len(to) > 1 && weighted != len(to):
+		e.add(field, "give every destination a weight when splitting traffic")
+	case weighted > 0 && total != 100:
+		e.add(field, "weights add up to %d, not 100", total)
+	}
+	return targets
+}
+
+// parseDestination parses "service[.namespace]:port".
+func parseDestination(s, namespace string) (Target, error) {
+	bad := func(why string) (Target, error) {
+		return Target{}, fmt.Errorf(`%q is not "service[.namespace]:port": %s`, s, why)
+	}
+	hostPart, portPart, ok := strings.Cut(s, ":")
+	if !ok {
+		return bad("the port is missing")
+	}
+	port, err := strconv.Atoi(portPart)
+	if err != nil || port < 1 || port > 65535 {
+		return bad("the port must be a number in 1-65535")
+	}
+	svc, ns, hasNS := strings.Cut(hostPart, ".")
+	if !hasNS {
+		ns = namespace
+	}
+	if len(svc) > 63 || !dns1035Label.MatchString(svc) {
+		return bad(fmt.Sprintf("%q is not a Service name", svc))
+	}
+	if len(ns) > 63 || !dns1123Label.MatchString(ns) {
+		return bad(fmt.Sprintf("%q is not a namespace (give short names: service.namespace)", ns))
+	}
+	return Target{Service: svc, Namespace: ns, Port: port}, nil
+}
+
+// parseTimeout accepts Go durations (5s, 250ms, 1m30s) with Istio's limits.
+func parseTimeout(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("%q is not a duration (e.g. 5s, 250ms)", s)
+	case d < time.Millisecond:
+		return 0, fmt.Errorf("%q is shorter than 1ms", s)
+	case d%time.Millisecond != 0:
+		return 0, fmt.Errorf("%q is finer than 1ms, the precision Istio supports", s)
+	}
+	return d, nil
+}
+
+// protobufDuration formats d the way a protobuf Duration is written in JSON
+// and YAML ("5s", "0.250s"), the only form istiod reads.
+func protobufDuration(d time.Duration) string {
+	secs := d / time.Second
+	frac := d % time.Second
+	if frac == 0 {
+		return strconv.FormatInt(int64(secs), 10) + "s"
+	}
+	return strings.TrimRight(fmt.Sprintf("%d.%09d", secs, frac), "0") + "s"
+}
