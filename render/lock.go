@@ -163,25 +163,38 @@ func LockChanges(m *Model, bindings []Binding) []string {
 			after[key{b.Workload.Key(), b.Listener.Port, b.Listener.Protocol, h}] = b.App.Key()
 		}
 	}
-	line := func(sign string, k key, app string) string {
-		return fmt.Sprintf("%s %s %d/%s %s → %s", sign, k.gateway, k.port, k.proto, k.host, app)
+	type change struct {
+		key
+		sign, app string
 	}
-	var out []string
+	var changes []change
 	for k, app := range after {
 		if old, ok := before[k]; !ok || old != app {
-			out = append(out, line("+", k, app))
+			changes = append(changes, change{k, "+", app})
 		}
 	}
 	for k, app := range before {
 		if now, ok := after[k]; !ok || now != app {
-			out = append(out, line("-", k, app))
+			changes = append(changes, change{k, "-", app})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i][2:] != out[j][2:] {
-			return out[i][2:] < out[j][2:]
+	sort.Slice(changes, func(i, j int) bool {
+		a, b := changes[i], changes[j]
+		switch {
+		case a.gateway != b.gateway:
+			return a.gateway < b.gateway
+		case a.port != b.port:
+			return a.port < b.port
+		case a.proto != b.proto:
+			return a.proto < b.proto
+		case a.host != b.host:
+			return a.host < b.host
 		}
-		return out[i] < out[j]
+		return a.sign == "-" // the old binding before the new
 	})
+	out := make([]string, len(changes))
+	for i, c := range changes {
+		out[i] = fmt.Sprintf("%s %s %d/%s %s → %s", c.sign, c.gateway, c.port, c.proto, c.host, c.app)
+	}
 	return out
 }
