@@ -45,8 +45,8 @@ type decoder struct {
 
 func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
 	diag := Errorf(d.obj, path, format, args...)
-	if n != nil && n.Line > 0 {
-		diag.Pos.Line = n.Line
+	if n != nil && n.Line > 0 && d.obj != nil && d.obj.Pos.Line > 0 {
+		diag.Pos.Line = n.Line // only objects read from files have meaningful lines
 	}
 	d.diags = append(d.diags, diag)
 }

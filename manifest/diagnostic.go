@@ -120,6 +120,9 @@ func newDiagnostic(sev Severity, obj *Object, field, msg string) Diagnostic {
 	d := Diagnostic{Severity: sev, Field: field, Message: msg}
 	if obj != nil {
 		d.Ref, d.Pos = obj.Ref, obj.Pos
+		if field != "" && obj.Node != nil && obj.Pos.Line > 0 {
+			d.Pos.Line = obj.LineOf(field)
+		}
 	}
 	return d
 }

@@ -5,6 +5,7 @@
 package manifest
 
 import (
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -187,4 +188,55 @@ func setMapNode(m *yaml.Node, key string, v *yaml.Node) {
 		}
 	}
 	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
+}
+
+// LineOf returns the line of the field at path ("spec.routes[2].to"), or of
+// its nearest ancestor present in the document, so an error about a missing
+// field points at the map it is missing from.
+func (o *Object) LineOf(path string) int {
+	n, line := o.Node, o.Node.Line
+	for path != "" && n != nil {
+		var step string
+		step, path = nextStep(path)
+		if strings.HasPrefix(step, "[") {
+			i, err := strconv.Atoi(strings.Trim(step, "[]"))
+			if n.Kind != yaml.SequenceNode || err != nil || i < 0 || i >= len(n.Content) {
+				return line
+			}
+			n = n.Content[i]
+			line = n.Line
+			continue
+		}
+		if n.Kind != yaml.MappingNode {
+			return line
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == step {
+				next, line = n.Content[i+1], n.Content[i].Line
+				break
+			}
+		}
+		n = next
+	}
+	return line
+}
+
+// nextStep splits "a.b[1].c" into "a" and "b[1].c", "[1].c" into "[1]" and "c".
+func nextStep(path string) (step, rest string) {
+	if strings.HasPrefix(path, "[") {
+		end := strings.IndexByte(path, ']')
+		if end < 0 {
+			return path, ""
+		}
+		return path[:end+1], strings.TrimPrefix(path[end+1:], ".")
+	}
+	end := strings.IndexAny(path, ".[")
+	if end < 0 {
+		return path, ""
+	}
+	if path[end] == '.' {
+		return path[:end], path[end+1:]
+	}
+	return path[:end], path[end:]
 }

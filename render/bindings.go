@@ -138,42 +138,71 @@ func (a *allocator) run(apps []*App, claims []*Claim) {
 }
 
 // rejectDuplicateHosts reports every concrete host that two apps (or an app
-// and a hand-written Gateway) claim on this workload, and drops the later app:
-// moving one of them to another port would hand the host to whichever port a
-// client happens to use.
+// and a hand-written Gateway) claim on this workload and drops the apps that
+// lose it: moving one of them to another port would hand the host to
+// whichever port a client happens to use. A hand-written Gateway keeps its
+// hosts; among apps, the one the lock records keeps the host, and without a
+// lock record none does, so a newcomer can never take a host over by sorting
+// first.
 func (a *allocator) rejectDuplicateHosts(apps []*App, claims []*Claim) []*App {
-	owners := map[string]holder{}
+	fixed := map[string]*Claim{}
 	for _, c := range claims {
-		if !hostname.IsWildcard(c.Host) {
-			if _, ok := owners[c.Host]; !ok {
-				owners[c.Host] = holder{claim: c}
+		if _, ok := fixed[c.Host]; !ok && !hostname.IsWildcard(c.Host) {
+			fixed[c.Host] = c
+		}
+	}
+	claimants := map[string][]*App{}
+	for _, app := range apps {
+		for _, h := range app.Spec.Hosts {
+			if !hostname.IsWildcard(h) {
+				claimants[h] = append(claimants[h], app)
 			}
 		}
 	}
-	kept := apps[:0:0]
+	rejected := map[*App]bool{}
 	for _, app := range apps {
-		ok := true
 		for i, h := range app.Spec.Hosts {
 			if hostname.IsWildcard(h) {
 				continue
 			}
-			if other, dup := owners[h]; dup {
-				a.diags = append(a.diags, manifest.Errorf(app.Obj, fmt.Sprintf("spec.hosts[%d]", i),
-					"host %q is already served on gateway %s by %s: a concrete host belongs to one app", h, a.w.Key(), other))
-				ok = false
+			var others []string
+			if c := fixed[h]; c != nil {
+				others = append(others, holder{claim: c}.String())
+			} else {
+				if len(claimants[h]) < 2 || a.lockedOwner(h) == app.Key() {
+					continue
+				}
+				for _, other := range claimants[h] {
+					if other != app {
+						others = append(others, holder{app: other}.String())
+					}
+				}
 			}
+			a.diags = append(a.diags, manifest.Errorf(app.Obj, fmt.Sprintf("spec.hosts[%d]", i),
+				"host %q is also claimed on gateway %s by %s: a concrete host belongs to one app", h, a.w.Key(), strings.Join(others, ", ")))
+			rejected[app] = true
 		}
-		if !ok {
-			continue
+	}
+	kept := apps[:0:0]
+	for _, app := range apps {
+		if !rejected[app] {
+			kept = append(kept, app)
 		}
-		for _, h := range app.Spec.Hosts {
-			if !hostname.IsWildcard(h) {
-				owners[h] = holder{app: app}
-			}
-		}
-		kept = append(kept, app)
 	}
 	return kept
+}
+
+// lockedOwner is the app the lock records for a concrete host, if any.
+func (a *allocator) lockedOwner(host string) string {
+	if a.lock == nil {
+		return ""
+	}
+	for _, e := range a.lock.Entries {
+		if e.Host == host {
+			return e.App
+		}
+	}
+	return ""
 }
 
 // fromLock looks up what the lock records for an app's protocol.

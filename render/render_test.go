@@ -1,0 +1,469 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/edgegate/edgegate/manifest"
+)
+
+// parse reads YAML documents as if from files: "---FILE name" lines start a
+// new file, so tests can say which file an object came from.
+func parse(t *testing.T, src string) []*manifest.Object {
+	t.Helper()
+	var objs []*manifest.Object
+	file := "input.yaml"
+	var buf strings.Builder
+	flush := func() {
+		o, d := manifest.Parse([]byte(buf.String()), file)
+		if d.HasErrors() {
+			t.Fatalf("parse %s: %v", file, d)
+		}
+		objs = append(objs, o...)
+		buf.Reset()
+	}
+	for _, line := range strings.SplitAfter(src, "\n") {
+		if name, ok := strings.CutPrefix(strings.TrimSpace(line), "---FILE "); ok {
+			flush()
+			file = name
+			continue
+		}
+		buf.WriteString(line)
+	}
+	flush()
+	return objs
+}
+
+func mustRender(t *testing.T, src string, opts Options) *Result {
+	t.Helper()
+	res := Render(parse(t, src), opts)
+	if res.Diagnostics.HasErrors() {
+		t.Fatalf("render failed:\n%v", res.Diagnostics)
+	}
+	return res
+}
+
+func renderErrors(t *testing.T, src string, opts Options) string {
+	t.Helper()
+	res := Render(parse(t, src), opts)
+	if !res.Diagnostics.HasErrors() {
+		t.Fatalf("render succeeded, want an error")
+	}
+	if len(res.Objects) != 0 {
+		t.Fatalf("render failed but returned %d objects", len(res.Objects))
+	}
+	return res.Diagnostics.Error()
+}
+
+func app(ns, name string, hosts string, extra ...string) string {
+	return fmt.Sprintf(`---
+apiVersion: edgegate.dev/v1alpha1
+kind: AppIntent
+metadata: {name: %s, namespace: %s}
+spec:
+  hosts: [%s]
+  routes: [{prefix: /, to: web:80}]
+%s
+`, name, ns, hosts, strings.Join(extra, "\n"))
+}
+
+// bindingsOf lists "app proto/port" for every binding, in allocation order.
+func bindingsOf(res *Result) string {
+	var parts []string
+	for _, b := range res.Bindings {
+		parts = append(parts, fmt.Sprintf("%s %s/%d", b.App.Key(), b.Listener.Protocol, b.Listener.Port))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func object(t *testing.T, res *Result, kind, ns, name string) *manifest.Object {
+	t.Helper()
+	for _, o := range res.Objects {
+		if o.Kind == kind && o.Namespace == ns && o.Name == name {
+			return o
+		}
+	}
+	t.Fatalf("no %s %s/%s rendered", kind, ns, name)
+	return nil
+}
+
+func yamlOf(t *testing.T, objs ...*manifest.Object) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := manifest.WriteStream(&buf, objs); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+func TestAllocate(t *testing.T) {
+	for _, tc := range []struct {
+		name, input, want string
+	}{{
+		name:  "distinct hosts share the first port",
+		input: app("a", "one", "one.example.com") + app("b", "two", "two.example.com"),
+		want:  "a/one HTTP/80, b/two HTTP/80",
+	}, {
+		name:  "the seed's two namespaces on * get two ports",
+		input: app("default", "bookinfo", `"*"`) + app("test", "bookinfo", `"*"`),
+		want:  "default/bookinfo HTTP/80, test/bookinfo HTTP/8080",
+	}, {
+		name:  "a wildcard moves, not the concrete host it covers",
+		input: app("a", "catchall", `"*.example.com"`) + app("z", "shop", "shop.example.com"),
+		want:  "a/catchall HTTP/8080, z/shop HTTP/80",
+	}, {
+		name:  "wildcards that do not overlap share a port",
+		input: app("a", "one", `"*.one.example"`) + app("b", "two", `"*.two.example"`),
+		want:  "a/one HTTP/80, b/two HTTP/80",
+	}, {
+		name:  "nested wildcards overlap",
+		input: app("a", "one", `"*.example.com"`) + app("b", "two", `"*.eu.example.com"`),
+		want:  "a/one HTTP/80, b/two HTTP/8080",
+	}, {
+		name:  "a TLS redirect claims the HTTP port like any other",
+		input: app("a", "plain", `"*"`) + app("b", "secure", "secure.example.com", "  tls: {credentialName: cert}"),
+		want:  "a/plain HTTP/8080, b/secure HTTP/80, b/secure HTTPS/443",
+	}, {
+		name:  "HTTPS without redirect needs no HTTP port",
+		input: app("a", "plain", `"*"`) + app("b", "secure", `"*"`, "  tls: {credentialName: cert, httpsRedirect: false}"),
+		want:  "a/plain HTTP/80, b/secure HTTPS/443",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := bindingsOf(mustRender(t, tc.input, Options{})); got != tc.want {
+				t.Errorf("bindings = %s\nwant       %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAllocateErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, input string
+		want        []string
+	}{{
+		name:  "the same concrete host in two apps",
+		input: "---FILE a.yaml\n" + app("a", "one", "shop.example.com") + "---FILE b.yaml\n" + app("b", "two", "shop.example.com"),
+		want:  []string{"b.yaml:", "AppIntent b/two", "spec.hosts[0]", `"shop.example.com"`, "AppIntent a/one (a.yaml:"},
+	}, {
+		name: "an exhausted pool",
+		input: `apiVersion: edgegate.dev/v1alpha1
+kind: IngressGateway
+metadata: {name: small, namespace: gw}
+spec:
+  ports: {http: [80, 81]}
+` + app("a", "one", `"*"`) + app("b", "two", `"*"`) + app("c", "three", `"*"`),
+		want: []string{"AppIntent c/three", "no free HTTP port on gateway gw/small", "(80-81)", "widen the pool"},
+	}, {
+		name: "a concrete host a hand-written Gateway serves",
+		input: `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: legacy, namespace: shop}
+spec:
+  selector: {istio: edge}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [shop/shop.example.com]
+` + app("web", "shop", "shop.example.com"),
+		want: []string{"AppIntent web/shop", `"shop.example.com" is also claimed`, "Gateway shop/legacy spec.servers[0].hosts[0]"},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := renderErrors(t, tc.input, Options{})
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("error lacks %q:\n%s", w, got)
+				}
+			}
+		})
+	}
+}
+
+func TestTheLockDecidesWhoOwnsAConcreteHost(t *testing.T) {
+	lock := `apiVersion: edgegate.dev/v1alpha1
+kind: HostBindings
+metadata: {name: edge, namespace: istio-ingress}
+spec:
+  gateway: istio-ingress/edge
+  ports:
+  - {port: 80, protocol: HTTP, hosts: {shop.example.com: shop/shop}}
+`
+	// other-team/phish sorts first, but the lock says the host is shop's.
+	got := renderErrors(t, lock+app("shop", "shop", "shop.example.com")+app("other-team", "phish", "shop.example.com"), Options{})
+	if !strings.Contains(got, "AppIntent other-team/phish: spec.hosts[0]") || strings.Contains(got, "AppIntent shop/shop: spec.hosts") {
+		t.Errorf("the locked owner must keep the host, the newcomer must fail:\n%s", got)
+	}
+}
+
+func TestHandWrittenGatewaysAreFixedClaims(t *testing.T) {
+	res := mustRender(t, `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: legacy, namespace: old}
+spec:
+  selector: {istio: edge}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+`+app("web", "shop", "shop.example.com"), Options{})
+	if got, want := bindingsOf(res), "web/shop HTTP/8080"; got != want {
+		t.Errorf("bindings = %s, want %s", got, want)
+	}
+	// The workload serves the hand-written Gateway's port as well as the app's.
+	svc := yamlOf(t, object(t, res, "Service", "istio-ingress", "edge"))
+	for _, port := range []string{"name: http-80", "name: http-8080"} {
+		if !strings.Contains(svc, port) {
+			t.Errorf("Service lacks %s:\n%s", port, svc)
+		}
+	}
+}
+
+func TestExistingGatewayComparesTargetPorts(t *testing.T) {
+	// A hand-written Gateway names container port 8080 directly; the app's
+	// Service port 80 resolves to the same listener, so the app moves to 81.
+	res := mustRender(t, `apiVersion: edgegate.dev/v1alpha1
+kind: IngressGateway
+metadata: {name: ingressgateway, namespace: istio-system}
+spec:
+  existing: true
+  selector: {istio: ingressgateway}
+  servicePorts:
+  - {name: http2, port: 80, targetPort: 8080}
+  - {name: http-alt, port: 81, targetPort: 8081}
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: seed, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 8080, name: http, protocol: HTTP}
+    hosts: ["*"]
+`+app("test", "bookinfo", `"*"`), Options{})
+	if got, want := bindingsOf(res), "test/bookinfo HTTP/81"; got != want {
+		t.Errorf("bindings = %s, want %s", got, want)
+	}
+	for _, o := range res.Objects {
+		if o.Kind != "Gateway" && o.Kind != "VirtualService" {
+			t.Errorf("rendered %s for an existing gateway", o.Ref)
+		}
+	}
+}
+
+func TestTLSRedirectsToTheAppsHTTPSPort(t *testing.T) {
+	tls := "  tls: {credentialName: cert}"
+	res := mustRender(t, app("a", "first", `"*"`, tls)+app("b", "second", `"*"`, tls), Options{})
+	if got, want := bindingsOf(res), "a/first HTTP/80, a/first HTTPS/443, b/second HTTP/8080, b/second HTTPS/8443"; got != want {
+		t.Fatalf("bindings = %s, want %s", got, want)
+	}
+	vs := yamlOf(t, object(t, res, "VirtualService", "b", "second"))
+	want := `  - name: https-redirect
+    match:
+    - port: 8080
+    redirect:
+      scheme: https
+      port: 8443
+`
+	if !strings.Contains(vs, want) {
+		t.Errorf("VirtualService lacks the redirect to 8443:\n%s", vs)
+	}
+	gw := yamlOf(t, object(t, res, "Gateway", "b", "second"))
+	for _, s := range []string{"number: 8080", "number: 8443", "credentialName: cert", "- ./*"} {
+		if !strings.Contains(gw, s) {
+			t.Errorf("Gateway lacks %q:\n%s", s, gw)
+		}
+	}
+}
+
+const lockedBookinfo = `apiVersion: edgegate.dev/v1alpha1
+kind: HostBindings
+metadata: {name: edge, namespace: istio-ingress}
+spec:
+  gateway: istio-ingress/edge
+  ports:
+  - port: 80
+    protocol: HTTP
+    hosts: {"*": test/bookinfo}
+`
+
+func TestLockKeepsBindingsWhenAnAppIsAddedInFront(t *testing.T) {
+	before := mustRender(t, lockedBookinfo+app("test", "bookinfo", `"*"`), Options{})
+	// default/aaa sorts before test/bookinfo: without the lock it would take port 80.
+	unlocked := mustRender(t, app("test", "bookinfo", `"*"`)+app("default", "aaa", `"*"`), Options{})
+	if got, want := bindingsOf(unlocked), "default/aaa HTTP/80, test/bookinfo HTTP/8080"; got != want {
+		t.Fatalf("without a lock: bindings = %s, want %s", got, want)
+	}
+	after := mustRender(t, lockedBookinfo+app("test", "bookinfo", `"*"`)+app("default", "aaa", `"*"`), Options{})
+	if got, want := bindingsOf(after), "default/aaa HTTP/8080, test/bookinfo HTTP/80"; got != want {
+		t.Fatalf("with the lock: bindings = %s, want %s", got, want)
+	}
+	for _, kind := range []string{"Gateway", "VirtualService"} {
+		b, a := yamlOf(t, object(t, before, kind, "test", "bookinfo")), yamlOf(t, object(t, after, kind, "test", "bookinfo"))
+		if a != b {
+			t.Errorf("%s test/bookinfo changed when an app was added in front:\nbefore:\n%s\nafter:\n%s", kind, b, a)
+		}
+	}
+	if !strings.Contains(yamlOf(t, after.Locks...), "'*': test/bookinfo") {
+		t.Errorf("lock lost the binding:\n%s", yamlOf(t, after.Locks...))
+	}
+	warnings := after.Diagnostics.Error()
+	if !strings.Contains(warnings, `AppIntent default/aaa: spec.hosts: HTTP binding of "*" on gateway istio-ingress/edge port 8080 is not in the HostBindings lock`) {
+		t.Errorf("no warning about the unlocked binding:\n%s", warnings)
+	}
+}
+
+func TestLockedRefusesUnrecordedBindings(t *testing.T) {
+	got := renderErrors(t, lockedBookinfo+app("test", "bookinfo", `"*"`)+app("default", "aaa", `"*"`), Options{Locked: true})
+	if !strings.Contains(got, "AppIntent default/aaa") || !strings.Contains(got, "(--locked)") {
+		t.Errorf("unexpected error:\n%s", got)
+	}
+	// Everything recorded: --locked passes.
+	mustRender(t, lockedBookinfo+app("test", "bookinfo", `"*"`), Options{Locked: true})
+}
+
+func TestLockErrors(t *testing.T) {
+	for _, tc := range []struct{ name, lock, want string }{
+		{"a locked port outside the pool", strings.Replace(lockedBookinfo, "port: 80", "port: 9999", 1), "locked HTTP port 9999 of app test/bookinfo is not in the port pool"},
+		{"a locked binding that now overlaps a hand-written Gateway", lockedBookinfo + `---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: legacy, namespace: old}
+spec:
+  selector: {istio: edge}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*.example.com"]
+`, "cannot keep the locked HTTP binding"},
+		{"an unknown protocol", strings.Replace(lockedBookinfo, "protocol: HTTP", "protocol: TCP", 1), `spec.ports[0].protocol: must be HTTP or HTTPS, not "TCP"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := renderErrors(t, tc.lock+app("test", "bookinfo", `"*"`), Options{}); !strings.Contains(got, tc.want) {
+				t.Errorf("error lacks %q:\n%s", tc.want, got)
+			}
+		})
+	}
+}
+
+func TestScopeToNamespace(t *testing.T) {
+	res := mustRender(t, `apiVersion: edgegate.dev/v1alpha1
+kind: IngressGateway
+metadata: {name: scoped, namespace: gw}
+spec:
+  scopeToNamespace: true
+`+app("team", "web", "web.example.com"), Options{})
+	gw := yamlOf(t, object(t, res, "Gateway", "gw", "team-web"))
+	if !strings.Contains(gw, "- team/web.example.com") {
+		t.Errorf("Gateway hosts not scoped to the app's namespace:\n%s", gw)
+	}
+	vs := yamlOf(t, object(t, res, "VirtualService", "team", "web"))
+	if !strings.Contains(vs, "- gw/team-web") {
+		t.Errorf("VirtualService does not bind to the scoped Gateway:\n%s", vs)
+	}
+}
+
+func TestWorkload(t *testing.T) {
+	res := mustRender(t, `apiVersion: edgegate.dev/v1alpha1
+kind: IngressGateway
+metadata: {name: big, namespace: gw}
+spec:
+  replicas: {min: 3, max: 9}
+  revision: canary
+  labels: {team: platform}
+  service: {type: NodePort, externalTrafficPolicy: Local}
+`+app("a", "one", `"*"`), Options{})
+	deploy := yamlOf(t, object(t, res, "Deployment", "gw", "big"))
+	if strings.Contains(deploy, "replicas:") {
+		t.Errorf("Deployment sets replicas although the HPA owns them:\n%s", deploy)
+	}
+	for _, s := range []string{"istio.io/rev: canary", "team: platform", "containerPort: 80\n", "runAsNonRoot: true", "- ALL"} {
+		if !strings.Contains(deploy, s) {
+			t.Errorf("Deployment lacks %q", s)
+		}
+	}
+	if ns := yamlOf(t, object(t, res, "Namespace", "", "gw")); !strings.Contains(ns, "istio.io/rev: canary") || strings.Contains(ns, "istio-injection") {
+		t.Errorf("namespace of a revisioned gateway must carry istio.io/rev only:\n%s", ns)
+	}
+	hpa := yamlOf(t, object(t, res, "HorizontalPodAutoscaler", "gw", "big"))
+	if !strings.Contains(hpa, "minReplicas: 3") || !strings.Contains(hpa, "maxReplicas: 9") {
+		t.Errorf("HPA bounds wrong:\n%s", hpa)
+	}
+	object(t, res, "PodDisruptionBudget", "gw", "big")
+
+	single := mustRender(t, app("a", "one", `"*"`), Options{})
+	for _, o := range single.Objects {
+		if o.Kind == "PodDisruptionBudget" {
+			t.Errorf("a PDB for a single replica blocks node drains")
+		}
+	}
+}
+
+func TestValidationErrors(t *testing.T) {
+	gateway := func(spec string) string {
+		return "apiVersion: edgegate.dev/v1alpha1\nkind: IngressGateway\nmetadata: {name: pub, namespace: gw}\nspec:\n" + spec + "\n"
+	}
+	intent := func(spec string) string {
+		return "---FILE app.yaml\napiVersion: edgegate.dev/v1alpha1\nkind: AppIntent\nmetadata: {name: web, namespace: team}\nspec:\n" + spec + "\n"
+	}
+	for _, tc := range []struct {
+		name, input, want string
+	}{
+		{"no hosts", intent("  routes: [{to: web:80}]"), "app.yaml:4: AppIntent team/web: spec.hosts: at least one host is required"},
+		{"no routes", intent("  hosts: [a.example.com]"), "spec.routes: at least one route is required"},
+		{"to without a port", intent("  hosts: [a.example.com]\n  routes: [{to: web}]"), `app.yaml:6: AppIntent team/web: spec.routes[0].to: "web" is not "service[.namespace]:port": the port is missing`},
+		{"to with a bad port", intent("  hosts: [a.example.com]\n  routes: [{to: 'web:99999'}]"), "the port must be a number in 1-65535"},
+		{"unknown gateway", intent("  gateway: nope\n  hosts: [a.example.com]\n  routes: [{to: web:80}]"), `spec.gateway: unknown gateway "nope"`},
+		{"unknown field with a hint", intent("  hosts: [a.example.com]\n  route: [{to: web:80}]"), `spec.route: unknown field (did you mean "routes"?)`},
+		{"a host with a port", intent("  hosts: ['a.example.com:80']\n  routes: [{to: web:80}]"), "spec.hosts[0]: host \"a.example.com:80\" contains a port"},
+		{"a duplicate host", intent("  hosts: [a.example.com, a.example.com]\n  routes: [{to: web:80}]"), `spec.hosts[1]: host "a.example.com" is already listed as spec.hosts[0]`},
+		{"an unreachable route", intent("  hosts: [a.example.com]\n  routes: [{to: web:80}, {exact: /x, to: web:80}]"), "spec.routes[1]: never reached: spec.routes[0] comes first and matches every request"},
+		{"a shadowed prefix", intent("  hosts: [a.example.com]\n  routes: [{prefix: /api, to: web:80}, {prefix: /api/v1, to: web:80}]"), "spec.routes[1]: never reached"},
+		{"two path matches", intent("  hosts: [a.example.com]\n  routes: [{exact: /a, prefix: /b, to: web:80}]"), "spec.routes[0].prefix: a route matches by one of exact, prefix or regex"},
+		{"a bad regex", intent("  hosts: [a.example.com]\n  routes: [{regex: '(', to: web:80}]"), "spec.routes[0].regex: invalid regular expression"},
+		{"a relative path", intent("  hosts: [a.example.com]\n  routes: [{prefix: api, to: web:80}]"), `spec.routes[0].prefix: path "api" must start with '/'`},
+		{"weights not 100", intent("  hosts: [a.example.com]\n  routes: [{to: [{service: 'a:80', weight: 50}, {service: 'b:80', weight: 40}]}]"), "spec.routes[0].to: weights add up to 90, not 100"},
+		{"split without weights", intent("  hosts: [a.example.com]\n  routes: [{to: [{service: 'a:80'}, {service: 'b:80'}]}]"), "give every destination a weight"},
+		{"an uppercase header", intent("  hosts: [a.example.com]\n  routes: [{headers: {X-Canary: 'true'}, to: web:80}]"), "not a lowercase HTTP header name"},
+		{"a timeout too short", intent("  hosts: [a.example.com]\n  routes: [{timeout: 500us, to: web:80}]"), `spec.routes[0].timeout: "500us" is shorter than 1ms`},
+		{"a bad TLS mode", intent("  hosts: [a.example.com]\n  tls: {credentialName: c, mode: PASSTHROUGH}\n  routes: [{to: web:80}]"), "spec.tls.mode: must be SIMPLE or MUTUAL"},
+		{"TLS without a credential", intent("  hosts: [a.example.com]\n  tls: {mode: SIMPLE}\n  routes: [{to: web:80}]"), "spec.tls.credentialName: required"},
+		{"a string where a number goes", intent("  hosts: [a.example.com]\n  routes: [{retries: 'two', to: web:80}]"), `spec.routes[0].retries: expected an integer, got string "two"`},
+		{"an unquoted boolean label", gateway("  labels: {enabled: true}"), `spec.labels.enabled: expected a string, got boolean true (quote it: "true")`},
+		{"a reserved pool port", gateway("  ports: {http: [80, 15021]}"), "spec.ports.http[1]: port 15021 is reserved by the Istio proxy"},
+		{"overlapping pools", gateway("  ports: {http: [8080-8090], https: [8085]}"), "spec.ports.https[0]: port 8085 is already in spec.ports.http[0]"},
+		{"an overridden selector label", gateway("  labels: {istio: other}"), "label istio is set by edgegate"},
+		{"replicas max below min", gateway("  replicas: {min: 3, max: 2}"), "spec.replicas.max: must be at least min (3)"},
+		{"an existing gateway with workload fields", gateway("  existing: true\n  selector: {istio: x}\n  servicePorts: [{name: http, port: 80}]\n  replicas: {min: 2}"), "spec.replicas: edgegate renders nothing for an existing gateway"},
+		{"an existing gateway without HTTP ports", gateway("  existing: true\n  selector: {istio: x}\n  servicePorts: [{name: status-port, port: 15021}]"), "at least one must be named http, http2 or https"},
+		{"externalTrafficPolicy on ClusterIP", gateway("  service: {type: ClusterIP, externalTrafficPolicy: Local}"), "applies only to LoadBalancer and NodePort"},
+		{"a missing namespace", "apiVersion: edgegate.dev/v1alpha1\nkind: AppIntent\nmetadata: {name: web}\nspec: {hosts: [a.example.com], routes: [{to: web:80}]}\n", "metadata.namespace: required (or pass --namespace)"},
+		{"an unknown edgegate kind", "apiVersion: edgegate.dev/v1alpha1\nkind: AppIntnet\nmetadata: {name: web, namespace: x}\n", `kind: unknown kind "AppIntnet"`},
+		{"duplicate gateway names", gateway("  default: true") + "---\napiVersion: edgegate.dev/v1alpha1\nkind: IngressGateway\nmetadata: {name: pub, namespace: other}\n", `IngressGateway name "pub" is already used by IngressGateway gw/pub`},
+		{"two gateways and no default", gateway("") + "---\napiVersion: edgegate.dev/v1alpha1\nkind: IngressGateway\nmetadata: {name: second, namespace: gw}\n" + intent("  hosts: [a.example.com]\n  routes: [{to: web:80}]"), "2 IngressGateways are declared and none is marked default"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := renderErrors(t, tc.input, Options{}); !strings.Contains(got, tc.want) {
+				t.Errorf("error lacks\n  %s\ngot\n  %s", tc.want, strings.ReplaceAll(got, "\n", "\n  "))
+			}
+		})
+	}
+}
+
+func TestDefaultNamespace(t *testing.T) {
+	src := "apiVersion: edgegate.dev/v1alpha1\nkind: AppIntent\nmetadata: {name: web}\nspec: {hosts: [a.example.com], routes: [{to: web:80}]}\n"
+	res := mustRender(t, src, Options{DefaultNamespace: "team"})
+	vs := yamlOf(t, object(t, res, "VirtualService", "team", "web"))
+	if !strings.Contains(vs, "host: web.team.svc.cluster.local") {
+		t.Errorf("destination not in the default namespace:\n%s", vs)
+	}
+}
+
+func TestProtobufDuration(t *testing.T) {
+	for in, want := range map[string]string{"5s": "5s", "1500ms": "1.5s", "1ms": "0.001s", "2m": "120s", "1h0m0.25s": "3600.25s"} {
+		d, err := parseTimeout(in)
+		if err != nil {
+			t.Fatalf("parseTimeout(%q): %v", in, err)
+		}
+		if got := protobufDuration(d); got != want {
+			t.Errorf("protobufDuration(%s) = %q, want %q", in, got, want)
+		}
+	}
+}
