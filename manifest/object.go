@@ -147,7 +147,12 @@ func scalar(n *yaml.Node) string {
 	return n.Value
 }
 
-// lookup follows mapping keys from n; nil when any step is missing or not a map.
+// Lookup follows mapping keys from n; nil when any step is missing or not a map.
+func Lookup(n *yaml.Node, path ...string) *yaml.Node { return lookup(n, path...) }
+
+// ScalarValue is the value of a scalar node; "" for nil or any other node.
+func ScalarValue(n *yaml.Node) string { return scalar(n) }
+
 func lookup(n *yaml.Node, path ...string) *yaml.Node {
 	for _, key := range path {
 		if n == nil || n.Kind != yaml.MappingNode {

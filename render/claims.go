@@ -36,12 +36,12 @@ func (m *Model) buildClaims() manifest.Diagnostics {
 			continue
 		}
 		for i, server := range servers.Content {
-			port, err := strconv.Atoi(scalarAt(server, "port", "number"))
+			port, err := strconv.Atoi(manifest.ScalarValue(manifest.Lookup(server, "port", "number")))
 			if err != nil {
 				continue
 			}
-			proto := claimProtocol(scalarAt(server, "port", "protocol"))
-			hosts := mapField(server, "hosts")
+			proto := claimProtocol(manifest.ScalarValue(manifest.Lookup(server, "port", "protocol")))
+			hosts := manifest.Lookup(server, "hosts")
 			if hosts == nil || hosts.Kind != yaml.SequenceNode {
 				continue
 			}
@@ -106,28 +106,6 @@ func claimProtocol(p string) Protocol {
 		return HTTPS
 	}
 	return Protocol(strings.ToUpper(p))
-}
-
-func mapField(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
-func scalarAt(n *yaml.Node, path ...string) string {
-	for _, k := range path {
-		n = mapField(n, k)
-	}
-	if n == nil || n.Kind != yaml.ScalarNode {
-		return ""
-	}
-	return n.Value
 }
 
 func stringMap(n *yaml.Node) map[string]string {

@@ -33,15 +33,12 @@ func (m *Model) buildLocks(objs []*manifest.Object) manifest.Diagnostics {
 	}
 	manifest.Sort(objs)
 	for _, o := range objs {
-		_, ds := metaOf(o)
-		diags = append(diags, ds...)
 		var hb HostBindings
-		ds = decodeSpec(o, &hb)
-		diags = append(diags, ds...)
-		if len(ds) > 0 {
+		e := decodeObject(o, &hb)
+		if len(e.diags) > 0 {
+			diags = append(diags, e.diags...)
 			continue
 		}
-		e := &fieldErrors{obj: o}
 		lock := &Lock{Obj: o}
 		for i, p := range hb.Spec.Ports {
 			field := fmt.Sprintf("spec.ports[%d]", i)

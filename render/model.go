@@ -165,11 +165,10 @@ func Build(objs []*manifest.Object, opts Options) (*Model, manifest.Diagnostics)
 	return m, diags
 }
 
-// identity is the name and namespace of an edgegate object, which must be
-// namespaced.
-type identity struct{ Name, Namespace string }
-
-func metaOf(o *manifest.Object) (identity, manifest.Diagnostics) {
+// decodeObject strictly decodes an edgegate object into v (whose Spec field
+// takes spec; apiVersion, kind and metadata are read elsewhere) and checks it
+// has a name and a namespace. Validation adds to the errors it returns.
+func decodeObject(o *manifest.Object, v any) *fieldErrors {
 	e := &fieldErrors{obj: o}
 	if o.Name == "" {
 		e.add("metadata.name", "required")
@@ -177,12 +176,6 @@ func metaOf(o *manifest.Object) (identity, manifest.Diagnostics) {
 	if o.Namespace == "" {
 		e.add("metadata.namespace", "required (or pass --namespace)")
 	}
-	return identity{o.Name, o.Namespace}, e.diags
-}
-
-// decodeSpec strictly decodes the whole object into v, which holds a Spec
-// field: apiVersion, kind and metadata are read elsewhere.
-func decodeSpec(o *manifest.Object, v any) manifest.Diagnostics {
 	stripped := *o.Node
 	stripped.Content = nil
 	for i := 0; i+1 < len(o.Node.Content); i += 2 {
@@ -192,25 +185,22 @@ func decodeSpec(o *manifest.Object, v any) manifest.Diagnostics {
 		}
 		stripped.Content = append(stripped.Content, o.Node.Content[i], o.Node.Content[i+1])
 	}
-	return manifest.Decode(o, &stripped, "", v)
+	e.diags = append(e.diags, manifest.Decode(o, &stripped, "", v)...)
+	return e
 }
 
 func (m *Model) buildWorkloads(objs []*manifest.Object) manifest.Diagnostics {
 	var diags manifest.Diagnostics
 	for _, o := range objs {
-		meta, ds := metaOf(o)
-		diags = append(diags, ds...)
 		var gw IngressGateway
-		ds = decodeSpec(o, &gw)
-		diags = append(diags, ds...)
-		e := &fieldErrors{obj: o}
-		validateGatewayName(e, meta.Name, meta.Namespace)
+		e := decodeObject(o, &gw)
+		validateGatewayName(e, o.Name, o.Namespace)
 		validateGateway(e, &gw.Spec)
 		diags = append(diags, e.diags...)
-		if len(ds) > 0 || len(e.diags) > 0 || meta.Name == "" || meta.Namespace == "" {
+		if len(e.diags) > 0 {
 			continue
 		}
-		m.Workloads = append(m.Workloads, newWorkload(meta.Name, meta.Namespace, o, gw.Spec))
+		m.Workloads = append(m.Workloads, newWorkload(o.Name, o.Namespace, o, gw.Spec))
 	}
 	sort.Slice(m.Workloads, func(i, j int) bool { return m.Workloads[i].Key() < m.Workloads[j].Key() })
 
@@ -289,21 +279,17 @@ func protocolFromPortName(name string) Protocol {
 func (m *Model) buildApps(objs []*manifest.Object) manifest.Diagnostics {
 	var diags manifest.Diagnostics
 	for _, o := range objs {
-		meta, ds := metaOf(o)
-		diags = append(diags, ds...)
 		var intent AppIntent
-		ds = decodeSpec(o, &intent)
-		diags = append(diags, ds...)
-		e := &fieldErrors{obj: o}
-		if meta.Name != "" {
-			checkDNSLabel(e, "metadata.name", meta.Name, "app name")
+		e := decodeObject(o, &intent)
+		if o.Name != "" {
+			checkDNSLabel(e, "metadata.name", o.Name, "app name")
 		}
-		if meta.Namespace != "" {
-			checkDNSLabel(e, "metadata.namespace", meta.Namespace, "namespace")
+		if o.Namespace != "" {
+			checkDNSLabel(e, "metadata.namespace", o.Namespace, "namespace")
 		}
-		targets := validateApp(e, meta.Namespace, &intent.Spec)
+		targets := validateApp(e, o.Namespace, &intent.Spec)
 		diags = append(diags, e.diags...)
-		if len(ds) > 0 || len(e.diags) > 0 || meta.Name == "" || meta.Namespace == "" {
+		if len(e.diags) > 0 {
 			continue
 		}
 		defaultApp(&intent.Spec)
@@ -312,7 +298,7 @@ func (m *Model) buildApps(objs []*manifest.Object) manifest.Diagnostics {
 				targets[i][j].Weight = *intent.Spec.Routes[i].To[j].Weight
 			}
 		}
-		m.Apps = append(m.Apps, &App{Namespace: meta.Namespace, Name: meta.Name, Obj: o, Spec: intent.Spec, Targets: targets})
+		m.Apps = append(m.Apps, &App{Namespace: o.Namespace, Name: o.Name, Obj: o, Spec: intent.Spec, Targets: targets})
 	}
 	sort.Slice(m.Apps, func(i, j int) bool { return m.Apps[i].Key() < m.Apps[j].Key() })
 
