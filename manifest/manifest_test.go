@@ -150,7 +150,9 @@ func TestAnnotations(t *testing.T) {
 }
 
 func TestSortOrder(t *testing.T) {
-	mk := func(kind, ns, name string) *Object { return &Object{Ref: Ref{APIVersion: "v1", Kind: kind, Namespace: ns, Name: name}} }
+	mk := func(kind, ns, name string) *Object {
+		return &Object{Ref: Ref{APIVersion: "v1", Kind: kind, Namespace: ns, Name: name}}
+	}
 	objs := []*Object{mk("VirtualService", "a", "x"), mk("Deployment", "a", "x"), mk("Gateway", "b", "x"), mk("Namespace", "", "a"), mk("Gateway", "a", "y"), mk("Service", "a", "x")}
 	Sort(objs)
 	var got []string

@@ -177,4 +177,3 @@ func firstDifference(want, got string) string {
 	}
 	return "(no difference)"
 }
-
