@@ -19,7 +19,7 @@ func runFunction(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("fn", fnSynopsis, stderr)
 	maxBytes := fs.Int64("max-input-bytes", 4*manifest.DefaultMaxFileBytes, "largest ResourceList accepted")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseFailure(err)
 	}
 	return fn.Run(stdin, stdout, stderr, *maxBytes)
 }

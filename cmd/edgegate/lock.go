@@ -26,7 +26,7 @@ func runLock(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("lock", lockSynopsis, stderr)
 	in.register(fs, false)
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseFailure(err)
 	}
 	paths := fs.Args()
 	if len(paths) == 0 {

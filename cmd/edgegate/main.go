@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -79,6 +80,15 @@ func newFlags(name, synopsis string, stderr io.Writer) *pflag.FlagSet {
 		fmt.Fprintf(stderr, "%s\n\nFlags:\n%s", synopsis, fs.FlagUsages())
 	}
 	return fs
+}
+
+// parseFailure is the exit code for a flag error: 0 for --help, which pflag
+// reports as an error after printing the usage.
+func parseFailure(err error) int {
+	if errors.Is(err, pflag.ErrHelp) {
+		return 0
+	}
+	return 2
 }
 
 func buildVersion() string {

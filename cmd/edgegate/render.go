@@ -72,7 +72,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("render", renderSynopsis, stderr)
 	in.register(fs, true)
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseFailure(err)
 	}
 	objs, diags := in.read(fs.Args(), stdin)
 	if diags.HasErrors() {
