@@ -8,6 +8,7 @@ RUN go mod download
 COPY cmd ./cmd
 COPY fn ./fn
 COPY manifest ./manifest
+COPY policy ./policy
 COPY render ./render
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/edgegate ./cmd/edgegate

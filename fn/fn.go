@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/policy"
 	"github.com/edgegate/edgegate/render"
 )
 
@@ -83,8 +84,12 @@ func Process(items []*manifest.Object, cfg Config) ([]*manifest.Object, manifest
 	if res.Diagnostics.HasErrors() {
 		return nil, res.Diagnostics
 	}
+	diags := append(res.Diagnostics, policy.Gate(res, policy.Config{})...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
 	if cfg.Mode == ModeCheck {
-		return items, res.Diagnostics
+		return items, diags
 	}
 	m := res.Model
 	previous := map[string]*manifest.Object{}
@@ -116,7 +121,7 @@ func Process(items []*manifest.Object, cfg Config) ([]*manifest.Object, manifest
 		out = append(out, o)
 	}
 	manifest.Sort(out)
-	return out, res.Diagnostics
+	return out, diags
 }
 
 // Run is the whole function: ResourceList in, ResourceList out. Every

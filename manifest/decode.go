@@ -37,10 +37,19 @@ func Decode(obj *Object, node *yaml.Node, path string, v any) Diagnostics {
 	return d.diags
 }
 
+// DecodeLenient is Decode for objects edgegate only reads parts of (Istio and
+// Kubernetes objects): fields v does not name are skipped, not errors.
+func DecodeLenient(obj *Object, node *yaml.Node, path string, v any) Diagnostics {
+	d := &decoder{obj: obj, lenient: true}
+	d.value(node, path, reflect.ValueOf(v).Elem())
+	return d.diags
+}
+
 type decoder struct {
-	obj   *Object
-	diags Diagnostics
-	nodes int
+	obj     *Object
+	lenient bool
+	diags   Diagnostics
+	nodes   int
 }
 
 func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
@@ -169,7 +178,9 @@ func (d *decoder) structValue(n *yaml.Node, path string, v reflect.Value) {
 		seen[key.Value] = true
 		idx, ok := fields[key.Value]
 		if !ok {
-			d.errorf(key, child, "unknown field%s", suggest(key.Value, fields))
+			if !d.lenient {
+				d.errorf(key, child, "unknown field%s", suggest(key.Value, fields))
+			}
 			continue
 		}
 		d.value(val, child, v.Field(idx))

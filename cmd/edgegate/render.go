@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/policy"
 	"github.com/edgegate/edgegate/render"
 )
 
@@ -80,8 +81,12 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	res := render.Render(objs, in.options())
-	printDiagnostics(stderr, res.Diagnostics)
-	if res.Diagnostics.HasErrors() {
+	diags = res.Diagnostics
+	if !diags.HasErrors() {
+		diags = append(diags, policy.Gate(res, policy.Config{})...)
+	}
+	printDiagnostics(stderr, diags)
+	if diags.HasErrors() {
 		return 1
 	}
 	var apply []*manifest.Object

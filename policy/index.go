@@ -1,0 +1,283 @@
+package policy
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/render"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Index holds every object of interest, decoded once, with the lookups the
+// checks need: by key, and workloads by label, so resolving a selector costs
+// the size of its smallest label's posting list, not a scan.
+type Index struct {
+	Objects         []*manifest.Object
+	Gateways        []*Gateway
+	VirtualServices []*VirtualService
+	Workloads       []*Workload
+	Services        []*Service
+	IngressGateways []*DeclaredGateway
+	AppIntents      []*DeclaredApp
+
+	gatewayByKey   map[string]*Gateway // namespace/name
+	serviceByKey   map[string]*Service // namespace/name
+	secretByKey    map[string]*Secret  // namespace/name
+	namespaceByKey map[string]*Namespace
+	byLabel        map[string][]*Workload // "key=value"
+
+	suppressions      map[*manifest.Object]map[string]bool
+	suppressionErrors manifest.Diagnostics
+}
+
+// DeclaredGateway is an IngressGateway of the input.
+type DeclaredGateway struct {
+	Obj  *manifest.Object
+	Spec render.IngressGatewaySpec
+}
+
+// DeclaredApp is an AppIntent of the input.
+type DeclaredApp struct {
+	Obj  *manifest.Object
+	Spec render.AppIntentSpec
+}
+
+// NewIndex decodes objs and builds the lookups.
+func NewIndex(objs []*manifest.Object) *Index {
+	idx := &Index{
+		Objects:        objs,
+		gatewayByKey:   map[string]*Gateway{},
+		serviceByKey:   map[string]*Service{},
+		secretByKey:    map[string]*Secret{},
+		namespaceByKey: map[string]*Namespace{},
+		byLabel:        map[string][]*Workload{},
+		suppressions:   map[*manifest.Object]map[string]bool{},
+	}
+	for _, o := range objs {
+		idx.parseSuppressions(o)
+		idx.add(o)
+	}
+	for _, w := range idx.Workloads {
+		for k, v := range w.Labels {
+			idx.byLabel[k+"="+v] = append(idx.byLabel[k+"="+v], w)
+		}
+	}
+	for _, s := range idx.Services {
+		if len(s.Spec.Selector) == 0 {
+			continue
+		}
+		for _, w := range idx.Select(s.Spec.Selector) {
+			if w.Namespace == s.Obj.Namespace {
+				w.Services = append(w.Services, s)
+			}
+		}
+	}
+	for _, g := range idx.Gateways {
+		g.Workloads = idx.Select(g.Spec.Selector)
+	}
+	return idx
+}
+
+func (idx *Index) add(o *manifest.Object) {
+	key := o.Namespace + "/" + o.Name
+	switch o.Group() + "/" + o.Kind {
+	case render.IstioNetworkingGroup + "/Gateway":
+		g := &Gateway{Obj: o}
+		manifest.DecodeLenient(o, o.Node, "", g)
+		idx.Gateways = append(idx.Gateways, g)
+		idx.gatewayByKey[key] = g
+	case render.IstioNetworkingGroup + "/VirtualService":
+		vs := &VirtualService{Obj: o}
+		manifest.DecodeLenient(o, o.Node, "", vs)
+		idx.VirtualServices = append(idx.VirtualServices, vs)
+	case "apps/Deployment", "apps/StatefulSet", "apps/DaemonSet", "apps/ReplicaSet":
+		idx.addWorkload(o, "spec.template.metadata", "spec.template.spec")
+	case "/Pod":
+		idx.addWorkload(o, "metadata", "spec")
+	case "/Service":
+		s := &Service{Obj: o}
+		manifest.DecodeLenient(o, o.Node, "", s)
+		idx.Services = append(idx.Services, s)
+		idx.serviceByKey[key] = s
+	case "/Secret":
+		s := &Secret{Obj: o, Type: manifest.ScalarValue(o.Field("type")), Keys: map[string]bool{}}
+		for _, field := range []string{"data", "stringData"} {
+			if m := o.Field(field); m != nil {
+				for i := 0; i+1 < len(m.Content); i += 2 {
+					s.Keys[m.Content[i].Value] = true
+				}
+			}
+		}
+		idx.secretByKey[key] = s
+	case "/Namespace":
+		ns := &Namespace{Obj: o}
+		decodeAt(o, o.Field("metadata", "labels"), "metadata.labels", &ns.Labels)
+		idx.namespaceByKey[o.Name] = ns
+	case render.Group + "/" + render.KindIngressGateway:
+		g := &DeclaredGateway{Obj: o}
+		decodeAt(o, o.Field("spec"), "spec", &g.Spec)
+		idx.IngressGateways = append(idx.IngressGateways, g)
+		if g.Spec.Existing && len(g.Spec.Selector) > 0 {
+			idx.addExternalWorkload(g)
+		}
+	case render.Group + "/" + render.KindAppIntent:
+		a := &DeclaredApp{Obj: o}
+		decodeAt(o, o.Field("spec"), "spec", &a.Spec)
+		idx.AppIntents = append(idx.AppIntents, a)
+	}
+}
+
+func (idx *Index) addWorkload(o *manifest.Object, metaPath, specPath string) {
+	w := &Workload{Obj: o, Namespace: o.Namespace}
+	meta := o.Field(strings.Split(metaPath, ".")...)
+	decodeAt(o, manifest.Lookup(meta, "labels"), metaPath+".labels", &w.Labels)
+	decodeAt(o, manifest.Lookup(meta, "annotations"), metaPath+".annotations", &w.Annotations)
+	decodeAt(o, o.Field(strings.Split(specPath, ".")...), specPath, &w.Pod)
+	w.Pod.path = specPath
+	idx.Workloads = append(idx.Workloads, w)
+}
+
+// decodeAt decodes n leniently into v when n is present.
+func decodeAt(o *manifest.Object, n *yaml.Node, path string, v any) {
+	if n != nil {
+		manifest.DecodeLenient(o, n, path, v)
+	}
+}
+
+// addExternalWorkload stands in for the pods of an existing gateway: labelled
+// with its selector, listening on its Service's targetPorts, behind that Service.
+func (idx *Index) addExternalWorkload(g *DeclaredGateway) {
+	w := &Workload{Obj: g.Obj, Namespace: g.Obj.Namespace, Labels: g.Spec.Selector, External: true}
+	c := Container{Name: "istio-proxy"}
+	svc := &Service{Obj: g.Obj}
+	svc.Spec.Selector = g.Spec.Selector
+	for _, sp := range g.Spec.ServicePorts {
+		target := sp.TargetPort
+		if target == 0 {
+			target = sp.Port
+		}
+		c.Ports = append(c.Ports, struct {
+			Name          string `yaml:"name"`
+			ContainerPort int    `yaml:"containerPort"`
+			Protocol      string `yaml:"protocol"`
+		}{Name: sp.Name, ContainerPort: target, Protocol: "TCP"})
+		svc.Spec.Ports = append(svc.Spec.Ports, ServicePort{Name: sp.Name, Port: sp.Port, TargetPort: IntOrString{Int: target}})
+	}
+	w.Pod.Containers = []Container{c}
+	w.Services = []*Service{svc}
+	idx.Workloads = append(idx.Workloads, w)
+}
+
+// Select returns the workloads whose labels include every pair of selector.
+// An empty selector selects every workload, as Istio applies a Gateway
+// without one to every gateway.
+func (idx *Index) Select(selector map[string]string) []*Workload {
+	if len(selector) == 0 {
+		return idx.Workloads
+	}
+	var smallest []*Workload
+	first := true
+	for k, v := range selector {
+		list := idx.byLabel[k+"="+v]
+		if first || len(list) < len(smallest) {
+			smallest, first = list, false
+		}
+	}
+	var out []*Workload
+	for _, w := range smallest {
+		if hasLabels(w.Labels, selector) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+func hasLabels(labels, selector map[string]string) bool {
+	for k, v := range selector {
+		if have, ok := labels[k]; !ok || have != v {
+			return false
+		}
+	}
+	return true
+}
+
+// Gateway returns the Gateway namespace/name.
+func (idx *Index) Gateway(key string) *Gateway { return idx.gatewayByKey[key] }
+
+// Service returns the Service namespace/name.
+func (idx *Index) Service(key string) *Service { return idx.serviceByKey[key] }
+
+// Secret returns the Secret namespace/name.
+func (idx *Index) Secret(key string) *Secret { return idx.secretByKey[key] }
+
+// Namespace returns the Namespace name.
+func (idx *Index) Namespace(name string) *Namespace { return idx.namespaceByKey[name] }
+
+// HasSecrets reports whether the input holds any Secret at all: only then can
+// a missing one be called missing.
+func (idx *Index) HasSecrets() bool { return len(idx.secretByKey) > 0 }
+
+// ResolvePort translates a Gateway server port for a workload the way pilot
+// does: a port of a Service selecting the workload becomes that port's
+// targetPort; any other number is used as written.
+func ResolvePort(w *Workload, port int) int {
+	for _, s := range w.Services {
+		for _, p := range s.Spec.Ports {
+			if p.Port == port {
+				if t := p.Target(w); t != 0 {
+					return t
+				}
+			}
+		}
+	}
+	return port
+}
+
+var suppressionEntry = regexp.MustCompile(`^(EG\d{3})\s*:\s*(\S.*)$`)
+
+// parseSuppressions reads edgegate.dev/suppress: "EG001: reason, EG012: reason".
+func (idx *Index) parseSuppressions(o *manifest.Object) {
+	value := o.Annotation(SuppressAnnotation)
+	if value == "" {
+		return
+	}
+	field := "metadata.annotations." + SuppressAnnotation
+	known := map[string]bool{}
+	for _, c := range catalog {
+		known[c.Meta().ID] = true
+	}
+	ids := map[string]bool{}
+	for _, entry := range strings.FieldsFunc(value, func(r rune) bool { return r == ',' || r == '\n' || r == ';' }) {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		m := suppressionEntry.FindStringSubmatch(entry)
+		switch {
+		case m == nil:
+			idx.suppressionErrors = append(idx.suppressionErrors, manifest.Errorf(o, field,
+				"%q is not a suppression: write \"EG012: why this is fine\" (a reason is required)", entry))
+		case !known[m[1]]:
+			idx.suppressionErrors = append(idx.suppressionErrors, manifest.Errorf(o, field, "unknown check %s", m[1]))
+		default:
+			ids[m[1]] = true
+		}
+	}
+	idx.suppressions[o] = ids
+}
+
+func (idx *Index) suppressed(o *manifest.Object, id string) bool {
+	return idx.suppressions[o][id]
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

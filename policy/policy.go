@@ -1,0 +1,126 @@
+// Package policy is edgegate's offline gate: checks over every object of a
+// render (intents, rendered objects and hand-written ones) that catch the
+// ingress mistakes Istio's analyzers and Kiali find only in a live cluster,
+// and the ones they miss. Each check lives in a file of its own, has a stable
+// ID, and runs over an index built once, so the gate as a whole is
+// O(n log n) in the number of objects.
+package policy
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/edgegate/edgegate/manifest"
+)
+
+// Meta describes a check.
+type Meta struct {
+	ID          string            // stable: EG001
+	Name        string            // kebab-case: conflicting-gateways
+	Severity    manifest.Severity // default severity of its findings
+	Description string            // one line
+	// Mirrors lists the Istio analyzer and Kiali codes the check corresponds to.
+	Mirrors []string
+}
+
+// Check is one policy.
+type Check interface {
+	Meta() Meta
+	Run(idx *Index, r *Reporter)
+}
+
+// Catalog lists every check, sorted by ID.
+func Catalog() []Check {
+	checks := append([]Check(nil), catalog...)
+	sort.Slice(checks, func(i, j int) bool { return checks[i].Meta().ID < checks[j].Meta().ID })
+	return checks
+}
+
+// catalog is filled by each check's file.
+var catalog []Check
+
+func register(c Check) { catalog = append(catalog, c) }
+
+// SuppressAnnotation on an object silences checks for it:
+// "EG012: the legacy gateway keeps its port names, EG003: reason".
+// A reason is required.
+const SuppressAnnotation = "edgegate.dev/suppress"
+
+// Off is the severity that disables a check.
+const Off manifest.Severity = "off"
+
+// Config tunes the gate.
+type Config struct {
+	// Severity overrides a check's default severity by ID; Off disables it.
+	Severity map[string]manifest.Severity
+}
+
+// Run builds the index of objs and runs every enabled check. Findings are
+// sorted; suppressed ones are dropped, and malformed suppressions reported.
+func Run(objs []*manifest.Object, cfg Config) manifest.Diagnostics {
+	idx := NewIndex(objs)
+	var out manifest.Diagnostics
+	out = append(out, idx.suppressionErrors...)
+	for _, c := range Catalog() {
+		meta := c.Meta()
+		sev := meta.Severity
+		if s, ok := cfg.Severity[meta.ID]; ok {
+			sev = s
+		}
+		if sev == Off {
+			continue
+		}
+		r := &Reporter{meta: meta, severity: sev, idx: idx}
+		c.Run(idx, r)
+		out = append(out, r.diags...)
+	}
+	out.Sort()
+	return out
+}
+
+// Reporter collects the findings of one check.
+type Reporter struct {
+	meta     Meta
+	severity manifest.Severity
+	idx      *Index
+	diags    manifest.Diagnostics
+	seen     map[string]bool
+}
+
+// Report records a finding about obj at field, at the check's severity.
+func (r *Reporter) Report(obj *manifest.Object, field, format string, args ...any) {
+	r.report(r.severity, obj, field, fmt.Sprintf(format, args...))
+}
+
+// Warn records a finding at warning severity (or lower, if the check is
+// configured lower), for findings the check is less sure of.
+func (r *Reporter) Warn(obj *manifest.Object, field, format string, args ...any) {
+	sev := manifest.Warning
+	if r.severity == manifest.Info {
+		sev = manifest.Info
+	}
+	r.report(sev, obj, field, fmt.Sprintf(format, args...))
+}
+
+func (r *Reporter) report(sev manifest.Severity, obj *manifest.Object, field, msg string) {
+	if r.idx.suppressed(obj, r.meta.ID) {
+		return
+	}
+	key := obj.Key() + "\x00" + field + "\x00" + msg
+	if r.seen[key] {
+		return
+	}
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	r.seen[key] = true
+	d := manifest.Errorf(obj, field, "%s", msg)
+	d.Severity = sev
+	d.ID = r.meta.ID
+	d.Tags = map[string]string{"check": r.meta.Name}
+	if len(r.meta.Mirrors) > 0 {
+		d.Tags["mirrors"] = strings.Join(r.meta.Mirrors, ",")
+	}
+	r.diags = append(r.diags, d)
+}
