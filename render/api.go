@@ -97,6 +97,10 @@ type IngressGatewaySpec struct {
 	// meshes with PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true.
 	ScopeToNamespace bool `yaml:"scopeToNamespace"`
 
+	// HostOwnership maps host patterns ("shop.example.com", "*.shop.example.com")
+	// to the namespaces allowed to claim hosts they match on this gateway.
+	HostOwnership map[string][]string `yaml:"hostOwnership"`
+
 	// Ports is the pool host bindings are allocated from.
 	Ports *PortPools `yaml:"ports"`
 

@@ -433,6 +433,8 @@ func TestValidationErrors(t *testing.T) {
 		{"replicas max below min", gateway("  replicas: {min: 3, max: 2}"), "spec.replicas.max: must be at least min (3)"},
 		{"an existing gateway with workload fields", gateway("  existing: true\n  selector: {istio: x}\n  servicePorts: [{name: http, port: 80}]\n  replicas: {min: 2}"), "spec.replicas: edgegate renders nothing for an existing gateway"},
 		{"an existing gateway without HTTP ports", gateway("  existing: true\n  selector: {istio: x}\n  servicePorts: [{name: status-port, port: 15021}]"), "at least one must be named http, http2 or https"},
+		{"a bad host ownership pattern", gateway("  hostOwnership: {'Shop.example.com': [shop]}"), "spec.hostOwnership.Shop.example.com: host \"Shop.example.com\": uppercase"},
+		{"host ownership without namespaces", gateway("  hostOwnership: {'shop.example.com': []}"), `list the namespaces allowed to claim "shop.example.com"`},
 		{"externalTrafficPolicy on ClusterIP", gateway("  service: {type: ClusterIP, externalTrafficPolicy: Local}"), "applies only to LoadBalancer and NodePort"},
 		{"a missing namespace", "apiVersion: edgegate.dev/v1alpha1\nkind: AppIntent\nmetadata: {name: web}\nspec: {hosts: [a.example.com], routes: [{to: web:80}]}\n", "metadata.namespace: required (or pass --namespace)"},
 		{"an unknown edgegate kind", "apiVersion: edgegate.dev/v1alpha1\nkind: AppIntnet\nmetadata: {name: web, namespace: x}\n", `kind: unknown kind "AppIntnet"`},

@@ -148,6 +148,7 @@ func validateGateway(e *fieldErrors, s *IngressGatewaySpec) {
 			}
 		}
 	}
+	validateHostOwnership(e, s.HostOwnership)
 	if p := s.Ports; p != nil {
 		seen := map[int]string{}
 		checkPool(e, "spec.ports.http", p.HTTP, seen)
@@ -155,7 +156,23 @@ func validateGateway(e *fieldErrors, s *IngressGatewaySpec) {
 	}
 }
 
+func validateHostOwnership(e *fieldErrors, owners map[string][]string) {
+	for _, pattern := range sortedKeys(owners) {
+		field := "spec.hostOwnership." + pattern
+		if err := hostname.Validate(pattern); err != nil {
+			e.add(field, "%v", err)
+		}
+		if len(owners[pattern]) == 0 {
+			e.add(field, "list the namespaces allowed to claim %q", pattern)
+		}
+		for i, ns := range owners[pattern] {
+			checkDNSLabel(e, fmt.Sprintf("%s[%d]", field, i), ns, "namespace")
+		}
+	}
+}
+
 func validateExistingGateway(e *fieldErrors, s *IngressGatewaySpec) {
+	validateHostOwnership(e, s.HostOwnership)
 	if len(s.Selector) == 0 {
 		e.add("spec.selector", "an existing gateway needs the labels of its pods (e.g. istio: ingressgateway)")
 	}
