@@ -25,20 +25,29 @@ const (
 	ModeCheck Mode = "check"
 )
 
-// Config is the function configuration, read from the data of the
-// functionConfig (a ConfigMap for kpt's inline configMap, or the
-// kustomize transformer's own config object).
+// Config is the function configuration: an EdgegatePolicy functionConfig
+// (its spec: mode, locked, namespace, failOn, checks), or the data of a
+// ConfigMap (kpt's inline configMap: mode, locked, namespace, failOn).
 type Config struct {
 	Mode      Mode
 	Locked    bool
 	Namespace string
+	Policy    policy.Config
 }
 
 // ConfigFrom reads a function configuration; nil means the defaults.
 func ConfigFrom(fc *manifest.Object) (Config, manifest.Diagnostics) {
-	cfg := Config{Mode: ModeRender}
+	cfg := Config{Mode: ModeRender, Policy: policy.Config{FailOn: manifest.Error}}
 	if fc == nil {
 		return cfg, nil
+	}
+	if fc.Group() == render.Group && fc.Kind == render.KindPolicy {
+		pcfg, spec, diags := policy.ConfigFrom(fc)
+		cfg.Policy, cfg.Locked, cfg.Namespace = pcfg, spec.Locked, spec.Namespace
+		if spec.Mode != "" {
+			cfg.Mode = Mode(spec.Mode)
+		}
+		return cfg, diags
 	}
 	data := fc.Field("data")
 	if data == nil {
@@ -67,8 +76,15 @@ func ConfigFrom(fc *manifest.Object) (Config, manifest.Diagnostics) {
 			cfg.Locked = b
 		case "namespace":
 			cfg.Namespace = v
+		case "failOn":
+			switch s := manifest.Severity(v); s {
+			case manifest.Error, manifest.Warning, manifest.Info:
+				cfg.Policy.FailOn = s
+			default:
+				diags = append(diags, manifest.Errorf(fc, "data.failOn", "must be error, warning or info, not %q", v))
+			}
 		default:
-			diags = append(diags, manifest.Errorf(fc, "data."+k, "unknown setting (edgegate reads mode, locked and namespace)"))
+			diags = append(diags, manifest.Errorf(fc, "data."+k, "unknown setting (edgegate reads mode, locked, namespace and failOn; use an EdgegatePolicy to configure checks)"))
 		}
 	}
 	return cfg, diags
@@ -84,8 +100,8 @@ func Process(items []*manifest.Object, cfg Config) ([]*manifest.Object, manifest
 	if res.Diagnostics.HasErrors() {
 		return nil, res.Diagnostics
 	}
-	diags := append(res.Diagnostics, policy.Gate(res, policy.Config{})...)
-	if diags.HasErrors() {
+	diags := append(res.Diagnostics, policy.Gate(res, cfg.Policy)...)
+	if policy.Fails(diags, cfg.Policy.FailOn) {
 		return nil, diags
 	}
 	if cfg.Mode == ModeCheck {
@@ -145,7 +161,7 @@ func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
 		fmt.Fprintf(stderr, "edgegate: writing ResourceList: %v\n", err)
 		return 1
 	}
-	if diags.HasErrors() {
+	if policy.Fails(diags, cfg.Policy.FailOn) {
 		return 1
 	}
 	return 0

@@ -54,6 +54,8 @@ const Off manifest.Severity = "off"
 type Config struct {
 	// Severity overrides a check's default severity by ID; Off disables it.
 	Severity map[string]manifest.Severity
+	// FailOn is the lowest severity that fails a run (see Fails); error by default.
+	FailOn manifest.Severity
 }
 
 // Run builds the index of objs and runs every enabled check. Findings are

@@ -21,6 +21,7 @@ const (
 	KindAppIntent      = "AppIntent"
 	KindIngressGateway = "IngressGateway"
 	KindHostBindings   = "HostBindings"
+	KindPolicy         = "EdgegatePolicy"
 )
 
 // AppIntent is what an app team writes: hosts, TLS and routes to services.
@@ -181,4 +182,23 @@ type LockedPort struct {
 	Protocol string `yaml:"protocol"`
 	// Hosts maps each host bound on the port to its app, "namespace/name".
 	Hosts map[string]string `yaml:"hosts"`
+}
+
+// EdgegatePolicy configures a run: the policy gate's severities and, for the
+// KRM function, what it does. It is local configuration, never applied.
+type EdgegatePolicy struct {
+	Spec EdgegatePolicySpec `yaml:"spec"`
+}
+
+type EdgegatePolicySpec struct {
+	// FailOn is the lowest severity that fails the run: error (default) or warning.
+	FailOn string `yaml:"failOn"`
+	// Checks overrides a check's severity by ID: error, warning, info or off.
+	Checks map[string]string `yaml:"checks"`
+	// Mode (KRM function only) is render (default) or check.
+	Mode string `yaml:"mode"`
+	// Locked fails a render when a host binding is not in the lock.
+	Locked bool `yaml:"locked"`
+	// Namespace is used for intents that name none.
+	Namespace string `yaml:"namespace"`
 }

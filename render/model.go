@@ -149,8 +149,10 @@ func Build(objs []*manifest.Object, opts Options) (*Model, manifest.Diagnostics)
 				gateways = append(gateways, o)
 			case o.Kind == KindHostBindings:
 				locks = append(locks, o)
+			case o.Kind == KindPolicy:
+				// Configuration of the run, read by its caller.
 			default:
-				diags = append(diags, manifest.Errorf(o, "kind", "unknown kind %q (edgegate reads %s, %s and %s)", o.Kind, KindAppIntent, KindIngressGateway, KindHostBindings))
+				diags = append(diags, manifest.Errorf(o, "kind", "unknown kind %q (edgegate reads %s, %s, %s and %s)", o.Kind, KindAppIntent, KindIngressGateway, KindHostBindings, KindPolicy))
 			}
 		case o.IsManaged():
 			m.Stale = append(m.Stale, o)

@@ -21,6 +21,7 @@ Istio routes as intended, with port-unique host bindings, and checks it offline.
 Usage:
   edgegate render [PATH...]   render intents; print the objects to apply
   edgegate lock [PATH...]     record host bindings in the HostBindings lock
+  edgegate check [PATH...]    run the policy gate alone over any manifests
   edgegate fn                 run as a KRM function (ResourceList on stdin)
   edgegate version            print the version
 
@@ -34,6 +35,9 @@ Examples:
   # Pin the bindings, review the change, then render as CI does.
   edgegate lock platform/ingress
   edgegate render --locked platform/ingress | kubectl apply --server-side -f -
+
+  # Check hand-written manifests offline, for a code-scanning UI.
+  edgegate check -o sarif manifests/ > edgegate.sarif
 
   # A team renders its own app against the platform's lock.
   edgegate render --bindings platform/hostbindings.yaml --locked apps/shop
@@ -58,6 +62,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runRender(args[1:], stdin, stdout, stderr)
 	case "lock":
 		return runLock(args[1:], stdin, stdout, stderr)
+	case "check":
+		return runCheck(args[1:], stdin, stdout, stderr)
 	case "fn":
 		return runFunction(args[1:], stdin, stdout, stderr)
 	case "version", "--version":

@@ -17,6 +17,8 @@ type inputFlags struct {
 	locked    bool
 	namespace string
 	maxBytes  int64
+	config    string
+	failOn    string
 }
 
 func (f *inputFlags) register(fs interface {
@@ -30,6 +32,8 @@ func (f *inputFlags) register(fs interface {
 	}
 	fs.StringVar(&f.namespace, "namespace", "", "namespace for AppIntents and IngressGateways that name none")
 	fs.Int64Var(&f.maxBytes, "max-input-bytes", manifest.DefaultMaxFileBytes, "largest input file accepted")
+	fs.StringVar(&f.config, "config", "", "EdgegatePolicy file (default: the one among the inputs, if any)")
+	fs.StringVar(&f.failOn, "fail-on", "", "lowest severity that fails the run: error (default), warning or info")
 }
 
 // read reads the paths (default ".") and the lock file, if it is not among them.
@@ -80,13 +84,23 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		printDiagnostics(stderr, diags)
 		return 1
 	}
-	res := render.Render(objs, in.options())
-	diags = res.Diagnostics
+	cfg, spec, diags := in.policyConfig(objs)
+	if diags.HasErrors() {
+		printDiagnostics(stderr, diags)
+		return 1
+	}
+	opts := in.options()
+	opts.Locked = opts.Locked || spec.Locked
+	if opts.DefaultNamespace == "" {
+		opts.DefaultNamespace = spec.Namespace
+	}
+	res := render.Render(objs, opts)
+	diags = append(diags, res.Diagnostics...)
 	if !diags.HasErrors() {
-		diags = append(diags, policy.Gate(res, policy.Config{})...)
+		diags = append(diags, policy.Gate(res, cfg)...)
 	}
 	printDiagnostics(stderr, diags)
-	if diags.HasErrors() {
+	if policy.Fails(diags, cfg.FailOn) {
 		return 1
 	}
 	var apply []*manifest.Object
