@@ -250,6 +250,12 @@ func (a *allocator) place(n need, candidates []Listener) {
 	hosts := n.app.Spec.Hosts
 	var firstConflict string
 	for _, l := range candidates {
+		if why := a.unredirectable(n, l); why != "" {
+			if firstConflict == "" {
+				firstConflict = why
+			}
+			continue
+		}
 		s := a.set(l.Target)
 		conflict := ""
 		for _, h := range hosts {
@@ -286,6 +292,34 @@ func (a *allocator) place(n need, candidates []Listener) {
 			"no free %s port on gateway %s: every port of its pool (%s) already serves an overlapping host (first: %s); widen the pool or use another gateway",
 			n.proto, a.w.Key(), poolString(candidates), firstConflict))
 	}
+}
+
+// unredirectable explains why listener l cannot serve need n, or returns "".
+//
+// An app's plain-HTTP listener redirects to its HTTPS port. Istio writes a
+// redirect to port 443 without the port (443 is https's default), and Envoy
+// then keeps the port of the request's Host: from HTTP port 8080, clients
+// would land on https://host:8080, the plain listener again. For concrete
+// hosts the redirect names the host, which drops the port; a wildcard host
+// has no name to redirect to, so its HTTPS port cannot be 443 unless its HTTP
+// port is 80 (whose Host carries no port).
+func (a *allocator) unredirectable(n need, l Listener) string {
+	tls := n.app.Spec.TLS
+	if tls == nil || !*tls.HTTPSRedirect || !hasWildcard(n.app.Spec.Hosts) {
+		return ""
+	}
+	for _, b := range a.bindings {
+		if b.App != n.app {
+			continue
+		}
+		switch {
+		case n.proto == HTTPS && b.Listener.Protocol == HTTP && b.Listener.Port != defaultHTTPPort && l.Port == defaultHTTPSPort:
+			return fmt.Sprintf("its wildcard hosts on HTTP port %d cannot be redirected to HTTPS port %d", b.Listener.Port, l.Port)
+		case n.proto == HTTP && b.Listener.Protocol == HTTPS && b.Listener.Port == defaultHTTPSPort && l.Port != defaultHTTPPort:
+			return fmt.Sprintf("its wildcard hosts on HTTP port %d cannot be redirected to HTTPS port %d", l.Port, b.Listener.Port)
+		}
+	}
+	return ""
 }
 
 // reportUnlocked warns (or, with --locked, errors) about hosts bound without

@@ -17,6 +17,10 @@ const (
 	statusPort          = 15021 // /healthz/ready, and the load balancer's health check
 	metricsPort         = 15090 // Envoy's Prometheus endpoint
 	terminationGraceSec = 30
+
+	// The ports a URL leaves out for http and https.
+	defaultHTTPPort  = 80
+	defaultHTTPSPort = 443
 )
 
 // Default port pools: the first port of each is what apps get when their

@@ -274,6 +274,47 @@ func TestTLSRedirectsToTheAppsHTTPSPort(t *testing.T) {
 	}
 }
 
+func TestRedirectFromAMovedHTTPPort(t *testing.T) {
+	// The lock keeps "*" on port 80, so the TLS apps' plain HTTP moves to 8080.
+	lock := `apiVersion: edgegate.dev/v1alpha1
+kind: HostBindings
+metadata: {name: edge, namespace: istio-ingress}
+spec:
+  gateway: istio-ingress/edge
+  ports:
+  - {port: 80, protocol: HTTP, hosts: {"*": default/catchall}}
+`
+	tls := "  tls: {credentialName: cert}"
+	res := mustRender(t, lock+app("default", "catchall", `"*"`)+
+		app("a", "secure", "secure.example.com, www.secure.example.com", tls)+
+		app("b", "wild", `"*.wild.example.com"`, tls), Options{})
+	if got, want := bindingsOf(res), "a/secure HTTP/8080, a/secure HTTPS/443, b/wild HTTP/8080, b/wild HTTPS/8443, default/catchall HTTP/80"; got != want {
+		t.Fatalf("bindings = %s\nwant       %s", got, want)
+	}
+	// Istio drops port 443 from a redirect and Envoy would keep :8080, so
+	// each concrete host is redirected by name.
+	vs := yamlOf(t, object(t, res, "VirtualService", "a", "secure"))
+	want := `  - name: https-redirect-1
+    match:
+    - authority:
+        exact: www.secure.example.com
+      port: 8080
+    - authority:
+        prefix: 'www.secure.example.com:'
+      port: 8080
+    redirect:
+      scheme: https
+      authority: www.secure.example.com
+`
+	if !strings.Contains(vs, want) {
+		t.Errorf("VirtualService lacks the per-host redirect:\n%s", vs)
+	}
+	// A wildcard has no name to redirect to: its HTTPS port avoids 443.
+	if vs := yamlOf(t, object(t, res, "VirtualService", "b", "wild")); !strings.Contains(vs, "port: 8443") {
+		t.Errorf("wildcard app does not redirect to 8443:\n%s", vs)
+	}
+}
+
 const lockedBookinfo = `apiVersion: edgegate.dev/v1alpha1
 kind: HostBindings
 metadata: {name: edge, namespace: istio-ingress}
@@ -422,6 +463,7 @@ func TestValidationErrors(t *testing.T) {
 		{"weights not 100", intent("  hosts: [a.example.com]\n  routes: [{to: [{service: 'a:80', weight: 50}, {service: 'b:80', weight: 40}]}]"), "spec.routes[0].to: weights add up to 90, not 100"},
 		{"split without weights", intent("  hosts: [a.example.com]\n  routes: [{to: [{service: 'a:80'}, {service: 'b:80'}]}]"), "give every destination a weight"},
 		{"an uppercase header", intent("  hosts: [a.example.com]\n  routes: [{headers: {X-Canary: 'true'}, to: web:80}]"), "not a lowercase HTTP header name"},
+		{"a reserved route name", intent("  hosts: [a.example.com]\n  routes: [{name: https-redirect-1, to: web:80}]"), `route names starting with "https-redirect" are edgegate's own`},
 		{"a timeout too short", intent("  hosts: [a.example.com]\n  routes: [{timeout: 500us, to: web:80}]"), `spec.routes[0].timeout: "500us" is shorter than 1ms`},
 		{"a bad TLS mode", intent("  hosts: [a.example.com]\n  tls: {credentialName: c, mode: PASSTHROUGH}\n  routes: [{to: web:80}]"), "spec.tls.mode: must be SIMPLE or MUTUAL"},
 		{"TLS without a credential", intent("  hosts: [a.example.com]\n  tls: {mode: SIMPLE}\n  routes: [{to: web:80}]"), "spec.tls.credentialName: required"},

@@ -345,6 +345,8 @@ func validateApp(e *fieldErrors, namespace string, s *AppIntentSpec) [][]Target 
 		if r.Name != "" {
 			if len(r.Name) > 63 || !dns1123Label.MatchString(r.Name) {
 				e.add(field+".name", "%q is not a valid route name (a DNS label)", r.Name)
+			} else if strings.HasPrefix(r.Name, redirectRouteName) {
+				e.add(field+".name", "route names starting with %q are edgegate's own", redirectRouteName)
 			} else if j, dup := names[r.Name]; dup {
 				e.add(field+".name", "route name %q is already used by spec.routes[%d]", r.Name, j)
 			}

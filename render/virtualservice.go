@@ -1,6 +1,8 @@
 package render
 
 import (
+	"fmt"
+
 	"github.com/edgegate/edgegate/manifest"
 )
 
@@ -21,9 +23,10 @@ type httpRoute struct {
 }
 
 type httpMatch struct {
-	URI     *stringMatch           `yaml:"uri,omitempty"`
-	Headers map[string]stringMatch `yaml:"headers,omitempty"`
-	Port    int                    `yaml:"port,omitempty"`
+	URI       *stringMatch           `yaml:"uri,omitempty"`
+	Authority *stringMatch           `yaml:"authority,omitempty"`
+	Headers   map[string]stringMatch `yaml:"headers,omitempty"`
+	Port      int                    `yaml:"port,omitempty"`
 }
 
 type stringMatch struct {
@@ -33,8 +36,9 @@ type stringMatch struct {
 }
 
 type httpRedirect struct {
-	Scheme string `yaml:"scheme"`
-	Port   int    `yaml:"port"`
+	Scheme    string `yaml:"scheme"`
+	Authority string `yaml:"authority,omitempty"`
+	Port      int    `yaml:"port,omitempty"`
 }
 
 type httpRewrite struct {
@@ -59,12 +63,12 @@ type httpRetry struct {
 	Attempts int `yaml:"attempts"`
 }
 
-// redirectRouteName names the rule that sends plain HTTP to HTTPS.
+// redirectRouteName names the rules that send plain HTTP to HTTPS.
 const redirectRouteName = "https-redirect"
 
 // renderVirtualService renders the routes of one app, bound to its own
-// Gateway only (never to mesh). With TLS and a redirect, the first rule
-// answers every request on the app's HTTP port with a redirect to its HTTPS
+// Gateway only (never to mesh). With TLS and a redirect, the first rules
+// answer every request on the app's HTTP port with a redirect to its HTTPS
 // port: Istio's tls.httpsRedirect would keep a non-default port, landing
 // clients on the HTTP port again.
 func renderVirtualService(a *App, bindings []Binding) *manifest.Object {
@@ -74,20 +78,16 @@ func renderVirtualService(a *App, bindings []Binding) *manifest.Object {
 		Gateways: []string{gwNamespace + "/" + gwName},
 	}
 	if a.Spec.TLS != nil && *a.Spec.TLS.HTTPSRedirect {
-		var httpPort, httpsPort int
+		var httpL, httpsL Listener
 		for _, b := range bindings {
 			switch b.Listener.Protocol {
 			case HTTP:
-				httpPort = b.Listener.Port
+				httpL = b.Listener
 			case HTTPS:
-				httpsPort = b.Listener.Port
+				httpsL = b.Listener
 			}
 		}
-		spec.HTTP = append(spec.HTTP, httpRoute{
-			Name:     redirectRouteName,
-			Match:    []httpMatch{{Port: httpPort}},
-			Redirect: &httpRedirect{Scheme: "https", Port: httpsPort},
-		})
+		spec.HTTP = append(spec.HTTP, redirectRules(a.Spec.Hosts, httpL.Port, httpsL.Port)...)
 	}
 	for i, r := range a.Spec.Routes {
 		spec.HTTP = append(spec.HTTP, renderRoute(r, a.Targets[i]))
@@ -95,6 +95,39 @@ func renderVirtualService(a *App, bindings []Binding) *manifest.Object {
 	return newObject(istioNetworkingV1, "VirtualService", a.Namespace, a.Name, nil, struct {
 		Spec virtualServiceSpec `yaml:"spec"`
 	}{spec})
+}
+
+// redirectRules send every request on httpPort to httpsPort. Istio leaves
+// port 443 out of a redirect (it is https's default) and Envoy then keeps
+// the port of the request's Host, so a redirect from any HTTP port but 80 to
+// 443 would keep that HTTP port: there each host gets a rule of its own that
+// names it, which drops the port. The allocator never binds a wildcard host
+// that way, as it has no name to redirect to.
+func redirectRules(hosts []string, httpPort, httpsPort int) []httpRoute {
+	if httpPort == defaultHTTPPort || httpsPort != defaultHTTPSPort {
+		return []httpRoute{{
+			Name:     redirectRouteName,
+			Match:    []httpMatch{{Port: httpPort}},
+			Redirect: &httpRedirect{Scheme: "https", Port: httpsPort},
+		}}
+	}
+	rules := make([]httpRoute, 0, len(hosts))
+	for i, h := range hosts {
+		name := redirectRouteName
+		if len(hosts) > 1 {
+			name = fmt.Sprintf("%s-%d", redirectRouteName, i)
+		}
+		rules = append(rules, httpRoute{
+			Name: name,
+			// The Host header carries the port on a non-default port.
+			Match: []httpMatch{
+				{Port: httpPort, Authority: &stringMatch{Exact: h}},
+				{Port: httpPort, Authority: &stringMatch{Prefix: h + ":"}},
+			},
+			Redirect: &httpRedirect{Scheme: "https", Authority: h},
+		})
+	}
+	return rules
 }
 
 func renderRoute(r Route, targets []Target) httpRoute {
