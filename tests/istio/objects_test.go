@@ -1,0 +1,477 @@
+package istio
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	admissionv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	klabels "k8s.io/apimachinery/pkg/labels"
+	kubeyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/yaml"
+)
+
+// proxyImage is what Istio's injector puts in place of `image: auto`.
+const proxyImage = "docker.io/istio/proxyv2:1.31.0"
+
+// generated marks a Secret stringData value the harness fills with a
+// throwaway certificate (tls.crt, ca.crt) or key (tls.key).
+const generated = "GENERATED"
+
+// object is one Kubernetes object of a YAML stream, kept as written.
+type object struct {
+	APIVersion string
+	Kind       string
+	Name       string
+	Namespace  string
+	Source     string // "rendered", a fixture file, or "synthesized"
+	YAML       []byte
+}
+
+func (o object) group() string {
+	if g, _, ok := strings.Cut(o.APIVersion, "/"); ok {
+		return g
+	}
+	return ""
+}
+
+// isIstio reports whether the object is Istio configuration (pilot's
+// ConfigString) rather than a Kubernetes object (its kube registry).
+func (o object) isIstio() bool { return strings.HasSuffix(o.group(), "istio.io") }
+
+func (o object) key() string {
+	if o.Namespace == "" {
+		return o.Kind + " " + o.Name
+	}
+	return o.Kind + " " + o.Namespace + "/" + o.Name
+}
+
+// decode strictly decodes the object into a typed Kubernetes struct: a field
+// the API server would not know fails the test.
+func (o object) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := yaml.UnmarshalStrict(o.YAML, v); err != nil {
+		t.Fatalf("%s (%s): %v", o.key(), o.Source, err)
+	}
+}
+
+// parseObjects splits a YAML stream into objects.
+func parseObjects(source string, data []byte) ([]object, error) {
+	r := kubeyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
+	var out []object
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", source, err)
+		}
+		var head struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+			Metadata   struct {
+				Name      string `json:"name"`
+				Namespace string `json:"namespace"`
+			} `json:"metadata"`
+		}
+		if err := yaml.Unmarshal(doc, &head); err != nil {
+			return nil, fmt.Errorf("%s: %v", source, err)
+		}
+		if head.Kind == "" {
+			if len(bytes.TrimSpace(stripComments(doc))) == 0 {
+				continue
+			}
+			return nil, fmt.Errorf("%s: a document without kind:\n%s", source, doc)
+		}
+		out = append(out, object{
+			APIVersion: head.APIVersion, Kind: head.Kind,
+			Name: head.Metadata.Name, Namespace: head.Metadata.Namespace,
+			Source: source, YAML: bytes.TrimSpace(doc),
+		})
+	}
+}
+
+func stripComments(doc []byte) []byte {
+	var b bytes.Buffer
+	for _, line := range strings.Split(string(doc), "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(line), "#") {
+			b.WriteString(line + "\n")
+		}
+	}
+	return b.Bytes()
+}
+
+func objectOf(t *testing.T, source string, v any) object {
+	t.Helper()
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := parseObjects(source, b)
+	if err != nil || len(objs) != 1 {
+		t.Fatalf("re-reading %T: %v", v, err)
+	}
+	return objs[0]
+}
+
+// world is one example's cluster: what edgegate rendered, the fixtures, and
+// the gateway pods synthesized from the rendered Deployments.
+type world struct {
+	example  string
+	rendered []object
+	fixtures []object
+	pods     []object
+	// podOf maps "namespace/name" of a rendered Deployment to its synthesized pod.
+	podOf map[string]*corev1.Pod
+}
+
+func (w *world) all() []object {
+	return append(append(append([]object{}, w.rendered...), w.fixtures...), w.pods...)
+}
+
+func (w *world) ofKind(kind string) []object {
+	var out []object
+	for _, o := range w.all() {
+		if o.Kind == kind {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// stream joins objects into one YAML stream (documents separated by "\n---\n",
+// which is what pilot's fake kube client splits on).
+func stream(objs []object, keep func(object) bool) string {
+	var docs []string
+	for _, o := range objs {
+		if keep(o) {
+			docs = append(docs, string(o.YAML))
+		}
+	}
+	return strings.Join(docs, "\n---\n") + "\n"
+}
+
+func (w *world) istioConfig() string {
+	return stream(w.all(), func(o object) bool { return o.isIstio() })
+}
+
+func (w *world) kubeObjects() string {
+	return stream(w.all(), func(o object) bool { return !o.isIstio() })
+}
+
+// loadWorld renders an example (dir: its input directory, relative to the
+// repository or absolute) and assembles its cluster.
+func loadWorld(t *testing.T, example, dir string) *world {
+	t.Helper()
+	w := &world{example: example, podOf: map[string]*corev1.Pod{}}
+	var err error
+	if w.rendered, err = parseObjects("rendered", render(t, dir)); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"control-plane.yaml", example + ".yaml"} {
+		path := filepath.Join("testdata", "fixtures", f)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("fixtures of example %s: %v", example, err)
+		}
+		objs, err := parseObjects(path, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			if o.Kind == "Secret" && o.group() == "" {
+				o = fillSecret(t, o)
+			}
+			w.fixtures = append(w.fixtures, o)
+		}
+	}
+	w.synthesizePods(t)
+	return w
+}
+
+// fillSecret replaces GENERATED stringData values with a fresh self-signed
+// certificate and key, and folds stringData into data as the API server does
+// (Istio's credential readers and analyzers only read data).
+func fillSecret(t *testing.T, o object) object {
+	t.Helper()
+	var s corev1.Secret
+	o.decode(t, &s)
+	if len(s.StringData) == 0 {
+		return o
+	}
+	certPEM, keyPEM := selfSignedCertificate(t, s.Name)
+	if s.Data == nil {
+		s.Data = map[string][]byte{}
+	}
+	for k, v := range s.StringData {
+		if v == generated {
+			switch k {
+			case corev1.TLSPrivateKeyKey:
+				v = string(keyPEM)
+			default:
+				v = string(certPEM)
+			}
+		}
+		s.Data[k] = []byte(v)
+	}
+	s.StringData = nil
+	return objectOf(t, o.Source, &s)
+}
+
+func selfSignedCertificate(t *testing.T, name string) (certPEM, keyPEM []byte) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(now.UnixNano()),
+		Subject:               pkix.Name{CommonName: name, Organization: []string{"edgegate tests"}},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		DNSNames:              []string{name},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
+}
+
+// synthesizePods makes the pod each rendered Deployment would run once the
+// cluster's injection webhook has seen it: the template's labels, annotations
+// and containers, with `image: auto` replaced by the proxy image when one of
+// the cluster's Istio webhooks selects the pod (namespace labels and pod
+// labels, as the API server evaluates them); otherwise the image stays auto,
+// as it would in a cluster where nothing injects. Each pod gets its own IP and
+// is Running and Ready.
+func (w *world) synthesizePods(t *testing.T) {
+	t.Helper()
+	webhooks := w.istioWebhooks(t)
+	n := 0
+	for _, o := range w.rendered {
+		if o.Kind != "Deployment" || o.group() != "apps" {
+			continue
+		}
+		var d appsv1.Deployment
+		o.decode(t, &d)
+		n++
+		pod := &corev1.Pod{
+			TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+			ObjectMeta: metav1.ObjectMeta{
+				Name:        d.Name + "-synthesized",
+				Namespace:   d.Namespace,
+				Labels:      copyMap(d.Spec.Template.Labels),
+				Annotations: copyMap(d.Spec.Template.Annotations),
+			},
+			Spec: *d.Spec.Template.Spec.DeepCopy(),
+			Status: corev1.PodStatus{
+				Phase:      corev1.PodRunning,
+				PodIP:      fmt.Sprintf("10.244.0.%d", 10+n),
+				PodIPs:     []corev1.PodIP{{IP: fmt.Sprintf("10.244.0.%d", 10+n)}},
+				Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}},
+			},
+		}
+		if injector := injectedBy(webhooks, w.namespaceLabels(t, d.Namespace), pod.Labels); injector != "" {
+			inject(pod, injector)
+		} else {
+			t.Logf("no Istio injection webhook selects the pods of Deployment %s/%s: their image stays as written", d.Namespace, d.Name)
+		}
+		w.podOf[d.Namespace+"/"+d.Name] = pod
+		w.pods = append(w.pods, objectOf(t, "synthesized", pod))
+	}
+}
+
+// inject applies what Istio's gateway injection template changes in a pod
+// that analyzers and pilot look at: the proxy image in place of auto, the
+// canonical service labels and the revision annotation.
+func inject(pod *corev1.Pod, webhook string) {
+	for i := range pod.Spec.Containers {
+		c := &pod.Spec.Containers[i]
+		if c.Name == "istio-proxy" && c.Image == "auto" {
+			c.Image = proxyImage
+		}
+	}
+	if pod.Labels == nil {
+		pod.Labels = map[string]string{}
+	}
+	setDefault(pod.Labels, "service.istio.io/canonical-name",
+		firstNonEmpty(pod.Labels["app.kubernetes.io/name"], pod.Labels["app"], pod.Name))
+	setDefault(pod.Labels, "service.istio.io/canonical-revision",
+		firstNonEmpty(pod.Labels["app.kubernetes.io/version"], pod.Labels["version"], "latest"))
+	if pod.Annotations == nil {
+		pod.Annotations = map[string]string{}
+	}
+	setDefault(pod.Annotations, "istio.io/rev", firstNonEmpty(pod.Labels["istio.io/rev"], "default"))
+	pod.Annotations["sidecar.istio.io/status"] = fmt.Sprintf(`{"injectedBy":%q,"templates":[%q]}`,
+		webhook, firstNonEmpty(pod.Annotations["inject.istio.io/templates"], "sidecar"))
+}
+
+type namedWebhook struct {
+	config string
+	admissionv1.MutatingWebhook
+}
+
+// istioWebhooks are the cluster's injection webhooks (named *istio.io, as
+// Istio's own analyzers recognise them).
+func (w *world) istioWebhooks(t *testing.T) []namedWebhook {
+	t.Helper()
+	var out []namedWebhook
+	for _, o := range w.all() {
+		if o.Kind != "MutatingWebhookConfiguration" {
+			continue
+		}
+		var c admissionv1.MutatingWebhookConfiguration
+		o.decode(t, &c)
+		for _, wh := range c.Webhooks {
+			if strings.HasSuffix(wh.Name, "istio.io") {
+				out = append(out, namedWebhook{config: c.Name, MutatingWebhook: wh})
+			}
+		}
+	}
+	return out
+}
+
+func (w *world) namespaceLabels(t *testing.T, ns string) map[string]string {
+	t.Helper()
+	for _, o := range w.all() {
+		if o.Kind == "Namespace" && o.group() == "" && o.Name == ns {
+			var n corev1.Namespace
+			o.decode(t, &n)
+			labels := copyMap(n.Labels)
+			setDefault(labels, "kubernetes.io/metadata.name", ns) // the API server sets it
+			return labels
+		}
+	}
+	return map[string]string{"kubernetes.io/metadata.name": ns}
+}
+
+// injectedBy names the first webhook that selects a pod, or "".
+func injectedBy(webhooks []namedWebhook, nsLabels, podLabels map[string]string) string {
+	for _, wh := range webhooks {
+		if selects(wh.NamespaceSelector, nsLabels) && selects(wh.ObjectSelector, podLabels) {
+			return wh.config + "/" + wh.Name
+		}
+	}
+	return ""
+}
+
+func selects(s *metav1.LabelSelector, labels map[string]string) bool {
+	if s == nil {
+		return true
+	}
+	sel, err := metav1.LabelSelectorAsSelector(s)
+	return err == nil && sel.Matches(klabels.Set(labels))
+}
+
+// pod finds a pod (synthesized or from the fixtures) by "namespace/name".
+func (w *world) pod(t *testing.T, key string) *corev1.Pod {
+	t.Helper()
+	for _, o := range w.all() {
+		if o.Kind == "Pod" && o.group() == "" && o.Namespace+"/"+o.Name == key {
+			var p corev1.Pod
+			o.decode(t, &p)
+			return &p
+		}
+	}
+	t.Fatalf("example %s has no pod %s (fixtures: testdata/fixtures/%s.yaml)", w.example, key, w.example)
+	return nil
+}
+
+// servicesOf lists the Services that select a pod, as a load balancer in
+// front of the gateway would find it.
+func (w *world) servicesOf(t *testing.T, pod *corev1.Pod) []*corev1.Service {
+	t.Helper()
+	var out []*corev1.Service
+	for _, o := range w.ofKind("Service") {
+		if o.group() != "" || o.Namespace != pod.Namespace {
+			continue
+		}
+		var s corev1.Service
+		o.decode(t, &s)
+		if len(s.Spec.Selector) > 0 && klabels.SelectorFromSet(s.Spec.Selector).Matches(klabels.Set(pod.Labels)) {
+			out = append(out, &s)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// podPort translates a Service port to the pod port a connection to it lands
+// on: the targetPort, by number or by container port name; no targetPort
+// means the port itself.
+func podPort(svc *corev1.Service, pod *corev1.Pod, port int) (int, bool) {
+	for _, sp := range svc.Spec.Ports {
+		if int(sp.Port) != port || (sp.Protocol != "" && sp.Protocol != corev1.ProtocolTCP) {
+			continue
+		}
+		switch {
+		case sp.TargetPort.IntValue() != 0:
+			return sp.TargetPort.IntValue(), true
+		case sp.TargetPort.StrVal != "":
+			for _, c := range pod.Spec.Containers {
+				for _, cp := range c.Ports {
+					if cp.Name == sp.TargetPort.StrVal {
+						return int(cp.ContainerPort), true
+					}
+				}
+			}
+			return 0, false
+		default:
+			return port, true
+		}
+	}
+	return 0, false
+}
+
+func copyMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func setDefault(m map[string]string, k, v string) {
+	if _, ok := m[k]; !ok {
+		m[k] = v
+	}
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
