@@ -50,8 +50,8 @@ type call struct {
 	// HostHeader, when set, is the Host header as sent (e.g. without the
 	// port a client dials); Host stays the SNI and the call's name.
 	HostHeader string `json:"hostHeader,omitempty"`
-	TLS     bool              `json:"tls,omitempty"`
-	Want    want              `json:"want"`
+	TLS        bool   `json:"tls,omitempty"`
+	Want       want   `json:"want"`
 	// KnownFailure marks a call that fails because of a reported bug: the
 	// call is still checked, and skipped with this reason while it fails;
 	// once it passes, the test fails until the mark is removed.
