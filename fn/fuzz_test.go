@@ -1,0 +1,146 @@
+package fn
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/render"
+	"github.com/edgegate/edgegate/render/hostname"
+)
+
+// hostVocabulary is small so generated apps overlap often: equal hosts,
+// wildcards covering hosts and each other, and hosts that merely share a suffix.
+var hostVocabulary = []string{"*", "*.a.com", "x.a.com", "a.com", "*.b.a.com", "y.b.a.com", "c.org", "*.org", "xa.com"}
+
+// generate turns fuzz bytes into a set of intents: up to two gateways with
+// small port pools (so pools run out), apps with hosts from hostVocabulary,
+// TLS with and without redirect, and sometimes a hand-written Gateway.
+func generate(data []byte) string {
+	next := func() int {
+		if len(data) == 0 {
+			return 0
+		}
+		b := int(data[0])
+		data = data[1:]
+		return b
+	}
+	var b strings.Builder
+	gateways := next() % 3
+	for g := 0; g < gateways; g++ {
+		fmt.Fprintf(&b, "---\napiVersion: edgegate.dev/v1alpha1\nkind: IngressGateway\nmetadata: {name: gw%d, namespace: ingress%d}\nspec:\n  default: %v\n  ports: {http: [80, %d], https: [443, %d]}\n",
+			g, g, g == 0, 8080+next()%3, 8443+next()%3)
+	}
+	apps := 1 + next()%6
+	for a := 0; a < apps; a++ {
+		var hosts []string
+		seen := map[string]bool{}
+		for h := 0; h < 1+next()%3; h++ {
+			host := hostVocabulary[next()%len(hostVocabulary)]
+			if !seen[host] {
+				seen[host] = true
+				hosts = append(hosts, fmt.Sprintf("%q", host))
+			}
+		}
+		fmt.Fprintf(&b, "---\napiVersion: edgegate.dev/v1alpha1\nkind: AppIntent\nmetadata: {name: app%d, namespace: ns%d}\nspec:\n  hosts: [%s]\n", a, next()%3, strings.Join(hosts, ", "))
+		if gateways > 1 && next()%2 == 1 {
+			fmt.Fprintf(&b, "  gateway: gw%d\n", next()%gateways)
+		}
+		switch next() % 4 {
+		case 1:
+			b.WriteString("  tls: {credentialName: cert}\n")
+		case 2:
+			b.WriteString("  tls: {credentialName: cert, httpsRedirect: false}\n")
+		}
+		b.WriteString("  routes: [{prefix: /, to: web:80}]\n")
+	}
+	if next()%4 == 1 {
+		fmt.Fprintf(&b, "---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: legacy, namespace: old}\nspec:\n  selector: {istio: %s}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [%q]\n",
+			[]string{"edge", "gw0", "gw1"}[next()%3], hostVocabulary[next()%len(hostVocabulary)])
+	}
+	return b.String()
+}
+
+// FuzzPipeline renders generated intents through the KRM function. When
+// rendering succeeds: no host is bound twice on one listener of a workload,
+// the policy gate finds no error, and running the function on its own output
+// changes nothing.
+func FuzzPipeline(f *testing.F) {
+	for _, seed := range []string{"", "\x00\x05\x00\x00", "\x02\x01\x02\x05\x03\x00\x01\x01\x01\x01\x01\x01\x01", "\x01\x00\x00\x04\x01\x00\x00\x00\x01\x00\x01\x00\x01\x00\x01"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		input := generate(data)
+		items, diags := manifest.Parse([]byte(input), "gen.yaml")
+		if diags.HasErrors() {
+			t.Fatalf("generator wrote invalid YAML: %v\n%s", diags, input)
+		}
+		out, diags := Process(items, Config{Mode: ModeRender})
+		for _, d := range diags {
+			if strings.Contains(d.Message, "internal error") {
+				t.Fatalf("%s\n%s", d.Message, input)
+			}
+		}
+		if diags.HasErrors() {
+			if len(out) != 0 {
+				t.Fatalf("failed render returned %d items", len(out))
+			}
+			return
+		}
+		checkUniqueBindings(t, input)
+
+		first := stream(t, out)
+		again, d := manifest.Parse([]byte(first), "out.yaml")
+		if d.HasErrors() {
+			t.Fatalf("output does not parse: %v", d)
+		}
+		out2, diags := Process(again, Config{Mode: ModeRender})
+		if diags.HasErrors() {
+			t.Fatalf("re-rendering the output failed:\n%v\ninput:\n%s", diags, input)
+		}
+		if second := stream(t, out2); second != first {
+			t.Fatalf("re-rendering the output changed it\ninput:\n%s\nfirst:\n%s\nsecond:\n%s", input, first, second)
+		}
+	})
+}
+
+func stream(t *testing.T, objs []*manifest.Object) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := manifest.WriteStream(&buf, objs); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// checkUniqueBindings re-derives the bindings and checks every pair on each
+// listener directly, independent of the allocator's index.
+func checkUniqueBindings(t *testing.T, input string) {
+	t.Helper()
+	objs, _ := manifest.Parse([]byte(input), "gen.yaml")
+	res := render.Render(objs, render.Options{})
+	type listener struct {
+		workload string
+		target   int
+	}
+	held := map[listener][][2]string{} // host, app
+	for _, c := range res.Model.Claims {
+		l := listener{c.Workload.Key(), c.Listener.Target}
+		held[l] = append(held[l], [2]string{c.Host, c.Obj.Key()})
+	}
+	for _, b := range res.Bindings {
+		l := listener{b.Workload.Key(), b.Listener.Target}
+		for _, h := range b.Hosts {
+			for _, other := range held[l] {
+				if other[1] != b.App.Key() && hostname.Overlap(h, other[0]) {
+					t.Fatalf("%s on %v overlaps %s of %s\n%s", h, l, other[0], other[1], input)
+				}
+			}
+		}
+		for _, h := range b.Hosts {
+			held[l] = append(held[l], [2]string{h, b.App.Key()})
+		}
+	}
+}
