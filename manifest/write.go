@@ -64,17 +64,23 @@ func NewEncoder(w io.Writer) *yaml.Encoder {
 	return enc
 }
 
-// WriteStream writes objects as one multi-document YAML stream, in the order given.
+// WriteStream writes objects as one multi-document YAML stream, in the order
+// given. Each document gets an encoder of its own: yaml.v3's encoder keeps
+// every event of its stream, so one encoder for a large stream holds the
+// whole output in memory several times over.
 func WriteStream(w io.Writer, objs []*Object) error {
 	var buf bytes.Buffer
-	enc := NewEncoder(&buf)
-	for _, o := range objs {
+	for i, o := range objs {
+		if i > 0 {
+			buf.WriteString("---\n")
+		}
+		enc := NewEncoder(&buf)
 		if err := enc.Encode(o.Node); err != nil {
 			return err
 		}
-	}
-	if err := enc.Close(); err != nil {
-		return err
+		if err := enc.Close(); err != nil {
+			return err
+		}
 	}
 	_, err := w.Write(buf.Bytes())
 	return err

@@ -58,12 +58,13 @@ func newObject(apiVersion, kind, namespace, name string, opt metaOption, body an
 }
 
 func encode(v any) *yaml.Node {
-	var n yaml.Node
-	if err := n.Encode(v); err != nil {
-		// Only edgegate's own structs are encoded here; failure is a bug.
+	n, err := manifest.ToNode(v)
+	if err != nil {
+		// Only edgegate's own structs are encoded here; failure is a bug,
+		// which Render turns into an internal error.
 		panic(fmt.Sprintf("edgegate: encoding %T: %v", v, err))
 	}
-	return &n
+	return n
 }
 
 // labelsSelector is a Kubernetes LabelSelector with matchLabels only.

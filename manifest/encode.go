@@ -1,0 +1,109 @@
+package manifest
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// ToNode builds the YAML node of v directly: structs become mappings in field
+// order (named and omitted as their yaml tags say), maps mappings in key
+// order, slices sequences; a *yaml.Node is used as it is. It does what
+// yaml.Node.Encode does without writing YAML text and parsing it back, which
+// costs that function most of its time and memory.
+func ToNode(v any) (*yaml.Node, error) {
+	n, _, err := toNode(reflect.ValueOf(v))
+	return n, err
+}
+
+var nodePtrType = reflect.TypeOf((*yaml.Node)(nil))
+
+// toNode returns the node of v, and whether v is empty for omitempty.
+func toNode(v reflect.Value) (*yaml.Node, bool, error) {
+	if !v.IsValid() {
+		return nullNode(), true, nil
+	}
+	if v.Type() == nodePtrType {
+		if v.IsNil() {
+			return nullNode(), true, nil
+		}
+		return v.Interface().(*yaml.Node), false, nil
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return nullNode(), true, nil
+		}
+		return toNode(v.Elem())
+	case reflect.Struct:
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if name == "-" {
+				continue
+			}
+			if name == "" {
+				name = strings.ToLower(f.Name)
+			}
+			child, empty, err := toNode(v.Field(i))
+			if err != nil {
+				return nil, false, err
+			}
+			if empty && strings.Contains(opts, "omitempty") {
+				continue
+			}
+			n.Content = append(n.Content, strNode(name), child)
+		}
+		return n, len(n.Content) == 0, nil
+	case reflect.Map:
+		if v.Type().Key().Kind() != reflect.String {
+			return nil, false, fmt.Errorf("cannot encode a map keyed by %s", v.Type().Key())
+		}
+		keys := make([]string, 0, v.Len())
+		for _, k := range v.MapKeys() {
+			keys = append(keys, k.String())
+		}
+		sort.Strings(keys)
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		for _, k := range keys {
+			child, _, err := toNode(v.MapIndex(reflect.ValueOf(k).Convert(v.Type().Key())))
+			if err != nil {
+				return nil, false, err
+			}
+			n.Content = append(n.Content, strNode(k), child)
+		}
+		return n, v.Len() == 0, nil
+	case reflect.Slice, reflect.Array:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		for i := 0; i < v.Len(); i++ {
+			child, _, err := toNode(v.Index(i))
+			if err != nil {
+				return nil, false, err
+			}
+			n.Content = append(n.Content, child)
+		}
+		return n, v.Len() == 0, nil
+	case reflect.String:
+		return strNode(v.String()), v.Len() == 0, nil
+	case reflect.Bool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(v.Bool())}, !v.Bool(), nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(v.Int(), 10)}, v.Int() == 0, nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatUint(v.Uint(), 10)}, v.Uint() == 0, nil
+	}
+	return nil, false, fmt.Errorf("cannot encode %s", v.Type())
+}
+
+func strNode(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+
+func nullNode() *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"} }
