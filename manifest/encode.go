@@ -3,6 +3,7 @@ package manifest
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -104,6 +105,25 @@ func toNode(v reflect.Value) (*yaml.Node, bool, error) {
 	return nil, false, fmt.Errorf("cannot encode %s", v.Type())
 }
 
-func strNode(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+// strNode is a string scalar. Like yaml.v3's Marshal, it double-quotes the
+// strings YAML 1.1 reads as something else (yes, off, 1:20), since
+// Kubernetes' decoders still speak YAML 1.1: an unquoted label value "yes"
+// would arrive as a boolean.
+func strNode(s string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
+	if yaml11Bools[s] || base60Float.MatchString(s) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
+}
+
+var yaml11Bools = map[string]bool{
+	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true, "n": true, "N": true, "no": true, "No": true, "NO": true,
+	"on": true, "On": true, "ON": true, "off": true, "Off": true, "OFF": true,
+}
+
+// base60Float matches YAML 1.1 sexagesimal numbers such as 1:20 (the
+// expression yaml.v3 uses).
+var base60Float = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
 
 func nullNode() *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"} }
