@@ -105,6 +105,12 @@ func (r *Reporter) Warn(obj *manifest.Object, field, format string, args ...any)
 	r.report(sev, obj, field, fmt.Sprintf(format, args...))
 }
 
+// Info records an informational finding, whatever the check's severity
+// (unless the check is off).
+func (r *Reporter) Info(obj *manifest.Object, field, format string, args ...any) {
+	r.report(manifest.Info, obj, field, fmt.Sprintf(format, args...))
+}
+
 func (r *Reporter) report(sev manifest.Severity, obj *manifest.Object, field, msg string) {
 	if r.idx.suppressed(obj, r.meta.ID) {
 		return

@@ -114,7 +114,7 @@ func TestSuppression(t *testing.T) {
 	objs, _ := manifest.Parse([]byte(input), "in.yaml")
 	diags := Run(objs, Config{})
 	all := diags.Error()
-	if strings.Contains(all, "Gateway test/b: spec") {
+	if strings.Contains(all, "Gateway test/b: spec.servers[0].hosts[0]") {
 		t.Errorf("suppressed finding reported:\n%s", all)
 	}
 	if !strings.Contains(all, "Gateway default/a: spec.servers[0].hosts[0]") {

@@ -1,0 +1,341 @@
+package policy
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/edgegate/edgegate/manifest"
+)
+
+func init() { register(egressGatewayForIngressCheck{}) }
+
+// egressGatewayForIngressCheck finds ingress served by an egress gateway.
+// The seed asked whether the egress gateway could take ingress traffic and
+// answered no: its Service is ClusterIP, not LoadBalancer, so nothing
+// outside the cluster reaches it; it is also where egress policy lives
+// (AuthorizationPolicy, NetworkPolicy, allowed external hosts), which
+// inbound traffic should not share.
+//
+// A Gateway is used for ingress when edgegate rendered it (from an
+// AppIntent), or when a VirtualService bound to it routes, on that gateway,
+// to a destination inside the cluster (a short name, a *.svc or
+// *.svc.cluster.local host, or name.namespace of a Service in the input).
+// A Gateway with HTTP servers is not enough: Istio's own egress examples
+// bind HTTP and TLS servers to the egress gateway and route from there to
+// external hosts, and those must pass.
+//
+// Its gateway workload is an egress gateway when labelled istio:
+// egressgateway or app: istio-egressgateway (Istio's install), an error
+// whatever its Service; or when every Service exposing it is ClusterIP
+// (headless included), also an error, except when something else brings
+// outside traffic in: a Kubernetes Ingress or Gateway API route of the input
+// with that Service as backend, a GKE NEG annotation on the Service, a
+// hostPort or hostNetwork on the pods, or an edgegate IngressGateway that
+// asks for spec.service.type ClusterIP (an internal gateway, by choice).
+//
+// An IngressGateway with `existing: true` whose selector carries the egress
+// labels is reported too, on its spec.selector: it declares the egress
+// gateway as an ingress one, before any Gateway is rendered.
+type egressGatewayForIngressCheck struct{}
+
+func (egressGatewayForIngressCheck) Meta() Meta {
+	return Meta{
+		ID: "EG009", Name: "egress-gateway-for-ingress", Severity: manifest.Error,
+		Description: "a Gateway used for ingress runs on an egress gateway (egress labels, or ClusterIP Services only)",
+	}
+}
+
+func (egressGatewayForIngressCheck) Run(idx *Index, r *Reporter) {
+	for _, d := range idx.IngressGateways {
+		if d.Spec.Existing {
+			if why := eg009EgressLabels(d.Spec.Selector); why != "" {
+				r.Report(d.Obj, "spec.selector",
+					"the selector picks Istio's egress gateway (%s): its Service is ClusterIP, so clients outside the cluster never reach it, and egress policy applies to what it carries (the seed's egress-for-ingress question); bind to an ingress gateway, or declare one edgegate runs (drop existing: true)",
+					why)
+			}
+		}
+	}
+	uses := eg009IngressUses(idx)
+	fronted := eg009FrontedServices(idx)
+	declaredClusterIP := map[string]bool{}
+	for _, d := range idx.IngressGateways {
+		if !d.Spec.Existing && d.Spec.Service != nil && d.Spec.Service.Type == "ClusterIP" {
+			declaredClusterIP[d.Obj.Namespace+"/"+d.Obj.Name] = true
+		}
+	}
+	ws := newEG002Workloads(idx)
+	clusterIPOnly := map[*Workload]bool{}
+	for _, g := range eg002SortedGateways(idx) {
+		use := uses[g]
+		if use == "" {
+			continue
+		}
+		for _, w := range ws.gateways(g) {
+			if why := eg009EgressLabels(w.Labels); why != "" {
+				r.Report(g.Obj, "spec.selector",
+					"the Gateway serves ingress (%s) but selects %s, Istio's egress gateway (%s): it is exposed by a ClusterIP Service and carries egress policy, so inbound clients never reach it (the seed's egress-for-ingress question); select an ingress gateway",
+					use, w, why)
+				continue
+			}
+			if w.External || len(w.Services) == 0 {
+				continue
+			}
+			if w.Obj.IsManaged() && declaredClusterIP[w.Obj.Namespace+"/"+w.Obj.Name] {
+				continue // an internal gateway, declared so
+			}
+			only, known := clusterIPOnly[w]
+			if !known {
+				only = eg009ClusterIPOnly(w, fronted)
+				clusterIPOnly[w] = only
+			}
+			if !only {
+				continue
+			}
+			names := make([]string, len(w.Services))
+			for i, s := range w.Services {
+				names[i] = s.Obj.Ref.String()
+			}
+			sort.Strings(names)
+			r.Report(g.Obj, "spec.selector",
+				"the Gateway serves ingress (%s) but selects %s, which only ClusterIP Services expose (%s), like an egress gateway: clients outside the cluster never reach it (the seed's egress gateway); select a gateway behind a LoadBalancer or NodePort Service, or front it with an Ingress",
+				use, w, strings.Join(names, ", "))
+		}
+	}
+}
+
+// eg009EgressLabels says which of Istio's egress gateway labels labels carry.
+func eg009EgressLabels(labels map[string]string) string {
+	switch {
+	case labels["istio"] == "egressgateway":
+		return "istio: egressgateway"
+	case labels["app"] == "istio-egressgateway":
+		return "app: istio-egressgateway"
+	}
+	return ""
+}
+
+// eg009ClusterIPOnly reports whether nothing but ClusterIP Services bring
+// traffic to w.
+func eg009ClusterIPOnly(w *Workload, fronted map[string]bool) bool {
+	for _, s := range w.Services {
+		switch s.Spec.Type {
+		case "", "ClusterIP":
+		default:
+			return false
+		}
+		if fronted[s.Obj.Namespace+"/"+s.Obj.Name] || s.Obj.Annotation("cloud.google.com/neg") != "" {
+			return false
+		}
+	}
+	var pod struct {
+		HostNetwork bool `yaml:"hostNetwork"`
+		Containers  []struct {
+			Ports []struct {
+				HostPort int `yaml:"hostPort"`
+			} `yaml:"ports"`
+		} `yaml:"containers"`
+	}
+	if w.Pod.path != "" {
+		decodeAt(w.Obj, w.Obj.Field(strings.Split(w.Pod.path, ".")...), w.Pod.path, &pod)
+	}
+	if pod.HostNetwork {
+		return false
+	}
+	for _, c := range pod.Containers {
+		for _, p := range c.Ports {
+			if p.HostPort != 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// eg009FrontedServices lists the Services ("ns/name") that a Kubernetes
+// Ingress or a Gateway API route of the input sends traffic to.
+func eg009FrontedServices(idx *Index) map[string]bool {
+	out := map[string]bool{}
+	for _, o := range idx.Objects {
+		switch {
+		case o.Group() == "networking.k8s.io" && o.Kind == "Ingress":
+			var ing struct {
+				Spec struct {
+					DefaultBackend *eg009Backend `yaml:"defaultBackend"`
+					Rules          []struct {
+						HTTP struct {
+							Paths []struct {
+								Backend eg009Backend `yaml:"backend"`
+							} `yaml:"paths"`
+						} `yaml:"http"`
+					} `yaml:"rules"`
+				} `yaml:"spec"`
+			}
+			manifest.DecodeLenient(o, o.Node, "", &ing)
+			if b := ing.Spec.DefaultBackend; b != nil && b.Service.Name != "" {
+				out[o.Namespace+"/"+b.Service.Name] = true
+			}
+			for _, rule := range ing.Spec.Rules {
+				for _, p := range rule.HTTP.Paths {
+					if p.Backend.Service.Name != "" {
+						out[o.Namespace+"/"+p.Backend.Service.Name] = true
+					}
+				}
+			}
+		case o.Group() == "gateway.networking.k8s.io" && strings.HasSuffix(o.Kind, "Route"):
+			var route struct {
+				Spec struct {
+					Rules []struct {
+						BackendRefs []struct {
+							Kind      string `yaml:"kind"`
+							Name      string `yaml:"name"`
+							Namespace string `yaml:"namespace"`
+						} `yaml:"backendRefs"`
+					} `yaml:"rules"`
+				} `yaml:"spec"`
+			}
+			manifest.DecodeLenient(o, o.Node, "", &route)
+			for _, rule := range route.Spec.Rules {
+				for _, b := range rule.BackendRefs {
+					if b.Kind != "" && b.Kind != "Service" {
+						continue
+					}
+					ns := b.Namespace
+					if ns == "" {
+						ns = o.Namespace
+					}
+					out[ns+"/"+b.Name] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+type eg009Backend struct {
+	Service struct {
+		Name string `yaml:"name"`
+	} `yaml:"service"`
+}
+
+// eg009IngressUses says, for each Gateway used for ingress, how it is.
+func eg009IngressUses(idx *Index) map[*Gateway]string {
+	uses := map[*Gateway]string{}
+	for _, g := range idx.Gateways {
+		if g.Obj.IsManaged() {
+			uses[g] = "edgegate rendered it for an AppIntent"
+		}
+	}
+	vss := append([]*VirtualService(nil), idx.VirtualServices...)
+	sort.Slice(vss, func(i, j int) bool { return vss[i].Obj.Key() < vss[j].Obj.Key() })
+	for _, vs := range vss {
+		ns := vs.Obj.Namespace
+		bound := map[string]bool{}
+		for _, ref := range vs.Spec.Gateways {
+			if key := eg009GatewayKey(ref, ns); key != "" {
+				bound[key] = true
+			}
+		}
+		if len(bound) == 0 {
+			continue
+		}
+		// The routes of each bound gateway, and where they go.
+		type route struct {
+			gateways []string // match gateways; empty: the VirtualService's
+			hosts    []string
+			kind     string
+		}
+		var routes []route
+		for _, h := range vs.Spec.HTTP {
+			rt := route{kind: "HTTP"}
+			for _, d := range h.Route {
+				rt.hosts = append(rt.hosts, d.Destination.Host)
+			}
+			inherit := len(h.Match) == 0
+			for _, m := range h.Match {
+				if len(m.Gateways) == 0 {
+					inherit = true
+				}
+				rt.gateways = append(rt.gateways, m.Gateways...)
+			}
+			if inherit {
+				rt.gateways = nil
+			}
+			routes = append(routes, rt)
+		}
+		for _, kind := range []struct {
+			name   string
+			routes []L4Route
+		}{{"TLS", vs.Spec.TLS}, {"TCP", vs.Spec.TCP}} {
+			for _, l4 := range kind.routes {
+				rt := route{kind: kind.name}
+				for _, d := range l4.Route {
+					rt.hosts = append(rt.hosts, d.Destination.Host)
+				}
+				routes = append(routes, rt)
+			}
+		}
+		for _, key := range sortedKeys(bound) {
+			g := idx.Gateway(key)
+			if g == nil || uses[g] != "" {
+				continue
+			}
+			for _, rt := range routes {
+				applies := rt.gateways == nil
+				for _, ref := range rt.gateways {
+					if eg009GatewayKey(ref, ns) == key {
+						applies = true
+					}
+				}
+				if !applies {
+					continue
+				}
+				for _, h := range rt.hosts {
+					if eg009InCluster(idx, h, ns) {
+						uses[g] = fmt.Sprintf("%s routes %s from it to %s", vs.Obj.Ref, rt.kind, h)
+						break
+					}
+				}
+				if uses[g] != "" {
+					break
+				}
+			}
+		}
+	}
+	return uses
+}
+
+// eg009GatewayKey resolves a VirtualService's gateway reference to
+// "namespace/name": "ns/name", "name" (the VirtualService's namespace), or
+// the deprecated "name.ns.svc.cluster.local"; "" for mesh.
+func eg009GatewayKey(ref, vsNamespace string) string {
+	if ref == "" || ref == "mesh" {
+		return ""
+	}
+	if ns, name, ok := strings.Cut(ref, "/"); ok {
+		return ns + "/" + name
+	}
+	if name, rest, ok := strings.Cut(ref, "."); ok {
+		ns, _, _ := strings.Cut(rest, ".")
+		return ns + "/" + name
+	}
+	return vsNamespace + "/" + ref
+}
+
+// eg009InCluster reports whether a destination host is a Service of the
+// cluster (a short name, name.namespace.svc[.cluster domain], or
+// name.namespace of a Service in the input) rather than an external host.
+func eg009InCluster(idx *Index, host, vsNamespace string) bool {
+	switch {
+	case host == "":
+		return false
+	case !strings.Contains(host, "."):
+		return true
+	}
+	// name.namespace.svc[.cluster domain]
+	if labels := strings.Split(host, "."); len(labels) >= 3 && labels[2] == "svc" {
+		return true
+	}
+	name, ns, _ := strings.Cut(host, ".")
+	return !strings.Contains(ns, ".") && idx.Service(ns+"/"+name) != nil
+}
