@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/edgegate/edgegate/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -53,10 +54,10 @@ func ReadResourceList(r io.Reader, maxBytes int64) (*ResourceList, error) {
 			if n.Kind != yaml.MappingNode {
 				return nil, fmt.Errorf("ResourceList items[%d] is not an object", i)
 			}
-			item := manifest.NewObject(n, manifest.Position{File: "stdin", Index: i})
+			item := manifest.NewObject(n, manifest.Position{})
 			item.Pos = itemPosition(item, i)
 			if item.APIVersion == "" || item.Kind == "" {
-				return nil, fmt.Errorf("%s: ResourceList items[%d] has no apiVersion or kind", item.Pos.File, i)
+				return nil, fmt.Errorf("ResourceList items[%d] has no apiVersion or kind", i)
 			}
 			rl.Items = append(rl.Items, item)
 		}
@@ -67,13 +68,24 @@ func ReadResourceList(r io.Reader, maxBytes int64) (*ResourceList, error) {
 	return rl, nil
 }
 
-// itemPosition reads where kpt or kustomize found an item.
+// itemPosition reads where kpt or kustomize found an item: kpt's path and
+// index annotations, else the path in kustomize's origin annotation (set with
+// buildMetadata: [originAnnotations]). Without either, messages name the
+// object alone.
 func itemPosition(o *manifest.Object, i int) manifest.Position {
-	pos := manifest.Position{File: "items", Index: i}
+	pos := manifest.Position{Index: i}
 	for _, key := range []string{manifest.PathAnnotation, "config.kubernetes.io/path"} {
 		if p := o.Annotation(key); p != "" {
 			pos.File = p
 			break
+		}
+	}
+	if pos.File == "" {
+		for _, line := range strings.Split(o.Annotation("config.kubernetes.io/origin"), "\n") {
+			if p, ok := strings.CutPrefix(strings.TrimSpace(line), "path: "); ok {
+				pos.File = strings.Trim(p, `"'`)
+				break
+			}
 		}
 	}
 	for _, key := range []string{manifest.IndexAnnotation, "config.kubernetes.io/index"} {
@@ -168,7 +180,7 @@ func toResult(d manifest.Diagnostic) result {
 	if d.Field != "" {
 		r.Field = &field{Path: d.Field}
 	}
-	if d.Pos.File != "" && d.Pos.File != "items" && d.Pos.File != "stdin" {
+	if d.Pos.File != "" {
 		r.File = &file{Path: d.Pos.File, Index: d.Pos.Index}
 	}
 	if d.ID != "" || len(d.Tags) > 0 {

@@ -245,3 +245,19 @@ func nextStep(path string) (step, rest string) {
 	}
 	return path[:end], path[end:]
 }
+
+// Where names an object's origin for messages that point at it from
+// another object: its file and line, "rendered by edgegate" for what this run
+// rendered, or its place in a ResourceList that carried no file names (as
+// kustomize sends them).
+func Where(o *Object) string {
+	switch {
+	case o.Pos.File != "" && o.Pos.Line > 0:
+		return o.Pos.File + ":" + strconv.Itoa(o.Pos.Line)
+	case o.Pos.File != "":
+		return o.Pos.File
+	case o.IsManaged():
+		return "rendered by edgegate"
+	}
+	return "item " + strconv.Itoa(o.Pos.Index) + " of the input"
+}

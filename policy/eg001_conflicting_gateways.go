@@ -118,14 +118,3 @@ func selectorString(sel map[string]string) string {
 	}
 	return strings.Join(parts, ",")
 }
-
-// where names an object's file and line.
-func where(o *manifest.Object) string {
-	switch {
-	case o.Pos.File == "":
-		return "rendered by edgegate"
-	case o.Pos.Line > 0:
-		return fmt.Sprintf("%s:%d", o.Pos.File, o.Pos.Line)
-	}
-	return o.Pos.File
-}

@@ -146,7 +146,7 @@ func renderDeployment(w *Workload, listeners []Listener) *manifest.Object {
 						FailureThreshold: 4,
 						SuccessThreshold: 1,
 					},
-					Resources: resourceRequirements{Limits: w.Spec.Resources.Limits, Requests: w.Spec.Resources.Requests},
+					Resources: resourceRequirements{Limits: canonicalQuantities(w.Spec.Resources.Limits), Requests: canonicalQuantities(w.Spec.Resources.Requests)},
 					SecurityContext: containerSecurityContext{
 						Capabilities:           capabilities{Drop: []string{"ALL"}},
 						ReadOnlyRootFilesystem: true,
@@ -165,4 +165,20 @@ func renderDeployment(w *Workload, listeners []Listener) *manifest.Object {
 	return newObject("apps/v1", "Deployment", w.Namespace, w.Name, withLabels(workloadLabels(w)), struct {
 		Spec deploymentSpec `yaml:"spec"`
 	}{spec})
+}
+
+// canonicalQuantities writes quantities the way the API server stores them
+// (validated already), so it never rewrites the rendered Deployment.
+func canonicalQuantities(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if c, err := canonicalQuantity(v); err == nil {
+			v = c
+		}
+		out[k] = v
+	}
+	return out
 }

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 
@@ -391,15 +390,12 @@ func (m *Model) gatewayNames() string {
 	return strings.Join(names, ", ")
 }
 
-// where names an object's file and line for messages that point elsewhere.
+// where names an object's origin for messages that point elsewhere.
 func where(o *manifest.Object) string {
 	if o == nil {
 		return "the built-in default"
 	}
-	if o.Pos.Line > 0 {
-		return fmt.Sprintf("%s:%d", o.Pos.File, o.Pos.Line)
-	}
-	return o.Pos.File
+	return manifest.Where(o)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -28,7 +28,6 @@ var (
 	labelValue      = regexp.MustCompile(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`)
 	labelName       = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
 	headerName      = regexp.MustCompile("^[-!#$%&'*+.^_`|~0-9a-z]+$")
-	quantity        = regexp.MustCompile(`^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?[0-9]+)?$`)
 	imageReference  = regexp.MustCompile(`^[a-z0-9]+([._/:@-][a-zA-Z0-9_]+)*$`)
 	servicePortName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 )
@@ -142,8 +141,8 @@ func validateGateway(e *fieldErrors, s *IngressGatewaySpec) {
 			m     map[string]string
 		}{{"spec.resources.requests", r.Requests}, {"spec.resources.limits", r.Limits}} {
 			for _, k := range sortedKeys(list.m) {
-				if !quantity.MatchString(list.m[k]) {
-					e.add(list.field+"."+k, "%q is not a quantity (e.g. 500m, 256Mi)", list.m[k])
+				if _, err := canonicalQuantity(list.m[k]); err != nil {
+					e.add(list.field+"."+k, "%v", err)
 				}
 			}
 		}
@@ -508,6 +507,9 @@ func parseDestination(s, namespace string) (Target, error) {
 	}
 	svc, ns, hasNS := strings.Cut(hostPart, ".")
 	if !hasNS {
+		if namespace == "" {
+			namespace = "default" // the missing namespace is reported on its own
+		}
 		ns = namespace
 	}
 	if len(svc) > 63 || !dns1035Label.MatchString(svc) {
