@@ -7,6 +7,7 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY cmd ./cmd
 COPY fn ./fn
+COPY artifact ./artifact
 COPY manifest ./manifest
 COPY policy ./policy
 COPY render ./render

@@ -22,6 +22,11 @@ Usage:
   edgegate render [PATH...]   render intents; print the objects to apply
   edgegate lock [PATH...]     record host bindings in the HostBindings lock
   edgegate check [PATH...]    run the policy gate alone over any manifests
+  edgegate push oci://HOST/REPO:TAG [PATH...]
+                              render, check, push the output as a Flux OCI artifact
+  edgegate flux-wiring oci://HOST/REPO:TAG [PATH...]
+                              print the Flux OCIRepository and Kustomizations for it
+  edgegate pin [PATH...]      pin IngressGateway proxy images to their digests
   edgegate fn                 run as a KRM function (ResourceList on stdin)
   edgegate version            print the version
 
@@ -66,6 +71,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runCheck(args[1:], stdin, stdout, stderr)
 	case "fn":
 		return runFunction(args[1:], stdin, stdout, stderr)
+	case "push":
+		return runPush(args[1:], stdin, stdout, stderr)
+	case "flux-wiring":
+		return runFluxWiring(args[1:], stdin, stdout, stderr)
+	case "pin":
+		return runPin(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "edgegate %s\n", buildVersion())
 		return 0

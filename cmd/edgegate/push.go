@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/edgegate/edgegate/artifact"
+	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/policy"
+	"github.com/edgegate/edgegate/render"
+)
+
+const pushSynopsis = `Usage: edgegate push oci://HOST/REPO:TAG [PATH...] [flags]
+
+Renders PATH (default ".") as 'edgegate render' does, runs the policy gate,
+and only when both pass pushes the objects render prints as an OCI artifact
+in Flux's format ('flux push artifact'), for an OCIRepository to pull. The
+artifact holds two directories, one per Flux Kustomization: gateways/ (the
+gateway workloads) and apps/ (Gateways, VirtualServices and every object
+passed through); 'edgegate flux-wiring' prints the Flux objects that apply
+them in that order. Prints the pushed digest reference on stdout.
+
+The same input gives the same digest: the artifact's created time is
+--created, else $SOURCE_DATE_EPOCH, else the commit time of HEAD of the Git
+work tree holding the first PATH, else the Unix epoch. --source and
+--revision default to the work tree's origin URL (credentials removed) and
+<branch>@sha1:<commit>. Plain Secrets are refused (encrypt them with SOPS).
+On any error nothing is pushed and the exit code is 1. Credentials come from
+the Docker config (docker login, credential helpers).`
+
+// pushFlags are push's own flags, besides the input flags.
+type pushFlags struct {
+	source, revision, created string
+	allowSecrets, allowEmpty  bool
+	insecure, dryRun          bool
+	timeout                   time.Duration
+}
+
+func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var in inputFlags
+	var pf pushFlags
+	fs := newFlags("push", pushSynopsis, stderr)
+	in.register(fs, true)
+	fs.StringVar(&pf.source, "source", "", "org.opencontainers.image.source: where the input lives (default: the Git origin URL)")
+	fs.StringVar(&pf.revision, "revision", "", "org.opencontainers.image.revision, e.g. main@sha1:<commit> (default: from Git)")
+	fs.StringVar(&pf.created, "created", "", "org.opencontainers.image.created, RFC 3339 (default: $SOURCE_DATE_EPOCH, the HEAD commit time, or the Unix epoch)")
+	fs.BoolVar(&pf.allowSecrets, "allow-secrets", false, "push plain (not SOPS-encrypted) Secrets")
+	fs.BoolVar(&pf.allowEmpty, "allow-empty", false, "push an artifact with no objects (Flux prunes everything it applied before)")
+	fs.BoolVar(&pf.insecure, "insecure", false, "allow a registry over plain HTTP")
+	fs.BoolVar(&pf.dryRun, "dry-run", false, "render, check and build the artifact, print its digest, push nothing")
+	fs.DurationVar(&pf.timeout, "timeout", 2*time.Minute, "give up on the registry after this long")
+	if err := fs.Parse(args); err != nil {
+		return parseFailure(err)
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintf(stderr, "edgegate push: name the artifact: edgegate push oci://HOST/REPO:TAG [PATH...]\n")
+		return 2
+	}
+	reg := artifact.Registry{Insecure: pf.insecure, UserAgent: "edgegate/" + buildVersion()}
+	target, err := reg.ParseTarget(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "edgegate push: %v\n", err)
+		return 2
+	}
+	paths := fs.Args()[1:]
+	meta, err := pf.metadata(paths, fs.Changed("source"), fs.Changed("revision"))
+	if err != nil {
+		fmt.Fprintf(stderr, "edgegate push: %v\n", err)
+		return 2
+	}
+
+	objs, ok := in.renderApply(paths, stdin, stderr)
+	if !ok {
+		return 1
+	}
+	if !pf.allowSecrets {
+		if diags := artifact.CheckSecrets(objs); diags.HasErrors() {
+			printDiagnostics(stderr, diags)
+			fmt.Fprintf(stderr, "edgegate push: nothing pushed\n")
+			return 1
+		}
+	}
+	if len(objs) == 0 && !pf.allowEmpty {
+		fmt.Fprintf(stderr, "edgegate push: the render has no objects, and Flux would prune everything an earlier artifact applied: nothing pushed (--allow-empty pushes it)\n")
+		return 1
+	}
+	layout := artifact.Split(objs)
+	files, err := layout.Files()
+	if err != nil {
+		fmt.Fprintf(stderr, "edgegate push: %v\n", err)
+		return 1
+	}
+	img, err := artifact.Build(files, meta)
+	if err != nil {
+		fmt.Fprintf(stderr, "edgegate push: %v\n", err)
+		return 1
+	}
+	summary := fmt.Sprintf("%s/ %d objects, %s/ %d objects", artifact.GatewaysDir, len(layout.Gateways), artifact.AppsDir, len(layout.Apps))
+	if pf.dryRun {
+		d, err := img.Digest()
+		if err != nil {
+			fmt.Fprintf(stderr, "edgegate push: %v\n", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, target.Context().Digest(d.String()).String())
+		fmt.Fprintf(stderr, "edgegate push: dry run, nothing pushed to %s%s (%s)\n", artifact.OCIScheme, target, summary)
+		return 0
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), pf.timeout)
+	defer cancel()
+	digest, err := reg.Push(ctx, target, img)
+	if err != nil {
+		fmt.Fprintf(stderr, "edgegate push: %v\n", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, digest.String())
+	fmt.Fprintf(stderr, "edgegate push: pushed %s%s (%s)\n", artifact.OCIScheme, target, summary)
+	return 0
+}
+
+// metadata settles the artifact's annotations from the flags, the
+// environment and the Git work tree of the first path.
+func (pf *pushFlags) metadata(paths []string, sourceSet, revisionSet bool) (artifact.Metadata, error) {
+	var meta artifact.Metadata
+	var git artifact.GitInfo
+	if pf.created == "" || !sourceSet || !revisionSet {
+		git = artifact.Git(workTreeDir(paths))
+	}
+	switch {
+	case pf.created != "":
+		t, err := time.Parse(time.RFC3339, pf.created)
+		if err != nil {
+			return meta, fmt.Errorf("--created %q is not an RFC 3339 time such as 2025-01-31T12:00:00Z", pf.created)
+		}
+		meta.Created = t
+	case os.Getenv("SOURCE_DATE_EPOCH") != "":
+		secs, err := strconv.ParseInt(os.Getenv("SOURCE_DATE_EPOCH"), 10, 64)
+		if err != nil {
+			return meta, fmt.Errorf("SOURCE_DATE_EPOCH %q is not a Unix time", os.Getenv("SOURCE_DATE_EPOCH"))
+		}
+		meta.Created = time.Unix(secs, 0)
+	case git.Commit != "":
+		meta.Created = git.Time
+	default:
+		meta.Created = time.Unix(0, 0)
+	}
+	meta.Source, meta.Revision = pf.source, pf.revision
+	if !sourceSet {
+		meta.Source = git.Remote
+	}
+	if !revisionSet {
+		meta.Revision = git.Revision()
+	}
+	return meta, nil
+}
+
+// workTreeDir is the directory whose Git work tree describes the input: the
+// first path's (its directory, for a file), or the current one.
+func workTreeDir(paths []string) string {
+	if len(paths) == 0 || paths[0] == "-" {
+		return "."
+	}
+	if info, err := os.Stat(paths[0]); err == nil && !info.IsDir() {
+		return filepath.Dir(paths[0])
+	}
+	return paths[0]
+}
+
+// renderApply runs the pipeline of 'edgegate render' (read, policy
+// configuration, render, gate) and returns the objects render prints, in
+// its order. Diagnostics go to stderr; ok is false when the run fails.
+func (in *inputFlags) renderApply(paths []string, stdin io.Reader, stderr io.Writer) (objs []*manifest.Object, ok bool) {
+	read, diags := in.read(paths, stdin)
+	if diags.HasErrors() {
+		printDiagnostics(stderr, diags)
+		return nil, false
+	}
+	cfg, spec, diags := in.policyConfig(read)
+	if diags.HasErrors() {
+		printDiagnostics(stderr, diags)
+		return nil, false
+	}
+	opts := in.options()
+	opts.Locked = opts.Locked || spec.Locked
+	if opts.DefaultNamespace == "" {
+		opts.DefaultNamespace = spec.Namespace
+	}
+	res := render.Render(read, opts)
+	diags = append(diags, res.Diagnostics...)
+	if !diags.HasErrors() {
+		diags = append(diags, policy.Gate(res, cfg)...)
+	}
+	printDiagnostics(stderr, diags)
+	if policy.Fails(diags, cfg.FailOn) {
+		return nil, false
+	}
+	for _, o := range res.Model.Passthrough {
+		if !o.IsLocalConfig() {
+			objs = append(objs, o)
+		}
+	}
+	objs = append(objs, res.Objects...)
+	manifest.Sort(objs)
+	return objs, true
+}
+
+const fluxWiringSynopsis = `Usage: edgegate flux-wiring oci://HOST/REPO:TAG [PATH...] [flags]
+
+Prints the Flux objects that deliver what 'edgegate push' pushes to
+oci://HOST/REPO:TAG: an OCIRepository (source.toolkit.fluxcd.io/v1) following
+the tag, a Kustomization (kustomize.toolkit.fluxcd.io/v1) <name>-gateways
+applying the artifact's gateways/ directory with a health check on every
+gateway Deployment, and a Kustomization <name>-apps applying apps/ once the
+first is Ready (dependsOn). PATH is rendered and checked as by push, to find
+the gateway Deployments: print the wiring again when gateways are added or
+removed. Commit the output where Flux syncs its own configuration (e.g.
+clusters/<cluster>/); it carries no managed-by label, so it is yours to edit.`
+
+func runFluxWiring(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var in inputFlags
+	fs := newFlags("flux-wiring", fluxWiringSynopsis, stderr)
+	in.register(fs, true)
+	w := render.FluxWiring{LayerMediaType: string(artifact.ContentMediaType), GatewaysPath: "./" + artifact.GatewaysDir, AppsPath: "./" + artifact.AppsDir}
+	fs.StringVar(&w.Name, "name", "edgegate", "name of the OCIRepository; the Kustomizations are NAME-gateways and NAME-apps")
+	fs.StringVar(&w.Namespace, "flux-namespace", "flux-system", "namespace of the Flux objects")
+	fs.StringVar(&w.Interval, "interval", "5m", "how often Flux checks the tag and re-applies")
+	fs.StringVar(&w.Timeout, "timeout", "5m", "how long the gateways' health checks and each apply may take")
+	fs.StringVar(&w.SecretRef, "secret-ref", "", "docker-registry Secret in the Flux namespace for pulling the artifact")
+	fs.StringVar(&w.Provider, "provider", "", "Flux's registry auth provider: generic (default), aws, azure or gcp")
+	fs.BoolVar(&w.Insecure, "insecure", false, "let Flux pull over plain HTTP")
+	if err := fs.Parse(args); err != nil {
+		return parseFailure(err)
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintf(stderr, "edgegate flux-wiring: name the artifact: edgegate flux-wiring oci://HOST/REPO:TAG [PATH...]\n")
+		return 2
+	}
+	target, err := artifact.Registry{Insecure: w.Insecure}.ParseTarget(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintf(stderr, "edgegate flux-wiring: %v\n", err)
+		return 2
+	}
+	w.URL, w.Tag = artifact.OCIScheme+target.Context().Name(), target.TagStr()
+	if err := w.Validate(); err != nil {
+		fmt.Fprintf(stderr, "edgegate flux-wiring: %v\n", err)
+		return 2
+	}
+	objs, ok := in.renderApply(fs.Args()[1:], stdin, stderr)
+	if !ok {
+		return 1
+	}
+	w.Deployments = artifact.Split(objs).Deployments()
+	wiring, err := render.RenderFluxWiring(w)
+	if err == nil {
+		err = manifest.WriteStream(stdout, wiring)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "edgegate flux-wiring: %v\n", err)
+		return 1
+	}
+	return 0
+}
