@@ -180,12 +180,28 @@ func (w *world) kubeObjects() string {
 
 // loadWorld renders an example (dir: its input directory, relative to the
 // repository or absolute) and assembles its cluster.
+// clusterGroups are the API groups the simulated cluster knows.
+var clusterGroups = map[string]bool{
+	"": true, "apps": true, "policy": true, "autoscaling": true, "rbac.authorization.k8s.io": true,
+	"networking.istio.io": true, "security.istio.io": true, "admissionregistration.k8s.io": true,
+}
+
 func loadWorld(t *testing.T, example, dir string) *world {
 	t.Helper()
 	w := &world{example: example, podOf: map[string]*corev1.Pod{}}
 	var err error
-	if w.rendered, err = parseObjects("rendered", render(t, dir)); err != nil {
+	rendered, err := parseObjects("rendered", render(t, dir))
+	if err != nil {
 		t.Fatal(err)
+	}
+	for _, o := range rendered {
+		// Examples wiring edgegate into Argo CD or Flux pass those tools'
+		// objects through; they mean nothing to Istio and its fake cluster.
+		if !clusterGroups[o.group()] {
+			t.Logf("example %s: %s (%s) is not Istio's or Kubernetes' own; left out", example, o.key(), o.APIVersion)
+			continue
+		}
+		w.rendered = append(w.rendered, o)
 	}
 	for _, f := range []string{"control-plane.yaml", example + ".yaml"} {
 		path := filepath.Join("testdata", "fixtures", f)
