@@ -6,12 +6,23 @@ import (
 )
 
 // Gate runs the checks over everything a render produced and saw: the
-// objects it passes through, the intents, and what it rendered.
+// objects it passes through, the intents, what it rendered, and the host
+// bindings as this render leaves them (which replace the lock it read, so
+// ownership is judged by the bindings that will be recorded).
 func Gate(res *render.Result, cfg Config) manifest.Diagnostics {
 	m := res.Model
-	objs := make([]*manifest.Object, 0, len(m.Passthrough)+len(m.Intents)+len(res.Objects))
+	current := make(map[string]bool, len(res.Locks))
+	for _, o := range res.Locks {
+		current[o.Key()] = true
+	}
+	objs := make([]*manifest.Object, 0, len(m.Passthrough)+len(m.Intents)+len(res.Locks)+len(res.Objects))
 	objs = append(objs, m.Passthrough...)
-	objs = append(objs, m.Intents...)
+	for _, o := range m.Intents {
+		if !current[o.Key()] {
+			objs = append(objs, o)
+		}
+	}
+	objs = append(objs, res.Locks...)
 	objs = append(objs, res.Objects...)
 	return Run(objs, cfg)
 }
