@@ -11,7 +11,6 @@ import (
 
 	"github.com/edgegate/edgegate/artifact"
 	"github.com/edgegate/edgegate/manifest"
-	"github.com/edgegate/edgegate/policy"
 	"github.com/edgegate/edgegate/render"
 )
 
@@ -169,44 +168,6 @@ func workTreeDir(paths []string) string {
 		return filepath.Dir(paths[0])
 	}
 	return paths[0]
-}
-
-// renderApply runs the pipeline of 'edgegate render' (read, policy
-// configuration, render, gate) and returns the objects render prints, in
-// its order. Diagnostics go to stderr; ok is false when the run fails.
-func (in *inputFlags) renderApply(paths []string, stdin io.Reader, stderr io.Writer) (objs []*manifest.Object, ok bool) {
-	read, diags := in.read(paths, stdin)
-	if diags.HasErrors() {
-		printDiagnostics(stderr, diags)
-		return nil, false
-	}
-	cfg, spec, diags := in.policyConfig(read)
-	if diags.HasErrors() {
-		printDiagnostics(stderr, diags)
-		return nil, false
-	}
-	opts := in.options()
-	opts.Locked = opts.Locked || spec.Locked
-	if opts.DefaultNamespace == "" {
-		opts.DefaultNamespace = spec.Namespace
-	}
-	res := render.Render(read, opts)
-	diags = append(diags, res.Diagnostics...)
-	if !diags.HasErrors() {
-		diags = append(diags, policy.Gate(res, cfg)...)
-	}
-	printDiagnostics(stderr, diags)
-	if policy.Fails(diags, cfg.FailOn) {
-		return nil, false
-	}
-	for _, o := range res.Model.Passthrough {
-		if !o.IsLocalConfig() {
-			objs = append(objs, o)
-		}
-	}
-	objs = append(objs, res.Objects...)
-	manifest.Sort(objs)
-	return objs, true
 }
 
 const fluxWiringSynopsis = `Usage: edgegate flux-wiring oci://HOST/REPO:TAG [PATH...] [flags]

@@ -79,38 +79,10 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return parseFailure(err)
 	}
-	objs, diags := in.read(fs.Args(), stdin)
-	if diags.HasErrors() {
-		printDiagnostics(stderr, diags)
+	apply, ok := in.renderApply(fs.Args(), stdin, stderr)
+	if !ok {
 		return 1
 	}
-	cfg, spec, diags := in.policyConfig(objs)
-	if diags.HasErrors() {
-		printDiagnostics(stderr, diags)
-		return 1
-	}
-	opts := in.options()
-	opts.Locked = opts.Locked || spec.Locked
-	if opts.DefaultNamespace == "" {
-		opts.DefaultNamespace = spec.Namespace
-	}
-	res := render.Render(objs, opts)
-	diags = append(diags, res.Diagnostics...)
-	if !diags.HasErrors() {
-		diags = append(diags, policy.Gate(res, cfg)...)
-	}
-	printDiagnostics(stderr, diags)
-	if policy.Fails(diags, cfg.FailOn) {
-		return 1
-	}
-	var apply []*manifest.Object
-	for _, o := range res.Model.Passthrough {
-		if !o.IsLocalConfig() {
-			apply = append(apply, o)
-		}
-	}
-	apply = append(apply, res.Objects...)
-	manifest.Sort(apply)
 	var buf bytes.Buffer
 	if err := manifest.WriteStream(&buf, apply); err != nil {
 		fmt.Fprintf(stderr, "edgegate: %v\n", err)
@@ -121,6 +93,44 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// renderApply runs the pipeline of 'edgegate render' (read, policy
+// configuration, render, gate) and returns the objects render prints, in
+// its order. Diagnostics go to stderr; ok is false when the run fails.
+func (in *inputFlags) renderApply(paths []string, stdin io.Reader, stderr io.Writer) (objs []*manifest.Object, ok bool) {
+	read, diags := in.read(paths, stdin)
+	if diags.HasErrors() {
+		printDiagnostics(stderr, diags)
+		return nil, false
+	}
+	cfg, spec, diags := in.policyConfig(read)
+	if diags.HasErrors() {
+		printDiagnostics(stderr, diags)
+		return nil, false
+	}
+	opts := in.options()
+	opts.Locked = opts.Locked || spec.Locked
+	if opts.DefaultNamespace == "" {
+		opts.DefaultNamespace = spec.Namespace
+	}
+	res := render.Render(read, opts)
+	diags = append(diags, res.Diagnostics...)
+	if !diags.HasErrors() {
+		diags = append(diags, policy.Gate(res, cfg)...)
+	}
+	printDiagnostics(stderr, diags)
+	if policy.Fails(diags, cfg.FailOn) {
+		return nil, false
+	}
+	for _, o := range res.Model.Passthrough {
+		if !o.IsLocalConfig() {
+			objs = append(objs, o)
+		}
+	}
+	objs = append(objs, res.Objects...)
+	manifest.Sort(objs)
+	return objs, true
 }
 
 func printDiagnostics(w io.Writer, diags manifest.Diagnostics) {
