@@ -1,0 +1,353 @@
+package policy
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/render"
+)
+
+func init() { register(destinationCheck{}) }
+
+// destinationCheck finds VirtualService destinations that reach no Service
+// (Istio IST0101 "Referenced host not found", Kiali KIA1101), and
+// destinations whose port does not pick one port of the Service (IST0112:
+// no port on a Service with several; IST0101 "host:port" for a port the
+// Service does not have). The gateway then answers 503 for every request
+// of the rule.
+//
+// Hosts resolve as Istio resolves them: a name without dots is
+// <name>.<VirtualService namespace>.svc.cluster.local, any other name is
+// used as written. Services (with their networking.istio.io/exportTo
+// annotation) and ServiceEntries of the input are looked up as `istioctl
+// analyze` does, VirtualService exportTo included.
+//
+// The gate sees one render, not the cluster: a Service it lacks may well
+// exist. A missing host is therefore reported only with evidence that the
+// input holds that namespace's Services: the host is <name>.<ns>.svc.cluster.local
+// (or a short name) and the input holds at least one Service of <ns>. Not
+// "any Service at all": edgegate's own output holds the gateway's Service,
+// while the apps' Services are applied by their teams. Hosts outside the
+// cluster domain (ServiceEntries, external names) are not judged, except the
+// common slip "<name>.<ns>" (or "<name>.<ns>.svc") for a Service of the
+// input, which Istio does not expand. A short name with no Service of the
+// VirtualService's namespace in the input, while a Service of that name
+// exists in another namespace, is a warning.
+type destinationCheck struct{}
+
+func (destinationCheck) Meta() Meta {
+	return Meta{
+		ID: "EG006", Name: "destination", Severity: manifest.Error,
+		Description: "a VirtualService destination names a Service or port the input does not have, or omits the port of a multi-port Service",
+		Mirrors:     []string{"IST0101", "IST0112", "KIA1101"},
+	}
+}
+
+// eg006ClusterDomain is the Kubernetes cluster DNS domain Istio assumes.
+const eg006ClusterDomain = "svc.cluster.local"
+
+// eg006FQDNPattern is istioctl's pattern for a Service FQDN: name, namespace.
+var eg006FQDNPattern = regexp.MustCompile(`^(.+)\.(.+)\.svc\.cluster\.local$`)
+
+// eg006ExportTo restricts where a Service is visible.
+const eg006ExportTo = "networking.istio.io/exportTo"
+
+// eg006Entry is a Service or ServiceEntry as a destination target.
+type eg006Entry struct {
+	obj   *manifest.Object
+	ports []int
+}
+
+// eg006Registry is the service registry the input describes, keyed like
+// istioctl's: "<scope>/<fqdn>", scope "*" for visible everywhere.
+type eg006Registry struct {
+	hosts     map[string]*eg006Entry
+	wildcards map[string]*eg006Entry // "<scope>/<suffix>" of "*<suffix>" ServiceEntry hosts
+	services  map[string][]string    // namespace → Service names in the input
+	byName    map[string][]string    // Service name → namespaces
+}
+
+func eg006FQDN(namespace, host string) string {
+	if strings.HasPrefix(host, "*") || strings.Contains(host, ".") {
+		return host
+	}
+	return host + "." + namespace + "." + eg006ClusterDomain
+}
+
+func eg006NewRegistry(idx *Index) *eg006Registry {
+	reg := &eg006Registry{
+		hosts: map[string]*eg006Entry{}, wildcards: map[string]*eg006Entry{},
+		services: map[string][]string{}, byName: map[string][]string{},
+	}
+	add := func(scope, host string, e *eg006Entry) {
+		if strings.HasPrefix(host, "*") {
+			eg006Put(reg.wildcards, scope+"/"+strings.TrimPrefix(host, "*"), e)
+			return
+		}
+		eg006Put(reg.hosts, scope+"/"+host, e)
+	}
+	for _, s := range idx.Services {
+		e := &eg006Entry{obj: s.Obj}
+		for _, p := range s.Spec.Ports {
+			e.ports = append(e.ports, p.Port)
+		}
+		ns := s.Obj.Namespace
+		reg.services[ns] = append(reg.services[ns], s.Obj.Name)
+		reg.byName[s.Obj.Name] = append(reg.byName[s.Obj.Name], ns)
+		host := eg006FQDN(ns, s.Obj.Name)
+		anno := s.Obj.Annotation(eg006ExportTo)
+		if anno == "" {
+			add("*", host, e)
+			continue
+		}
+		for _, scope := range strings.Split(anno, ",") {
+			scope = strings.TrimSpace(scope)
+			if scope == "." {
+				scope = ns
+			}
+			add(scope, host, e)
+		}
+	}
+	for _, o := range idx.Objects {
+		if o.Group() != render.IstioNetworkingGroup || o.Kind != "ServiceEntry" {
+			continue
+		}
+		var se struct {
+			Spec struct {
+				Hosts    []string `yaml:"hosts"`
+				ExportTo []string `yaml:"exportTo"`
+				Ports    []struct {
+					Number int `yaml:"number"`
+				} `yaml:"ports"`
+			} `yaml:"spec"`
+		}
+		manifest.DecodeLenient(o, o.Node, "", &se)
+		e := &eg006Entry{obj: o}
+		for _, p := range se.Spec.Ports {
+			e.ports = append(e.ports, p.Number)
+		}
+		scopes := se.Spec.ExportTo
+		if len(scopes) == 0 || eg006Contains(scopes, "*") {
+			scopes = []string{"*"}
+		}
+		for _, h := range se.Spec.Hosts {
+			for _, scope := range scopes {
+				if scope == "." {
+					scope = o.Namespace
+				}
+				add(scope, eg006FQDN(o.Namespace, h), e)
+			}
+		}
+	}
+	for _, m := range []map[string][]string{reg.services, reg.byName} {
+		for _, v := range m {
+			sort.Strings(v)
+		}
+	}
+	return reg
+}
+
+func eg006Put(m map[string]*eg006Entry, k string, e *eg006Entry) {
+	if _, ok := m[k]; !ok {
+		m[k] = e
+	}
+}
+
+func eg006Contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// lookup is istioctl's GetDestinationHost over the input.
+func (reg *eg006Registry) lookup(vsNamespace string, exportTo []string, host string) *eg006Entry {
+	name := eg006FQDN(vsNamespace, host)
+	if e := reg.hosts["*/"+name]; e != nil {
+		return e
+	}
+	scopes := []string{vsNamespace}
+	if len(exportTo) > 0 {
+		scopes = nil
+		for _, s := range exportTo {
+			if s == "." {
+				s = vsNamespace
+			}
+			scopes = append(scopes, s)
+		}
+	}
+	for _, s := range scopes {
+		if e := reg.hosts[s+"/"+name]; e != nil {
+			return e
+		}
+	}
+	bare := strings.TrimPrefix(name, "*")
+	for _, scope := range []string{"*", vsNamespace} {
+		if e := reg.wildcards[scope+"/"]; e != nil {
+			return e
+		}
+		for i := 0; i < len(bare); i++ {
+			if bare[i] == '.' {
+				if e := reg.wildcards[scope+"/"+bare[i:]]; e != nil {
+					return e
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// eg006Destination is one destination of a VirtualService, with the
+// field paths of its host and port.
+type eg006Destination struct {
+	host  string
+	port  *int
+	field string // of the destination: ...destination, ...mirror
+}
+
+func eg006Destinations(vs *VirtualService) []eg006Destination {
+	var out []eg006Destination
+	addRoutes := func(kind string, rules [][]RouteDestination) {
+		for i, routes := range rules {
+			for j, d := range routes {
+				ad := eg006Destination{host: d.Destination.Host, field: fmt.Sprintf("spec.%s[%d].route[%d].destination", kind, i, j)}
+				if d.Destination.Port != nil {
+					n := d.Destination.Port.Number
+					ad.port = &n
+				}
+				out = append(out, ad)
+			}
+		}
+	}
+	var http, tls, tcp [][]RouteDestination
+	for _, r := range vs.Spec.HTTP {
+		http = append(http, r.Route)
+	}
+	for _, r := range vs.Spec.TLS {
+		tls = append(tls, r.Route)
+	}
+	for _, r := range vs.Spec.TCP {
+		tcp = append(tcp, r.Route)
+	}
+	addRoutes("http", http)
+	addRoutes("tls", tls)
+	addRoutes("tcp", tcp)
+
+	// Mirrors are not in the shared view of a VirtualService.
+	type dest struct {
+		Host string `yaml:"host"`
+		Port *struct {
+			Number int `yaml:"number"`
+		} `yaml:"port"`
+	}
+	var mirrors struct {
+		HTTP []struct {
+			Mirror  *dest `yaml:"mirror"`
+			Mirrors []struct {
+				Destination *dest `yaml:"destination"`
+			} `yaml:"mirrors"`
+		} `yaml:"http"`
+	}
+	if spec := vs.Obj.Field("spec"); spec != nil {
+		manifest.DecodeLenient(vs.Obj, spec, "spec", &mirrors)
+	}
+	add := func(d *dest, field string) {
+		if d == nil {
+			return
+		}
+		ad := eg006Destination{host: d.Host, field: field}
+		if d.Port != nil {
+			n := d.Port.Number
+			ad.port = &n
+		}
+		out = append(out, ad)
+	}
+	for i, r := range mirrors.HTTP {
+		add(r.Mirror, fmt.Sprintf("spec.http[%d].mirror", i))
+		for j, m := range r.Mirrors {
+			add(m.Destination, fmt.Sprintf("spec.http[%d].mirrors[%d].destination", i, j))
+		}
+	}
+	return out
+}
+
+func (destinationCheck) Run(idx *Index, r *Reporter) {
+	reg := eg006NewRegistry(idx)
+	for _, vs := range idx.VirtualServices {
+		ns := vs.Obj.Namespace
+		for _, d := range eg006Destinations(vs) {
+			if d.host == "" {
+				continue // a schema error, not a reference
+			}
+			e := reg.lookup(ns, vs.Spec.ExportTo, d.host)
+			if e == nil {
+				eg006ReportMissing(r, reg, vs, d)
+				continue
+			}
+			ports := fmt.Sprint(e.ports)
+			switch {
+			case d.port == nil && len(e.ports) > 1:
+				r.Report(vs.Obj, d.field,
+					"%s %s has several ports %s and the destination names none: set port.number (IST0112)",
+					e.obj.Kind, eg005NSName(e.obj), ports)
+			case d.port != nil && !eg006ContainsInt(e.ports, *d.port):
+				r.Report(vs.Obj, d.field+".port.number",
+					"%s %s has no port %d (its ports are %s): the route answers 503",
+					e.obj.Kind, eg005NSName(e.obj), *d.port, ports)
+			}
+		}
+	}
+}
+
+func eg006ContainsInt(s []int, v int) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func eg006ReportMissing(r *Reporter, reg *eg006Registry, vs *VirtualService, d eg006Destination) {
+	ns := vs.Obj.Namespace
+	field := d.field + ".host"
+	if strings.HasPrefix(d.host, "*") {
+		return // a wildcard destination is a schema error
+	}
+	name := eg006FQDN(ns, d.host)
+	if m := eg006FQDNPattern.FindStringSubmatch(name); m != nil {
+		svc, svcNS := m[1], m[2]
+		if names := reg.services[svcNS]; len(names) > 0 {
+			r.Report(vs.Obj, field,
+				"host %q is not a Service: the input has no Service %s/%s (its Services of namespace %s: %s), so the route answers 503",
+				d.host, svcNS, svc, svcNS, strings.Join(eg004Limit(names, 5), ", "))
+			return
+		}
+		if !strings.Contains(d.host, ".") {
+			if others := reg.byName[d.host]; len(others) > 0 {
+				r.Warn(vs.Obj, field,
+					"short host %q means %s (the VirtualService's namespace), which is not in the input, but Service %s/%s is: if that is the one, write %q",
+					d.host, name, others[0], d.host, eg006FQDN(others[0], d.host))
+			}
+		}
+		return
+	}
+	// "name.ns" or "name.ns.svc": Istio uses it as written, not as a Service name.
+	parts := strings.Split(d.host, ".")
+	if len(parts) == 2 || len(parts) == 3 && parts[2] == "svc" || len(parts) == 4 && parts[2] == "svc" && parts[3] == "cluster" {
+		svc, svcNS := parts[0], parts[1]
+		for _, s := range reg.byName[svc] {
+			if s == svcNS {
+				r.Report(vs.Obj, field,
+					"Istio uses host %q as written and knows no such service: for Service %s/%s write %q",
+					d.host, svcNS, svc, eg006FQDN(svcNS, svc))
+				return
+			}
+		}
+	}
+}

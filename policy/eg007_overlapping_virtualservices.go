@@ -1,0 +1,273 @@
+package policy
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/edgegate/edgegate/manifest"
+)
+
+func init() { register(overlappingVirtualServices{}) }
+
+// overlappingVirtualServices finds VirtualServices that route the same host
+// on the same Gateway with matches that compete (Kiali KIA1106). istiod
+// builds one virtual host per host of a gateway and appends the routes of
+// every VirtualService for that host in the order it lists them (oldest
+// first), then moves catch-all routes (path "/" or ".*", no header or query
+// condition) to the end. So when a request matches rules of two
+// VirtualServices, which one answers depends on their creation times: an
+// accident of history that differs between clusters and changes when one is
+// re-created.
+//
+//   - Two rules that are not catch-alls match a common request (the same
+//     exact path, nested prefixes, an exact path a regex accepts): error.
+//   - Both VirtualServices have a catch-all: one of them is dead, which one
+//     depends on creation order: error.
+//   - One VirtualService's catch-all and another's narrower rule: the outcome
+//     is fixed (the narrower rule wins), but the catch-all's owner loses part
+//     of "every request" to another team: warning.
+//
+// Disjoint matches (different exact paths, different ports, contradicting
+// headers) are fine: Istio merges them as intended, which is how teams
+// share a host. Conditions the check cannot decide (two different regexes)
+// count as disjoint. Keys are (gateway, host of the virtual host): the host
+// is the more specific of the VirtualService host and the Gateway server
+// host it matches, as istiod intersects them. Matches are grouped by path,
+// so a pair is only compared when the paths can overlap.
+type overlappingVirtualServices struct{}
+
+func (overlappingVirtualServices) Meta() Meta {
+	return Meta{
+		ID: "EG007", Name: "overlapping-virtualservices", Severity: manifest.Error,
+		Description: "several VirtualServices route the same host on the same Gateway with overlapping matches, and creation order picks the winner",
+		Mirrors:     []string{"KIA1106"},
+	}
+}
+
+// eg007Member is one VirtualService routing one virtual host.
+type eg007Member struct {
+	vs      *VirtualService
+	order   int
+	host    int // index in spec.hosts
+	matches []*eg008Match
+}
+
+func (overlappingVirtualServices) Run(idx *Index, r *Reporter) {
+	cache := eg005Cache{}
+	vss := append([]*VirtualService(nil), idx.VirtualServices...)
+	sort.SliceStable(vss, func(i, j int) bool { return vss[i].Obj.Key() < vss[j].Obj.Key() })
+	groups := map[string][]*eg007Member{}
+	for order, vs := range vss {
+		if len(vs.Spec.HTTP) == 0 {
+			continue
+		}
+		all := eg008Matches(vs)
+		seen := map[string]bool{}
+		for _, ref := range eg004SpecRefs(vs) {
+			if !ref.isGateway() || seen[ref.pilot] {
+				continue
+			}
+			seen[ref.pilot] = true
+			matches := eg007Applicable(all, ref.pilot)
+			if len(matches) == 0 {
+				continue
+			}
+			g := idx.Gateway(ref.pilot)
+			for hi, h := range vs.Spec.Hosts {
+				vhosts := []string{h}
+				if g != nil {
+					vhosts = cache.get(g).intersections(vs.Obj.Namespace, h)
+				}
+				for _, vh := range vhosts {
+					key := ref.pilot + "\x00" + strings.ToLower(vh)
+					groups[key] = append(groups[key], &eg007Member{vs: vs, order: order, host: hi, matches: matches})
+				}
+			}
+		}
+	}
+	re := eg008Regexps{}
+	reported := map[[2]string]bool{} // VirtualService, gateway
+	for _, key := range sortedKeys(groups) {
+		members := eg007Dedup(groups[key])
+		if len(members) < 2 {
+			continue
+		}
+		gw, host, _ := strings.Cut(key, "\x00")
+		for _, c := range eg007Conflicts(re, members) {
+			k := [2]string{c.self.vs.Obj.Key(), gw}
+			if !reported[k] {
+				reported[k] = true
+				eg007Report(r, c, gw, host)
+			}
+		}
+	}
+}
+
+// eg007Applicable are the matches of a VirtualService that istiod turns
+// into routes on gateway gw: those whose gateways (if any) include it, up to
+// the first catch-all that applies to every port, after which istiod stops.
+func eg007Applicable(rules [][]*eg008Match, gw string) []*eg008Match {
+	var out []*eg008Match
+	for _, rule := range rules {
+		for _, m := range rule {
+			if len(m.gateways) > 0 && !eg006Contains(m.gateways, gw) {
+				continue
+			}
+			out = append(out, m)
+			if m.envoyCatchAll() && m.port == 0 {
+				return out
+			}
+		}
+	}
+	return out
+}
+
+// eg007Dedup keeps one member per VirtualService (several of its hosts
+// may intersect to the same virtual host).
+func eg007Dedup(ms []*eg007Member) []*eg007Member {
+	seen := map[*VirtualService]bool{}
+	var out []*eg007Member
+	for _, m := range ms {
+		if !seen[m.vs] {
+			seen[m.vs] = true
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+type eg007Conflict struct {
+	self, other  *eg007Member
+	mine, theirs *eg008Match
+	orderDecides bool
+}
+
+// eg007Conflicts finds, for each member, one match of another member that a
+// request can satisfy together with one of its own: the first whose winner
+// creation order decides, else the first at all. Each member is reported
+// once, against one other VirtualService, and stops looking at its first
+// order-decided conflict, so output and work stay linear when many
+// VirtualServices compete for one host.
+func eg007Conflicts(re eg008Regexps, members []*eg007Member) []eg007Conflict {
+	var x eg008URIIndex
+	owner := map[*eg008Match]*eg007Member{}
+	for _, mem := range members {
+		for _, m := range mem.matches {
+			x.add(m)
+			owner[m] = mem
+		}
+	}
+	ov := newEG007Overlaps(&x)
+	var out []eg007Conflict
+	for _, mem := range members {
+		var found *eg007Conflict
+		for _, m := range mem.matches {
+			ov.candidates(re, m, func(o *eg008Match) bool {
+				other := owner[o]
+				if other == mem || !re.matchIntersects(m, o) {
+					return true
+				}
+				c := eg007Conflict{self: mem, other: other, mine: m, theirs: o, orderDecides: m.envoyCatchAll() == o.envoyCatchAll()}
+				if found == nil || c.orderDecides && !found.orderDecides {
+					found = &c
+				}
+				return !found.orderDecides
+			})
+			if found != nil && found.orderDecides {
+				break
+			}
+		}
+		if found != nil {
+			out = append(out, *found)
+		}
+	}
+	return out
+}
+
+// eg007Overlaps looks up, in a complete path index, every match whose path
+// may share a request with a given match's, in both directions: the same
+// exact path, prefixes of the path, exact paths and prefixes below a
+// prefix (by binary search over sorted keys), regexes accepting an exact
+// path or a prefix, and matches of any path.
+type eg007Overlaps struct {
+	x              *eg008URIIndex
+	exacts, prefix []string // sorted keys
+}
+
+func newEG007Overlaps(x *eg008URIIndex) *eg007Overlaps {
+	return &eg007Overlaps{x: x, exacts: sortedKeys(x.exact), prefix: sortedKeys(x.prefix)}
+}
+
+func (ov *eg007Overlaps) candidates(re eg008Regexps, m *eg008Match, f func(*eg008Match) bool) {
+	x := ov.x
+	if m.uri.kind == eg008Any {
+		x.inOrder(append([]*eg008Match(nil), x.all...), f)
+		return
+	}
+	out := append([]*eg008Match(nil), x.any...)
+	v := strings.ToLower(m.uri.value)
+	below := func(keys []string, idx map[string][]*eg008Match) {
+		for i := sort.SearchStrings(keys, v); i < len(keys) && strings.HasPrefix(keys[i], v); i++ {
+			out = append(out, idx[keys[i]]...)
+		}
+	}
+	switch m.uri.kind {
+	case eg008Exact, eg008Prefix:
+		if m.uri.kind == eg008Exact {
+			out = append(out, x.exact[v]...)
+		} else {
+			below(ov.exacts, x.exact)
+			below(ov.prefix, x.prefix)
+		}
+		for i := 1; i <= len(v); i++ {
+			if m.uri.kind == eg008Exact || i < len(v) {
+				out = append(out, x.prefix[v[:i]]...)
+			}
+		}
+		for _, r := range x.regexs {
+			if re.fullMatch(r, m.uri.value) {
+				out = append(out, x.regex[r]...)
+			}
+		}
+	case eg008Regex:
+		out = append(out, x.regex[m.uri.value]...)
+		for _, ms := range [][]*eg008Match{eg007Flatten(x.exact, ov.exacts), eg007Flatten(x.prefix, ov.prefix)} {
+			for _, o := range ms {
+				if re.fullMatch(m.uri.value, o.uri.value) {
+					out = append(out, o)
+				}
+			}
+		}
+	}
+	x.inOrder(out, f)
+}
+
+func eg007Flatten(idx map[string][]*eg008Match, keys []string) []*eg008Match {
+	var out []*eg008Match
+	for _, k := range keys {
+		out = append(out, idx[k]...)
+	}
+	return out
+}
+
+func eg007Report(r *Reporter, c eg007Conflict, gw, host string) {
+	o, m, om := c.other.vs.Obj, c.mine, c.theirs
+	switch {
+	case !c.orderDecides && m.envoyCatchAll():
+		r.Warn(c.self.vs.Obj, m.field(),
+			"host %q on Gateway %s is also routed by %s (%s): its %s takes the requests it matches from this catch-all rule, since istiod puts catch-all routes last; move the routes into one VirtualService if that is not intended",
+			host, gw, o.Ref, where(o), om.field())
+	case !c.orderDecides:
+		r.Warn(c.self.vs.Obj, m.field(),
+			"host %q on Gateway %s is also routed by %s (%s), whose catch-all %s only gets the requests this rule does not match (istiod puts catch-all routes last); move the routes into one VirtualService if that is not intended",
+			host, gw, o.Ref, where(o), om.field())
+	case m.envoyCatchAll():
+		r.Report(c.self.vs.Obj, m.field(),
+			"host %q on Gateway %s is also routed by %s (%s), which has a catch-all too (%s): istiod keeps only the catch-all of the older VirtualService, so which one is dead depends on creation order; keep one catch-all, or merge the VirtualServices",
+			host, gw, o.Ref, where(o), om.field())
+	default:
+		r.Report(c.self.vs.Obj, m.field(),
+			"host %q on Gateway %s is also routed by %s (%s): requests matching both this rule and its %s go to whichever VirtualService is older, since istiod merges them in creation order; make the matches disjoint or merge the VirtualServices",
+			host, gw, o.Ref, where(o), om.field())
+	}
+}
