@@ -9,9 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -33,26 +36,59 @@ type Reader struct {
 // anything else is read as a file. Files are read in lexical order, so the
 // result never depends on the order the file system lists them in.
 func (r Reader) Read(paths []string) ([]*Object, Diagnostics) {
-	var objs []*Object
+	var files []string
 	var diags Diagnostics
 	for _, p := range paths {
-		files, err := r.expand(p)
+		found, err := r.expand(p)
 		if err != nil {
 			diags = append(diags, Diagnostic{Severity: Error, Pos: Position{File: p}, Message: err.Error()})
 			continue
 		}
-		for _, f := range files {
-			data, err := r.readFile(f)
-			if err != nil {
-				diags = append(diags, Diagnostic{Severity: Error, Pos: Position{File: f}, Message: err.Error()})
-				continue
-			}
-			o, d := Parse(data, f)
-			objs = append(objs, o...)
-			diags = append(diags, d...)
+		files = append(files, found...)
+	}
+	// Files are read and parsed on every core; results keep the file order.
+	type result struct {
+		objs  []*Object
+		diags Diagnostics
+	}
+	results := make([]result, len(files))
+	parallel(len(files), func(i int) {
+		data, err := r.readFile(files[i])
+		if err != nil {
+			results[i].diags = Diagnostics{{Severity: Error, Pos: Position{File: files[i]}, Message: err.Error()}}
+			return
 		}
+		results[i].objs, results[i].diags = Parse(data, files[i])
+	})
+	var objs []*Object
+	for _, res := range results {
+		objs = append(objs, res.objs...)
+		diags = append(diags, res.diags...)
 	}
 	return objs, diags
+}
+
+// parallel calls work(i) for i in [0, n) on every core.
+func parallel(n int, work func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			work(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				work(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func (r Reader) expand(p string) ([]string, error) {

@@ -67,21 +67,36 @@ func NewEncoder(w io.Writer) *yaml.Encoder {
 // WriteStream writes objects as one multi-document YAML stream, in the order
 // given. Each document gets an encoder of its own: yaml.v3's encoder keeps
 // every event of its stream, so one encoder for a large stream holds the
-// whole output in memory several times over.
+// whole output in memory several times over. Documents are encoded on every
+// core and written in order.
 func WriteStream(w io.Writer, objs []*Object) error {
+	docs := make([][]byte, len(objs))
+	errs := make([]error, len(objs))
+	parallel(len(objs), func(i int) {
+		docs[i], errs[i] = encodeDocument(objs[i].Node)
+	})
 	var buf bytes.Buffer
-	for i, o := range objs {
+	for i, doc := range docs {
+		if errs[i] != nil {
+			return errs[i]
+		}
 		if i > 0 {
 			buf.WriteString("---\n")
 		}
-		enc := NewEncoder(&buf)
-		if err := enc.Encode(o.Node); err != nil {
-			return err
-		}
-		if err := enc.Close(); err != nil {
-			return err
-		}
+		buf.Write(doc)
 	}
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+func encodeDocument(n *yaml.Node) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := NewEncoder(&buf)
+	if err := enc.Encode(n); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
