@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -187,8 +188,21 @@ func (d *decoder) structValue(n *yaml.Node, path string, v reflect.Value) {
 	}
 }
 
+// fieldCache holds fieldsOf per struct type: decoding thousands of objects
+// of a few types must not rebuild the same maps each time.
+var fieldCache sync.Map // reflect.Type → map[string]int
+
 // fieldsOf maps yaml field names to struct field indexes.
 func fieldsOf(t reflect.Type) map[string]int {
+	if f, ok := fieldCache.Load(t); ok {
+		return f.(map[string]int)
+	}
+	f := buildFields(t)
+	fieldCache.Store(t, f)
+	return f
+}
+
+func buildFields(t reflect.Type) map[string]int {
 	fields := make(map[string]int, t.NumField())
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
