@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # Test modules with heavy dependencies, kept out of the main go.mod.
-MODULES := tests/istio tests/flux tests/e2e
+MODULES := tests/istio tests/flux tests/e2e policy/internal/schemagen
 
 .PHONY: all build test lint unit istio flux e2e golden fuzz clean
 
@@ -16,7 +16,7 @@ build:
 # unit, golden, bad-input, fuzz-seed, kustomize, kpt and Argo CD contract tests;
 # the proof against Istio's pilot and analyzers; the Flux OCI round trip through
 # a real registry; server-side apply against a real kube-apiserver.
-test: lint unit istio flux
+test: lint unit istio flux e2e
 
 lint:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
@@ -26,6 +26,7 @@ lint:
 
 unit:
 	$(GO) test -count=1 ./...
+	cd policy/internal/schemagen && $(GO) test -count=1 ./...
 
 # The proof against Istio itself (first build of istio.io/istio ≈ 5 minutes).
 istio:

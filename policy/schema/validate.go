@@ -1,0 +1,793 @@
+package schema
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// Error is one violation of a schema.
+type Error struct {
+	Field   string // spec.servers[0].port.number; "" for the object itself
+	Message string
+	// Warning marks what only some clients get wrong: a plain yes/no/on/off
+	// that YAML 1.1 readers (kubectl, Helm) send as a boolean.
+	Warning bool
+}
+
+func (e Error) String() string {
+	if e.Field == "" {
+		return e.Message
+	}
+	return e.Field + ": " + e.Message
+}
+
+// maxNodes bounds the nodes one validation visits, so a YAML alias bomb
+// fails fast.
+const maxNodes = 1 << 20
+
+// Validate checks an object (its whole mapping node) against s, the
+// openAPIV3Schema of its kind. apiVersion, kind and metadata are the API
+// server's business and always allowed at the top, as for every custom
+// resource.
+func (s *Schema) Validate(obj *yaml.Node) []Error {
+	root := *s
+	root.Properties = make(map[string]*Schema, len(s.Properties)+3)
+	for k, v := range s.Properties {
+		root.Properties[k] = v
+	}
+	root.Properties["apiVersion"] = &Schema{Type: "string"}
+	root.Properties["kind"] = &Schema{Type: "string"}
+	root.Properties["metadata"] = &Schema{Type: "object", PreserveUnknownFields: true}
+	budget := maxNodes
+	v := &validator{budget: &budget}
+	v.value(obj, &root, "")
+	return v.errs
+}
+
+type validator struct {
+	errs   []Error
+	budget *int
+	// branch is set while matching an anyOf/oneOf/allOf/not alternative:
+	// those constrain the value and never declare its fields, so fields
+	// they do not name are not unknown.
+	branch bool
+}
+
+func (v *validator) errorf(path, format string, args ...any) {
+	v.errs = append(v.errs, Error{Field: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// value validates n, found at path, against s.
+func (v *validator) value(n *yaml.Node, s *Schema, path string) {
+	if *v.budget <= 0 {
+		return
+	}
+	*v.budget--
+	if *v.budget == 0 {
+		v.errorf(path, "document expands to more than %d nodes (YAML alias bomb?)", maxNodes)
+		return
+	}
+	n = resolve(n)
+	if n == nil {
+		return
+	}
+	got := typeOf(n)
+	if got == "null" && (s.Nullable || (s.Type == "" && !s.IntOrString)) {
+		return
+	}
+	if !v.typeOK(n, s, got, path) {
+		return
+	}
+	switch got {
+	case "object":
+		v.object(n, s, path)
+	case "array":
+		v.array(n, s, path)
+	case "string":
+		v.str(n, s, path)
+	case "integer", "number":
+		v.number(n, s, path)
+	}
+	if len(s.Enum) > 0 {
+		v.enum(n, s, path)
+	}
+	v.compositions(n, s, path)
+	for _, r := range s.rules {
+		if ok, shown := r.check(n); !ok && shown != "" {
+			v.errorf(path, "invalid value %s: %s", shown, r.message)
+		} else if !ok {
+			v.errorf(path, "%s", r.message)
+		}
+	}
+}
+
+// typeOK checks the type of n against s and reports a mismatch.
+func (v *validator) typeOK(n *yaml.Node, s *Schema, got, path string) bool {
+	if got == "number" && !finite(n) {
+		v.errorf(path, "%s is not a number JSON can hold", n.Value)
+		return false
+	}
+	want := s.Type
+	switch {
+	case s.IntOrString:
+		if got == "integer" || got == "string" {
+			return true
+		}
+		v.errorf(path, "expected an integer or a string, got %s", describe(n))
+		return false
+	case want == "":
+		return true
+	case want == got, want == "number" && got == "integer":
+		if want == "string" && n.Style == 0 && yaml11Bools[n.Value] {
+			v.errs = append(v.errs, Error{Field: path, Warning: true, Message: fmt.Sprintf(
+				"%s is a string here, but kubectl and Helm read YAML 1.1, where it is a boolean, which the API server refuses: quote it (%q)", n.Value, n.Value)})
+		}
+		return true
+	}
+	article := "a"
+	if want == "integer" || want == "array" || want == "object" {
+		article = "an"
+	}
+	hint := ""
+	switch {
+	case got == "string" && (want == "integer" || want == "number") && isNumeric(n.Value):
+		hint = ": write it without quotes"
+	case got == "string" && want == "boolean" && (n.Value == "true" || n.Value == "false"):
+		hint = ": write it without quotes"
+	case want == "string" && n.Kind == yaml.ScalarNode && got != "null":
+		hint = fmt.Sprintf(": quote it (%q)", n.Value)
+	case got == "null":
+		hint = ": remove the field or give it a value"
+	}
+	v.errorf(path, "expected %s %s, got %s%s", article, want, describe(n), hint)
+	return false
+}
+
+func (v *validator) object(n *yaml.Node, s *Schema, path string) {
+	fields, dups := entries(n)
+	for _, d := range dups {
+		v.errorf(child(path, d, false), "duplicate field %q", d)
+	}
+	present := map[string]bool{}
+	for _, e := range fields {
+		// A null field is there (and reported as null, unless nullable).
+		present[e.key] = true
+		if p, ok := s.Properties[e.key]; ok {
+			v.value(e.value, p, child(path, e.key, false))
+			continue
+		}
+		if ap := s.AdditionalProperties; ap != nil && ap.Schema != nil {
+			v.value(e.value, ap.Schema, child(path, e.key, true))
+			continue
+		}
+		if v.branch || s.PreserveUnknownFields || (s.AdditionalProperties != nil && s.AdditionalProperties.Allows) {
+			continue
+		}
+		v.errorf(child(path, e.key, true), "unknown field %q%s", e.key, suggest(e.key, s.Properties))
+	}
+	for _, req := range s.Required {
+		if !present[req] {
+			v.errorf(child(path, req, false), "required field is missing")
+		}
+	}
+	if s.MinProperties != nil && int64(len(present)) < *s.MinProperties {
+		v.errorf(path, "must have at least %d fields", *s.MinProperties)
+	}
+	if s.MaxProperties != nil && int64(len(present)) > *s.MaxProperties {
+		v.errorf(path, "must have at most %d fields", *s.MaxProperties)
+	}
+}
+
+func (v *validator) array(n *yaml.Node, s *Schema, path string) {
+	count := int64(len(n.Content))
+	if s.MinItems != nil && count < *s.MinItems {
+		v.errorf(path, "must have at least %d %s, has %d", *s.MinItems, plural(*s.MinItems, "item"), count)
+	}
+	if s.MaxItems != nil && count > *s.MaxItems {
+		v.errorf(path, "must have at most %d %s, has %d", *s.MaxItems, plural(*s.MaxItems, "item"), count)
+	}
+	if s.Items != nil {
+		for i, item := range n.Content {
+			v.value(item, s.Items, fmt.Sprintf("%s[%d]", path, i))
+		}
+	}
+	switch {
+	case s.ListType == "set" || s.UniqueItems:
+		seen := map[string]bool{}
+		for i, item := range n.Content {
+			if item = resolve(item); item.Kind != yaml.ScalarNode {
+				continue
+			}
+			key := typeOf(item) + ":" + item.Value
+			if seen[key] {
+				v.errorf(fmt.Sprintf("%s[%d]", path, i), "duplicate value %q", item.Value)
+			}
+			seen[key] = true
+		}
+	case s.ListType == "map" && len(s.ListMapKeys) > 0:
+		seen := map[string]bool{}
+		for i, item := range n.Content {
+			if item = resolve(item); item.Kind != yaml.MappingNode {
+				continue
+			}
+			var parts []string
+			for _, k := range s.ListMapKeys {
+				parts = append(parts, k+"="+scalar(field(item, k)))
+			}
+			key := strings.Join(parts, ",")
+			if seen[key] {
+				v.errorf(fmt.Sprintf("%s[%d]", path, i), "duplicate entry with %s", key)
+			}
+			seen[key] = true
+		}
+	}
+}
+
+func (v *validator) str(n *yaml.Node, s *Schema, path string) {
+	length := int64(utf8.RuneCountInString(n.Value))
+	if s.MinLength != nil && length < *s.MinLength {
+		v.errorf(path, "must be at least %d %s long", *s.MinLength, plural(*s.MinLength, "character"))
+	}
+	if s.MaxLength != nil && length > *s.MaxLength {
+		v.errorf(path, "may not be longer than %d %s", *s.MaxLength, plural(*s.MaxLength, "character"))
+	}
+	if s.Pattern != "" {
+		if re := compilePattern(s.Pattern); re != nil && !re.MatchString(n.Value) {
+			v.errorf(path, "invalid value %q: should match '%s'", n.Value, s.Pattern)
+		}
+	}
+	switch s.Format {
+	case "byte":
+		if _, err := base64.StdEncoding.DecodeString(n.Value); err != nil {
+			v.errorf(path, "invalid value: must be base64-encoded bytes (format byte)")
+		}
+	case "date-time":
+		if _, err := time.Parse(time.RFC3339Nano, n.Value); err != nil {
+			v.errorf(path, "invalid value %q: must be an RFC 3339 date-time (format date-time)", n.Value)
+		}
+	}
+}
+
+func (v *validator) number(n *yaml.Node, s *Schema, path string) {
+	f, i, isInt := numberOf(n)
+	if s.Minimum != nil {
+		if f < *s.Minimum || (s.ExclusiveMinimum && f == *s.Minimum) {
+			v.errorf(path, "invalid value %s: must be greater than %s%s", n.Value, orEqual(!s.ExclusiveMinimum), formatNumber(*s.Minimum))
+		}
+	}
+	if s.Maximum != nil {
+		if f > *s.Maximum || (s.ExclusiveMaximum && f == *s.Maximum) {
+			v.errorf(path, "invalid value %s: must be less than %s%s", n.Value, orEqual(!s.ExclusiveMaximum), formatNumber(*s.Maximum))
+		}
+	}
+	if s.Format == "int32" && isInt && (i < math.MinInt32 || i > math.MaxInt32) {
+		v.errorf(path, "invalid value %s: must be of type integer with format int32 (%d to %d)", n.Value, math.MinInt32, math.MaxInt32)
+	}
+}
+
+func (v *validator) enum(n *yaml.Node, s *Schema, path string) {
+	var allowed []string
+	for _, e := range s.Enum {
+		switch e := e.(type) {
+		case string:
+			if typeOf(n) == "string" && n.Value == e {
+				return
+			}
+			allowed = append(allowed, strconv.Quote(e))
+		case float64:
+			if f, _, _ := numberOf(n); isNumberType(typeOf(n)) && f == e {
+				return
+			}
+			allowed = append(allowed, formatNumber(e))
+		case bool:
+			if typeOf(n) == "boolean" && n.Value == strconv.FormatBool(e) {
+				return
+			}
+			allowed = append(allowed, strconv.FormatBool(e))
+		}
+	}
+	hint := ""
+	for _, e := range s.Enum {
+		if e, ok := e.(string); ok && strings.EqualFold(e, n.Value) {
+			hint = fmt.Sprintf(" (did you mean %q?)", e)
+		}
+	}
+	shown := n.Value
+	if typeOf(n) == "string" {
+		shown = strconv.Quote(n.Value)
+	}
+	v.errorf(path, "unsupported value %s%s: supported values: %s", shown, hint, strings.Join(allowed, ", "))
+}
+
+// compositions checks oneOf, anyOf, allOf and not: value validations that
+// constrain n without declaring fields.
+func (v *validator) compositions(n *yaml.Node, s *Schema, path string) {
+	if len(s.OneOf) > 0 {
+		if fields, ok := atMostOneOf(s.OneOf); ok && n.Kind == yaml.MappingNode {
+			// Istio's encoding of a proto oneof: none of the fields, or
+			// exactly one of them.
+			var set []string
+			for _, f := range fields {
+				if x := field(n, f); x != nil && !isNull(resolve(x)) {
+					set = append(set, f)
+				}
+			}
+			if len(set) > 1 {
+				v.errorf(path, "only one of %s can be set, found %s", orList(fields), strings.Join(set, " and "))
+			}
+		} else if matched := v.count(n, s.OneOf); matched != 1 {
+			v.errorf(path, "must validate one and only one schema (oneOf), found %d valid alternatives", matched)
+		}
+	}
+	if len(s.AnyOf) > 0 && !s.IntOrString && v.count(n, s.AnyOf) == 0 {
+		v.errorf(path, "must validate at least one schema (anyOf)")
+	}
+	for _, sub := range s.AllOf {
+		b := v.sub()
+		b.value(n, sub, path)
+		v.errs = append(v.errs, b.errs...)
+	}
+	if s.Not != nil && v.count(n, []*Schema{s.Not}) == 1 {
+		v.errorf(path, "must not validate the schema (not)")
+	}
+}
+
+// count returns how many of alternatives n validates against.
+func (v *validator) count(n *yaml.Node, alternatives []*Schema) int {
+	matched := 0
+	for _, alt := range alternatives {
+		b := v.sub()
+		b.value(n, alt, "")
+		if !slices.ContainsFunc(b.errs, func(e Error) bool { return !e.Warning }) {
+			matched++
+		}
+	}
+	return matched
+}
+
+func (v *validator) sub() *validator { return &validator{budget: v.budget, branch: true} }
+
+// atMostOneOf recognises oneOf: [{not: {anyOf: [{required: [a]}, {required:
+// [b]}, ...]}}, {required: [a]}, {required: [b]}, ...], the way Istio's CRDs
+// say "at most one of a, b, ...", and returns the fields.
+func atMostOneOf(oneOf []*Schema) ([]string, bool) {
+	if len(oneOf) < 2 || oneOf[0].Not == nil || !onlyRequired(oneOf[0]) || len(oneOf[0].Not.AnyOf) != len(oneOf)-1 || !onlyRequired(oneOf[0].Not) {
+		return nil, false
+	}
+	var fields []string
+	for i, alt := range oneOf[1:] {
+		neg := oneOf[0].Not.AnyOf[i]
+		if !onlyRequired(alt) || !onlyRequired(neg) || len(alt.Required) != 1 || len(neg.Required) != 1 || alt.Required[0] != neg.Required[0] {
+			return nil, false
+		}
+		fields = append(fields, alt.Required[0])
+	}
+	return fields, true
+}
+
+// onlyRequired reports whether s says nothing but required (and, for the
+// negated branch, not/anyOf).
+func onlyRequired(s *Schema) bool {
+	return s.Type == "" && s.Properties == nil && s.Items == nil && s.AdditionalProperties == nil && len(s.Enum) == 0 &&
+		len(s.OneOf) == 0 && len(s.AllOf) == 0 && len(s.Validations) == 0 && s.Format == ""
+}
+
+// yaml11Bools are the plain scalars YAML 1.1 reads as booleans and YAML
+// 1.2 (edgegate, kustomize) as strings; true and false are booleans in both.
+var yaml11Bools = map[string]bool{
+	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true, "n": true, "N": true, "no": true, "No": true, "NO": true,
+	"on": true, "On": true, "ON": true, "off": true, "Off": true, "OFF": true,
+}
+
+// entry is one field of a mapping.
+type entry struct {
+	key   string
+	value *yaml.Node
+}
+
+// entries lists the fields of a mapping, with YAML merge keys (<<) expanded
+// as kubectl does (the mapping's own fields win, then the merged maps in
+// order), and the keys it repeats. Each merged mapping is expanded once,
+// however often aliases name it, so a merge-key bomb costs its size, not
+// its expansion.
+func entries(n *yaml.Node) (fields []entry, dups []string) {
+	seen := map[string]bool{}
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		if k.ShortTag() == "!!merge" {
+			merges = append(merges, val)
+			continue
+		}
+		if seen[k.Value] {
+			dups = append(dups, k.Value)
+			continue
+		}
+		seen[k.Value] = true
+		fields = append(fields, entry{k.Value, val})
+	}
+	if len(merges) == 0 {
+		return fields, dups
+	}
+	visited := map[*yaml.Node]bool{n: true}
+	var merge func(m *yaml.Node)
+	merge = func(m *yaml.Node) {
+		m = resolve(m)
+		if m == nil || visited[m] {
+			return
+		}
+		visited[m] = true
+		switch m.Kind {
+		case yaml.SequenceNode:
+			for _, item := range m.Content {
+				merge(item)
+			}
+		case yaml.MappingNode:
+			var nested []*yaml.Node
+			for i := 0; i+1 < len(m.Content); i += 2 {
+				k, val := m.Content[i], m.Content[i+1]
+				switch {
+				case k.ShortTag() == "!!merge":
+					nested = append(nested, val)
+				case !seen[k.Value]:
+					seen[k.Value] = true
+					fields = append(fields, entry{k.Value, val})
+				}
+			}
+			for _, x := range nested {
+				merge(x)
+			}
+		}
+	}
+	for _, m := range merges {
+		merge(m)
+	}
+	return fields, dups
+}
+
+// field returns the value of key in mapping n (merge keys included), or nil.
+func field(n *yaml.Node, key string) *yaml.Node {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	merges := false
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; k.Value == key && k.ShortTag() != "!!merge" {
+			return resolve(n.Content[i+1])
+		} else if k.ShortTag() == "!!merge" {
+			merges = true
+		}
+	}
+	if !merges {
+		return nil
+	}
+	fields, _ := entries(n)
+	for _, e := range fields {
+		if e.key == key {
+			return resolve(e.value)
+		}
+	}
+	return nil
+}
+
+// resolve follows aliases (and a document node) to the value.
+func resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && i < 64; i++ {
+		switch n.Kind {
+		case yaml.AliasNode:
+			n = n.Alias
+		case yaml.DocumentNode:
+			if len(n.Content) == 0 {
+				return nil
+			}
+			n = n.Content[0]
+		default:
+			return n
+		}
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n != nil && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
+func scalar(n *yaml.Node) string {
+	if n == nil || n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
+
+// typeOf is the JSON type a node becomes when kubectl sends it: object,
+// array, string, integer, number, boolean or null.
+func typeOf(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "object"
+	case yaml.SequenceNode:
+		return "array"
+	}
+	switch n.ShortTag() {
+	case "!!null":
+		return "null"
+	case "!!bool":
+		return "boolean"
+	case "!!int":
+		if _, err := parseInt(n.Value); err == nil {
+			return "integer"
+		}
+		return "number"
+	case "!!float":
+		if f, err := parseFloat(n.Value); err == nil && f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+			return "integer" // the API server reads 80.0 as 80
+		}
+		return "number"
+	}
+	return "string"
+}
+
+func isNumberType(t string) bool { return t == "integer" || t == "number" }
+
+// Int returns the integer value of n, if it is one.
+func Int(n *yaml.Node) (int64, bool) {
+	n = resolve(n)
+	if n == nil || typeOf(n) != "integer" {
+		return 0, false
+	}
+	_, i, _ := numberOf(n)
+	return i, true
+}
+
+// TypeOf is the JSON type n becomes: object, array, string, integer,
+// number, boolean or null.
+func TypeOf(n *yaml.Node) string {
+	if n = resolve(n); n == nil {
+		return ""
+	}
+	return typeOf(n)
+}
+
+// Describe names a node's type and value for messages: string "80",
+// number 80, a map.
+func Describe(n *yaml.Node) string {
+	if n = resolve(n); n == nil {
+		return "nothing"
+	}
+	return describe(n)
+}
+
+func finite(n *yaml.Node) bool {
+	f, _, _ := numberOf(n)
+	return !math.IsInf(f, 0) && !math.IsNaN(f)
+}
+
+// numberOf returns the value of a numeric scalar as a float and, when it
+// is integral, as an int.
+func numberOf(n *yaml.Node) (float64, int64, bool) {
+	if i, err := parseInt(n.Value); err == nil {
+		return float64(i), i, true
+	}
+	f, err := parseFloat(n.Value)
+	if err != nil {
+		return math.NaN(), 0, false
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1<<63 {
+		return f, int64(f), true
+	}
+	return f, 0, false
+}
+
+func parseInt(s string) (int64, error) {
+	return strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 0, 64)
+}
+
+func parseFloat(s string) (float64, error) {
+	switch strings.ToLower(strings.TrimLeft(s, "+-")) {
+	case ".inf":
+		if strings.HasPrefix(s, "-") {
+			return math.Inf(-1), nil
+		}
+		return math.Inf(1), nil
+	case ".nan":
+		return math.NaN(), nil
+	}
+	return strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
+}
+
+func isNumeric(s string) bool {
+	_, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return err == nil
+}
+
+func describe(n *yaml.Node) string {
+	switch typeOf(n) {
+	case "object":
+		return "a map"
+	case "array":
+		return "a list"
+	case "null":
+		return "null"
+	case "boolean":
+		return "boolean " + n.Value
+	case "integer", "number":
+		return "number " + n.Value
+	}
+	return fmt.Sprintf("string %q", n.Value)
+}
+
+// child is the path of a field: path.key, or path[key] for a map key that
+// is not a plain name (the API server's form for map keys).
+func child(path, key string, mapKey bool) string {
+	if mapKey && !plainKey(key) {
+		return path + "[" + key + "]"
+	}
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func plainKey(key string) bool {
+	if key == "" {
+		return false
+	}
+	for _, r := range key {
+		if !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// suggest returns ` (did you mean "x"?)` for the closest declared field.
+func suggest(unknown string, props map[string]*Schema) string {
+	best, bestDist := "", 3
+	for _, name := range sortedKeys(props) {
+		dist := editDistance(strings.ToLower(unknown), strings.ToLower(name))
+		if dist < bestDist {
+			best, bestDist = name, dist
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+func plural(n int64, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+func orEqual(inclusive bool) string {
+	if inclusive {
+		return "or equal to "
+	}
+	return ""
+}
+
+func formatNumber(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// orList renders "a, b or c".
+func orList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}
+
+var patterns sync.Map // pattern → *regexp.Regexp (nil when it does not compile)
+
+func compilePattern(p string) *regexp.Regexp {
+	if re, ok := patterns.Load(p); ok {
+		return re.(*regexp.Regexp)
+	}
+	re, err := regexp.Compile(p)
+	if err != nil {
+		re = nil
+	}
+	patterns.Store(p, re)
+	return re
+}
+
+// Field follows mapping keys from n, through aliases and merge keys; nil
+// when a step is missing or not a mapping.
+func Field(n *yaml.Node, path ...string) *yaml.Node {
+	n = resolve(n)
+	for _, key := range path {
+		n = field(n, key)
+	}
+	return n
+}
+
+// Present reports whether n is set: there, and not null.
+func Present(n *yaml.Node) bool {
+	n = resolve(n)
+	return n != nil && !isNull(n)
+}
+
+// String returns the value of n if it is a string.
+func String(n *yaml.Node) (string, bool) {
+	n = resolve(n)
+	if n == nil || typeOf(n) != "string" {
+		return "", false
+	}
+	return n.Value, true
+}
+
+// Elements returns the items of a list (nil for anything else).
+func Elements(n *yaml.Node) []*yaml.Node {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return nil
+	}
+	out := make([]*yaml.Node, len(n.Content))
+	for i, item := range n.Content {
+		out[i] = resolve(item)
+	}
+	return out
+}
+
+// KeyValue is one field of a mapping.
+type KeyValue struct {
+	Key   string
+	Value *yaml.Node
+}
+
+// Fields returns the fields of a mapping in order, merge keys expanded.
+func Fields(n *yaml.Node) []KeyValue {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	es, _ := entries(n)
+	out := make([]KeyValue, len(es))
+	for i, e := range es {
+		out[i] = KeyValue{e.key, resolve(e.value)}
+	}
+	return out
+}
+
+// Number returns the value of n if it is a number.
+func Number(n *yaml.Node) (float64, bool) {
+	n = resolve(n)
+	if n == nil || !isNumberType(typeOf(n)) {
+		return 0, false
+	}
+	f, _, _ := numberOf(n)
+	return f, true
+}
