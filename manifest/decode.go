@@ -80,7 +80,12 @@ func (d *decoder) value(n *yaml.Node, path string, v reflect.Value) {
 		return
 	}
 	if v.Kind() == reflect.Pointer && v.Type().Elem() == nodeType {
-		v.Set(reflect.ValueOf(n))
+		// A raw field is copied into output as it is: it must stand on its
+		// own, without anchors or aliases (an alias bomb, or an alias of an
+		// anchor elsewhere in the input, would reach the cluster).
+		if c := d.resolved(n, path); c != nil {
+			v.Set(reflect.ValueOf(c))
+		}
 		return
 	}
 	if isNull(n) {
@@ -160,6 +165,32 @@ func (d *decoder) value(n *yaml.Node, path string, v reflect.Value) {
 	default:
 		d.errorf(n, path, "internal error: cannot decode into %s", v.Type())
 	}
+}
+
+// resolved deep-copies n with every alias replaced by a copy of its anchor's
+// node and no anchors left, within the decoder's node budget.
+func (d *decoder) resolved(n *yaml.Node, path string) *yaml.Node {
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	d.nodes++
+	if d.nodes > maxDecodeNodes {
+		if d.nodes == maxDecodeNodes+1 {
+			d.errorf(n, path, "document expands to more than %d nodes (YAML alias bomb?)", maxDecodeNodes)
+		}
+		return nil
+	}
+	c := *n
+	c.Anchor = ""
+	if len(n.Content) > 0 {
+		c.Content = make([]*yaml.Node, len(n.Content))
+		for i, child := range n.Content {
+			if c.Content[i] = d.resolved(child, path); c.Content[i] == nil {
+				return nil
+			}
+		}
+	}
+	return &c
 }
 
 func (d *decoder) structValue(n *yaml.Node, path string, v reflect.Value) {

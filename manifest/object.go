@@ -68,6 +68,9 @@ type Object struct {
 	Ref
 	Pos  Position
 	Node *yaml.Node // the mapping node of the document
+	// Source is the intent an object was rendered from, so a finding about
+	// a rendered object can point at the file a human edits.
+	Source *Object
 }
 
 // Annotation returns metadata.annotations[key] ("" when absent).
@@ -165,7 +168,17 @@ func lookup(n *yaml.Node, path ...string) *yaml.Node {
 				break
 			}
 		}
-		n = next
+		n = unalias(next)
+	}
+	return n
+}
+
+// Unalias follows an alias to the node it names.
+func Unalias(n *yaml.Node) *yaml.Node { return unalias(n) }
+
+func unalias(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
 	}
 	return n
 }

@@ -165,6 +165,15 @@ func (a *allocator) rejectDuplicateHosts(apps []*App, claims []*Claim) []*App {
 			if hostname.IsWildcard(h) {
 				continue
 			}
+			if owner := a.lockedOwner(h); owner != "" && owner != app.Key() && !a.opts.Relock {
+				// The lock settles ownership even when the owner is not in this
+				// render (a team rendering alone): a newcomer never takes a host over.
+				a.diags = append(a.diags, manifest.Errorf(app.Obj, fmt.Sprintf("spec.hosts[%d]", i),
+					"host %q on gateway %s belongs to app %s, which the HostBindings lock (%s) records for it: a concrete host belongs to one app; if %s gave it up, re-lock with `edgegate lock` where every app of the gateway is rendered",
+					h, a.w.Key(), owner, where(a.lock.Obj), owner))
+				rejected[app] = true
+				continue
+			}
 			var others []string
 			if c := fixed[h]; c != nil {
 				others = append(others, holder{claim: c}.String())

@@ -36,6 +36,7 @@ func (m *Model) buildClaims() manifest.Diagnostics {
 			continue
 		}
 		for i, server := range servers.Content {
+			server = manifest.Unalias(server)
 			port, err := strconv.Atoi(manifest.ScalarValue(manifest.Lookup(server, "port", "number")))
 			if err != nil {
 				continue
@@ -46,7 +47,7 @@ func (m *Model) buildClaims() manifest.Diagnostics {
 				continue
 			}
 			for j, h := range hosts.Content {
-				host := h.Value
+				host := manifest.Unalias(h).Value
 				if _, bare, ok := strings.Cut(host, "/"); ok {
 					host = bare
 				}

@@ -195,6 +195,27 @@ spec:
 	}
 }
 
+func TestTheLockKeepsAHostForAnAbsentApp(t *testing.T) {
+	lock := `apiVersion: edgegate.dev/v1alpha1
+kind: HostBindings
+metadata: {name: edge, namespace: istio-ingress}
+spec:
+  gateway: istio-ingress/edge
+  ports:
+  - {port: 80, protocol: HTTP, hosts: {shop.example.com: shop/shop}}
+`
+	// shop/shop renders elsewhere (a team rendering alone against the lock).
+	got := renderErrors(t, lock+app("phish", "phish", "shop.example.com"), Options{})
+	if !strings.Contains(got, "AppIntent phish/phish: spec.hosts[0]: host \"shop.example.com\" on gateway istio-ingress/edge belongs to app shop/shop") {
+		t.Errorf("a newcomer took over a locked host:\n%s", got)
+	}
+	// Re-locking where the owner is gone hands the host on.
+	res := mustRender(t, lock+app("phish", "phish", "shop.example.com"), Options{Relock: true})
+	if got := bindingsOf(res); got != "phish/phish HTTP/80" {
+		t.Errorf("re-lock bindings = %s", got)
+	}
+}
+
 func TestHandWrittenGatewaysAreFixedClaims(t *testing.T) {
 	res := mustRender(t, `apiVersion: networking.istio.io/v1
 kind: Gateway
