@@ -141,8 +141,8 @@ func Process(items []*manifest.Object, cfg Config) ([]*manifest.Object, manifest
 }
 
 // Run is the whole function: ResourceList in, ResourceList out. Every
-// diagnostic is also printed to stderr, because kustomize never shows
-// results. It returns the exit code: 1 when any result is an error.
+// warning and error is also printed to stderr, because kustomize never shows
+// results; infos are only results (unless failOn is info). It returns the exit code: 1 when any result is an error.
 func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
 	rl, err := ReadResourceList(stdin, maxBytes)
 	if err != nil {
@@ -150,11 +150,30 @@ func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
 		return 1
 	}
 	cfg, diags := ConfigFrom(rl.FunctionConfig)
+	if fc := rl.FunctionConfig; fc == nil || fc.Group() != render.Group || fc.Kind != render.KindPolicy {
+		// An EdgegatePolicy among the items (a policy file in the package or
+		// kustomization) configures the gate as it does for the CLI; an
+		// EdgegatePolicy functionConfig takes precedence.
+		obj, d := policy.FindConfig(rl.Items)
+		diags = append(diags, d...)
+		if obj != nil {
+			pcfg, spec, d := policy.ConfigFrom(obj)
+			diags = append(diags, d...)
+			cfg.Policy, cfg.Locked = pcfg, cfg.Locked || spec.Locked
+			if cfg.Namespace == "" {
+				cfg.Namespace = spec.Namespace
+			}
+		}
+	}
 	var items []*manifest.Object
 	if !diags.HasErrors() {
 		items, diags = Process(rl.Items, cfg)
 	}
 	for _, d := range diags {
+		// Infos stay in the results, unless they fail the run.
+		if d.Severity == manifest.Info && cfg.Policy.FailOn != manifest.Info {
+			continue
+		}
 		fmt.Fprintln(stderr, d.String())
 	}
 	if err := WriteResourceList(stdout, items, rl.FunctionConfig, diags); err != nil {

@@ -28,7 +28,7 @@ func ReadResourceList(r io.Reader, maxBytes int64) (*ResourceList, error) {
 		return nil, err
 	}
 	if int64(len(data)) > maxBytes {
-		return nil, fmt.Errorf("ResourceList on stdin is larger than the input limit of %d bytes", maxBytes)
+		return nil, fmt.Errorf("ResourceList on stdin is larger than the input limit of %d bytes (raise it with --max-input-bytes)", maxBytes)
 	}
 	var doc yaml.Node
 	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {

@@ -63,9 +63,11 @@ func renderGateway(a *App, bindings []Binding) *manifest.Object {
 		}
 		spec.Servers = append(spec.Servers, server)
 	}
-	return newObject(istioNetworkingV1, "Gateway", ns, name, nil, struct {
+	o := newObject(istioNetworkingV1, "Gateway", ns, name, nil, struct {
 		Spec gatewaySpec `yaml:"spec"`
 	}{spec})
+	o.Source = a.Obj
+	return o
 }
 
 // portNamePrefix is the Istio port-name prefix of a protocol (KIA0601).

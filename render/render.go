@@ -120,12 +120,17 @@ func renderObjects(m *Model, bindings []Binding) ([]*manifest.Object, manifest.D
 			}
 		}
 		listeners := sortedListeners(listenersOf[w])
-		out = append(out,
+		objs := []*manifest.Object{
 			renderServiceAccount(w), renderRole(w), renderRoleBinding(w),
-			renderDeployment(w, listeners), renderService(w, listeners), renderHPA(w))
-		if w.Spec.Replicas.Min > 1 {
-			out = append(out, renderPDB(w))
+			renderDeployment(w, listeners), renderService(w, listeners), renderHPA(w),
 		}
+		if w.Spec.Replicas.Min > 1 {
+			objs = append(objs, renderPDB(w))
+		}
+		for _, o := range objs {
+			o.Source = w.Obj // nil for the built-in gateway
+		}
+		out = append(out, objs...)
 	}
 	manifest.Sort(out)
 	return out, diags

@@ -92,9 +92,11 @@ func renderVirtualService(a *App, bindings []Binding) *manifest.Object {
 	for i, r := range a.Spec.Routes {
 		spec.HTTP = append(spec.HTTP, renderRoute(r, a.Targets[i]))
 	}
-	return newObject(istioNetworkingV1, "VirtualService", a.Namespace, a.Name, nil, struct {
+	o := newObject(istioNetworkingV1, "VirtualService", a.Namespace, a.Name, nil, struct {
 		Spec virtualServiceSpec `yaml:"spec"`
 	}{spec})
+	o.Source = a.Obj
+	return o
 }
 
 // redirectRules send every request on httpPort to httpsPort. Istio leaves
