@@ -16,9 +16,11 @@ func init() { register(conflictingGateways{}) }
 // the other without a word (the seed's bookinfo in default and in test, both
 // on "*" port 8080: the second was unreachable; Kiali KIA0301, Istio IST0145).
 //
-// Ports are compared after pilot's translation (a Service port becomes its
-// targetPort), so 80 and 8080 on a gateway whose Service maps 80→8080 are the
-// same listener. The same host twice is an error; hosts that only overlap
+// Ports are compared after pilot's translation (ResolvePort: a Service port
+// becomes its targetPort, unless the Service is labelled experimental.istio.io/
+// disable-gateway-port-translation), so 80 and 8080 on a gateway whose Service
+// maps 80→8080 are the same listener; messages name the port as the Gateway
+// writes it and the listener it resolves to. The same host twice is an error; hosts that only overlap
 // through a wildcard are a warning: Envoy then picks the most specific one,
 // which is rarely what both owners expect.
 type conflictingGateways struct{}
@@ -39,6 +41,9 @@ type hostClaim struct {
 }
 
 func (c hostClaim) field() string { return fmt.Sprintf("spec.servers[%d].hosts[%d]", c.server, c.host) }
+
+// port is the server port as the Gateway writes it.
+func (c hostClaim) port() int { return c.gw.Spec.Servers[c.server].Port.Number }
 
 func (c hostClaim) bare() string {
 	_, h := SplitGatewayHost(c.gw.Spec.Servers[c.server].Hosts[c.host])
@@ -69,7 +74,7 @@ func (conflictingGateways) Run(idx *Index, r *Reporter) {
 					mine = append(mine, pending{listener{"selector:" + selectorString(g.Spec.Selector), s.Port.Number}, claim})
 				}
 				for _, w := range g.Workloads {
-					mine = append(mine, pending{listener{w.Obj.Key(), ResolvePort(w, s.Port.Number)}, claim})
+					mine = append(mine, pending{listener{w.Obj.Key(), ResolvePort(w, s.Port.Number).Port}, claim})
 				}
 			}
 		}
@@ -98,17 +103,28 @@ func (conflictingGateways) Run(idx *Index, r *Reporter) {
 	}
 }
 
-func report(r *Reporter, c, other hostClaim, port int) {
+// report tells c's Gateway that other claims an overlapping host on the same
+// listener. Ports are named as each Gateway writes them, with the listener
+// pilot resolves them to when that differs: "port 80 (listener 8080)".
+func report(r *Reporter, c, other hostClaim, listener int) {
 	host, otherHost := c.bare(), other.bare()
+	at := fmt.Sprintf("port %d", c.port())
+	if listener != c.port() {
+		at += fmt.Sprintf(" (listener %d)", listener)
+	}
+	otherAt := ""
+	if other.port() != c.port() {
+		otherAt = fmt.Sprintf(" on port %d", other.port())
+	}
 	if host == otherHost {
 		r.Report(c.gw.Obj, c.field(),
-			"host %q on port %d is also claimed by %s (%s) on the same gateway workload: Istio serves only one of them",
-			host, port, other.gw.Obj.Ref, where(other.gw.Obj))
+			"host %q on %s is also claimed by %s%s (%s) on the same gateway workload: Istio serves only one of them",
+			host, at, other.gw.Obj.Ref, otherAt, where(other.gw.Obj))
 		return
 	}
 	r.Warn(c.gw.Obj, c.field(),
-		"host %q on port %d overlaps %q of %s (%s) on the same gateway workload: requests for both go to whichever is more specific",
-		host, port, otherHost, other.gw.Obj.Ref, where(other.gw.Obj))
+		"host %q on %s overlaps %q of %s%s (%s) on the same gateway workload: requests for both go to whichever is more specific",
+		host, at, otherHost, other.gw.Obj.Ref, otherAt, where(other.gw.Obj))
 }
 
 func selectorString(sel map[string]string) string {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/render"
 )
 
 func init() { register(gatewaySelectorCheck{}) }
@@ -27,6 +28,12 @@ func init() { register(gatewaySelectorCheck{}) }
 //     error. For an `existing: true` IngressGateway edgegate only knows the
 //     declared selector; the running pods may carry more labels, so a
 //     selector that asks for more is a warning.
+//   - The selector matches only a gateway workload whose pods are not in the
+//     input (the stand-in of an `existing: true` IngressGateway, or one
+//     edgegate will render): fine, but Istio's analyzer, given the same
+//     files, finds no pod and reports IST0101, so an info says so (a
+//     selector that also matches other pods is found by Istio and gets
+//     none).
 //   - The selector matches more than one distinct gateway workload: the
 //     Gateway's servers are configured on all of them, so a Gateway meant for
 //     one gateway also captures the other's traffic. This is the seed's
@@ -72,6 +79,10 @@ type eg002Candidate struct {
 	name     string // "Deployment ns/name", "IngressGateway ns/name"
 	identity string
 	services map[string]bool // keys of the Services exposing it
+	// absent is set when the candidate's pods are not in the input: the
+	// stand-in of an existing IngressGateway, or one edgegate will render.
+	absent bool
+	decl   *manifest.Object // the IngressGateway, when absent
 }
 
 func (gatewaySelectorCheck) Run(idx *Index, r *Reporter) {
@@ -95,6 +106,9 @@ func (gatewaySelectorCheck) Run(idx *Index, r *Reporter) {
 			}
 			seen[id] = true
 			c := eg002Candidate{name: w.String(), identity: id, services: map[string]bool{}}
+			if w.External {
+				c.absent, c.decl = true, w.Obj
+			}
 			for _, s := range w.Services {
 				c.services[s.Obj.Key()] = true
 			}
@@ -103,7 +117,7 @@ func (gatewaySelectorCheck) Run(idx *Index, r *Reporter) {
 		for _, p := range predicted.selectFor(g.Spec.Selector) {
 			if !seen[p.identity] {
 				seen[p.identity] = true
-				matches = append(matches, eg002Candidate{name: p.decl.Obj.Ref.String(), identity: p.identity})
+				matches = append(matches, eg002Candidate{name: p.decl.Obj.Ref.String(), identity: p.identity, absent: true, decl: p.decl.Obj})
 			}
 		}
 		sort.Slice(matches, func(i, j int) bool { return matches[i].name < matches[j].name })
@@ -112,8 +126,33 @@ func (gatewaySelectorCheck) Run(idx *Index, r *Reporter) {
 			eg002ReportMany(r, g, matches)
 		case len(matches) == 0:
 			eg002ReportNone(r, g, others, predicted)
+		case matches[0].absent && len(others) == 0:
+			eg002ReportAbsent(r, g, matches[0])
 		}
 	}
+}
+
+// eg002ReportAbsent notes a selector whose one gateway workload is known only
+// from an IngressGateway: its pods are not in the input, so Istio's analyzer,
+// given the same files, finds no pod and reports IST0101 "Referenced selector
+// not found". An info, so that every such IST0101 has a finding here.
+func eg002ReportAbsent(r *Reporter, g *Gateway, m eg002Candidate) {
+	what := fmt.Sprintf("selector %s", eg002Selector(g.Spec.Selector))
+	if len(g.Spec.Selector) == 0 {
+		what = "a Gateway without a selector"
+	}
+	how := "declares (existing: true)"
+	if m.decl.Kind == render.KindIngressGateway && !eg002IsExisting(m.decl) {
+		how = "renders"
+	}
+	r.Info(g.Obj, "spec.selector",
+		"%s matches only the gateway pods %s %s, which are not in the input: fine where that gateway runs, but Istio's analyzer, given only these files, finds no pod for the selector and reports IST0101 (Referenced selector not found)",
+		what, m.decl.Ref, how)
+}
+
+// eg002IsExisting reports whether an IngressGateway says existing: true.
+func eg002IsExisting(o *manifest.Object) bool {
+	return manifest.ScalarValue(o.Field("spec", "existing")) == "true"
 }
 
 func eg002ReportMany(r *Reporter, g *Gateway, matches []eg002Candidate) {

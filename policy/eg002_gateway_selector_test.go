@@ -311,14 +311,19 @@ func TestGatewaySelector(t *testing.T) {
 			want:  []string{`warning: Gateway default/bookinfo: spec.selector: selector {app: productpage} matches no gateway workload in the input (it matches Deployment default/productpage, which runs no gateway proxy: sidecars and plain pods ignore Gateways)`}},
 
 		{name: "the seed's install and its Gateway",
-			input: eg002SeedInstall + gateway("default", "bookinfo", "istio: ingressgateway", 8080, "*")},
+			input: eg002SeedInstall + gateway("default", "bookinfo", "istio: ingressgateway", 8080, "*"), infos: true},
 		{name: "edgegate's rendered gateway and Gateway", input: eg002Rendered},
-		{name: "a declared gateway before rendering",
-			input: eg002Rendered[:strings.Index(eg002Rendered, "apiVersion: v1\nkind: Namespace")] + gateway("shop", "handwritten", "istio: public", 80, "x.example.com")},
-		{name: "the declared existing gateway",
-			input: eg002ExistingDecl + gateway("default", "bookinfo", "istio: ingressgateway", 80, "*")},
+		{name: "a declared gateway before rendering: an info, as Istio finds no pod (IST0101)",
+			input: eg002Rendered[:strings.Index(eg002Rendered, "apiVersion: v1\nkind: Namespace")] + gateway("shop", "handwritten", "istio: public", 80, "x.example.com"),
+			want:  []string{`info: Gateway shop/handwritten: spec.selector: selector {istio: public} matches only the gateway pods IngressGateway istio-ingress/public renders, which are not in the input: fine where that gateway runs, but Istio's analyzer, given only these files, finds no pod for the selector and reports IST0101 (Referenced selector not found) [EG002]`}},
+		{name: "the declared existing gateway: an info, as Istio finds no pod (IST0101)",
+			input: eg002ExistingDecl + gateway("default", "bookinfo", "istio: ingressgateway", 80, "*"),
+			want:  []string{`in.yaml:16: info: Gateway default/bookinfo: spec.selector: selector {istio: ingressgateway} matches only the gateway pods IngressGateway istio-system/ingressgateway declares (existing: true), which are not in the input: fine where that gateway runs, but Istio's analyzer, given only these files, finds no pod for the selector and reports IST0101 (Referenced selector not found) [EG002]`}},
 		{name: "the declared existing gateway with its pods in the input",
-			input: eg002ExistingDecl + eg002SeedInstall + gateway("default", "bookinfo", "istio: ingressgateway", 80, "*")},
+			input: eg002ExistingDecl + eg002SeedInstall + gateway("default", "bookinfo", "istio: ingressgateway", 80, "*"), infos: true},
+		{name: "the declared existing gateway, its selector also matching an app's pods (Istio finds a pod)",
+			input: strings.Replace(eg002ExistingDecl, "selector: {istio: ingressgateway}", "selector: {team: edge}", 1) +
+				strings.Replace(eg002App, "labels: {app: productpage}", "labels: {app: productpage, team: edge}", 1) + gateway("default", "bookinfo", "team: edge", 80, "*"), infos: true},
 		{name: "a Deployment, its ReplicaSet and a dump of its pod are one workload",
 			input: eg002SeedInstall + `apiVersion: apps/v1
 kind: ReplicaSet

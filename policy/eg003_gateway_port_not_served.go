@@ -11,30 +11,29 @@ import (
 
 func init() { register(gatewayPortNotServedCheck{}) }
 
-// eg003DisableTranslationLabel on a gateway's Service turns pilot's Gateway
-// port translation off for it (pilot/pkg/model/gateway.go).
-const eg003DisableTranslationLabel = "experimental.istio.io/disable-gateway-port-translation"
-
-// gatewayPortNotServedCheck finds Gateway server ports the gateway workload does
-// not serve: the seed's riddle, where only 8080 and 8443 worked and 7070 and
-// 9090 failed, because the default gateway's pods declared containerPorts
-// 8080/8443 (plus 15021, 15090) and its Service mapped 80→8080, 443→8443.
+// gatewayPortNotServedCheck finds Gateway server ports no traffic reaches on
+// the gateway workload: the seed's riddle, where only 80/8080 and 443/8443
+// worked and 7070 and 9090 failed, because the default gateway's Service
+// mapped 80→8080, 443→8443 and nothing sent traffic anywhere else.
 //
 // Each server port is resolved the way pilot does for a label-selected
-// Gateway (resolvePorts): when it is the port of a Service selecting the
+// Gateway (ResolvePort): when it is the port of a Service selecting the
 // workload (Services labelled experimental.istio.io/disable-gateway-port-
 // translation excepted), Envoy listens on that port's targetPort; any other
-// number is listened on as written. Then, on every selected gateway
+// number is listened on as written. Envoy opens that listener whatever the
+// pod spec says: containerPorts are informational in Kubernetes (Istio's own
+// gateway Helm chart declares only 15090, and its Service's 80→80 works).
+// What decides is whether traffic arrives. On every selected gateway
 // workload (every selected workload when none is a gateway):
 //
-//   - no container declares the resolved port: an error. Envoy would open
-//     the listener, but nothing in the workload's contract says traffic
-//     arrives there (the seed's 7070).
-//   - the port is declared, but no TCP port of a Service selecting the
-//     workload sends to it: a warning, the case Istio calls IST0162 (the
-//     listener is unreachable through the gateway's load balancer).
-//   - served and exposed, yet Istio's analyzer would still report IST0162:
-//     an info that says why Istio is wrong here.
+//   - a TCP port of a Service selecting the workload sends to the resolved
+//     port: it is reachable, no finding, except an info where Istio's
+//     analyzer misreads it and reports IST0162 anyway (below).
+//   - no Service port sends to it, but a container declares it: a warning,
+//     the case Istio calls IST0162 (only clients inside the cluster that
+//     dial the pod directly reach the listener).
+//   - neither: an error. Nothing in the workload's contract says traffic
+//     arrives there (the seed's 7070 and 9090).
 //
 // Parity with Istio's IngressGatewayPortAnalyzer (pkg/config/analysis/
 // analyzers/gateway/gateway.go). For the pods a Gateway selects (none: it
@@ -43,18 +42,11 @@ const eg003DisableTranslationLabel = "experimental.istio.io/disable-gateway-port
 // literally "TCP": its number, and its targetPort when that is a number
 // (IntValue of a name is 0). IST0162 fires for a server port in neither set.
 // So it fires whenever a pod has no Service at all, whatever its
-// containers. When it fires, the port is in no such set for any selected
-// pod; EG003 looks at those workloads (one per rollout) and reports at
-// least one of the three findings above on the same Gateway server, so
-// every IST0162 is also an EG003 finding, save for the input without any
-// Service below. (Checked against the analyzer itself on 1,500 random
-// combinations of gateway pods, Services and Gateway ports: no IST0162
-// without an EG003 finding, no EG003 info without an IST0162.) Where they
-// differ:
+// containers. Whenever it fires, EG003 reports one of the three findings
+// above on the same Gateway server: a port no Service port reaches is a
+// warning or an error, and for a reachable one eg003IstioMisreads says why
+// Istio fires. Where they differ:
 //
-//   - Istio never looks at containerPorts: a Gateway on Service port 80 of a
-//     Service mapping 80→8081 passes Istio even when the pods serve 8080.
-//     EG003 follows the translation and reports it as an error.
 //   - Istio unions ports over all selected pods; EG003 checks each workload,
 //     so one gateway lacking a port another has is reported.
 //   - Istio does not resolve a named targetPort ("http" → containerPort
@@ -76,7 +68,7 @@ type gatewayPortNotServedCheck struct{}
 func (gatewayPortNotServedCheck) Meta() Meta {
 	return Meta{
 		ID: "EG003", Name: "gateway-port-not-served", Severity: manifest.Error,
-		Description: "a Gateway server port is not a port its gateway workload serves and exposes",
+		Description: "a Gateway server port resolves to a listener no Service port of its gateway workload sends traffic to",
 		Mirrors:     []string{"IST0162"},
 	}
 }
@@ -120,46 +112,43 @@ func eg003Targets(ws *eg002Workloads, g *Gateway) []*Workload {
 }
 
 func eg003Check(r *Reporter, g *Gateway, field string, number int, w *Workload, selectorless []*Service) {
-	target, via := eg003Resolve(w, number)
+	resolved := ResolvePort(w, number)
+	target := resolved.Port
 	how := fmt.Sprintf("port %d", number)
-	if via != "" {
+	if via := resolved.Via(); via != "" {
 		how = fmt.Sprintf("port %d (targetPort %d of %s)", number, target, via)
 	}
-	if !w.ServesPort(target) {
-		if w.External {
-			r.Report(g.Obj, field,
-				"%s is not served by the gateway %s declares: none of its spec.servicePorts is, or sends to, %d (it serves %s); use a declared port%s, or declare the port if the running gateway serves it",
-				how, w, target, eg003Served(w), eg003Exposed(w))
-			return
+	if exposing, ok := eg003Exposure(w, target); ok {
+		if why := eg003IstioMisreads(w, number, exposing, selectorless); why != "" {
+			r.Info(g.Obj, field,
+				"port %d is served and exposed by %s, but Istio's analyzer reports IST0162 for it: %s",
+				number, w, why)
 		}
-		r.Report(g.Obj, field,
-			"%s is not served by %s: no container declares containerPort %d (it serves %s); use a port it serves%s, or add the port to the workload and its Service",
-			how, w, target, eg003Served(w), eg003Exposed(w))
 		return
 	}
-	exposing, ok := eg003Exposure(w, target)
-	if !ok {
-		if len(w.Services) == 0 {
-			r.Warn(g.Obj, field,
-				"%s is served by %s, but no Service in the input selects it: nothing outside the pod reaches this listener (Istio: IST0162); add the gateway's Service with a TCP port whose targetPort is %d",
-				how, w, target)
-			return
-		}
+	switch {
+	case w.External:
+		r.Report(g.Obj, field,
+			"%s is not served by the gateway %s declares: none of its spec.servicePorts is, or sends to, %d (it serves %s); use a declared port%s, or declare the port if the running gateway serves it",
+			how, w, target, eg003Served(w), eg003Exposed(w))
+	case w.ServesPort(target) && len(w.Services) == 0:
+		r.Warn(g.Obj, field,
+			"%s is served by %s, but no Service in the input selects it: nothing outside the pod reaches this listener (Istio: IST0162); add the gateway's Service with a TCP port whose targetPort is %d",
+			how, w, target)
+	case w.ServesPort(target):
 		r.Warn(g.Obj, field,
 			"%s is served by %s, but no TCP port of the Services selecting it sends to %d: the listener is unreachable through the gateway's Service (Istio: IST0162); add a Service port with targetPort %d, or use a port the Service exposes%s",
 			how, w, target, target, eg003Exposed(w))
-		return
-	}
-	if why := eg003IstioMisreads(w, number, exposing, selectorless); why != "" {
-		r.Info(g.Obj, field,
-			"port %d is served and exposed by %s, but Istio's analyzer reports IST0162 for it: %s",
-			number, w, why)
+	default:
+		unexposed := fmt.Sprintf("no TCP port of the Services selecting it sends to %d", target)
+		if len(w.Services) == 0 {
+			unexposed = "no Service in the input selects it"
+		}
+		r.Report(g.Obj, field,
+			"%s is not served by %s: %s, and no container declares containerPort %d (it declares %s); use a port it serves%s, or add a Service port with targetPort %d",
+			how, w, unexposed, target, eg003Served(w), eg003Exposed(w), target)
 	}
 }
-
-// eg003DisableTranslation on a gateway Service turns pilot's translation of
-// Service ports to targetPorts off.
-const eg003DisableTranslation = "experimental.istio.io/disable-gateway-port-translation"
 
 // eg003Port is one port of a Service selecting a workload.
 type eg003Port struct {
@@ -168,28 +157,7 @@ type eg003Port struct {
 }
 
 func (p eg003Port) String() string {
-	return fmt.Sprintf("Service %s port %q", p.svc.Obj.Namespace+"/"+p.svc.Obj.Name, p.port.Name)
-}
-
-// eg003Resolve is pilot's translation of a Gateway server port: the port of a
-// Service selecting the workload becomes that port's targetPort (a named one
-// resolved against the containers); any other number is listened on as
-// written. via names the Service port that translated it.
-func eg003Resolve(w *Workload, number int) (target int, via string) {
-	for _, s := range w.Services {
-		if s.Obj.Label(eg003DisableTranslation) == "true" {
-			continue
-		}
-		for _, p := range s.Spec.Ports {
-			if p.Port != number {
-				continue
-			}
-			if t := p.Target(w); t != 0 {
-				return t, eg003Port{s, p}.String()
-			}
-		}
-	}
-	return number, ""
+	return p.svc.describePort(p.port)
 }
 
 // eg003Served lists the container ports of a workload, in order.
@@ -228,13 +196,23 @@ func eg003Exposed(w *Workload) string {
 			}
 		}
 	}
+	var untranslated []string
+	for _, s := range w.Services {
+		if s.translationDisabled() {
+			untranslated = append(untranslated, s.Obj.Namespace+"/"+s.Obj.Name)
+		}
+	}
+	note := ""
+	if len(untranslated) > 0 {
+		note = fmt.Sprintf("; %s opts out of port translation (%s), so a Gateway names the targetPort there", "Service "+strings.Join(untranslated, ", Service "), DisableGatewayPortTranslationLabel)
+	}
 	switch {
 	case len(parts) == 0:
 		return ""
 	case len(w.Services) > 1:
-		return " (its Services expose " + strings.Join(parts, ", ") + ")"
+		return " (its Services expose " + strings.Join(parts, ", ") + note + ")"
 	}
-	return " (its Service exposes " + strings.Join(parts, ", ") + ")"
+	return " (its Service exposes " + strings.Join(parts, ", ") + note + ")"
 }
 
 // eg003Exposure finds the TCP Service ports that send to target (a port
@@ -283,5 +261,7 @@ func eg003IstioMisreads(w *Workload, number int, exposing []eg003Port, selectorl
 			return fmt.Sprintf("%s reaches it through the named targetPort %q, which Istio's analyzer does not resolve; write targetPort: %d to silence it", e, e.port.TargetPort.Name, e.port.Target(w))
 		}
 	}
-	return ""
+	// Translated by a Service port that does not say TCP (UDP, SCTP), while
+	// another port reaches the listener.
+	return fmt.Sprintf("it counts only the port and numeric targetPort of Service ports that say protocol: TCP, and %d is neither (%s reaches the listener over TCP); write the Gateway's port as %d to silence it", number, exposing[0], exposing[0].port.Port)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/render/hostname"
 )
 
 func init() { register(virtualServiceGateway{}) }
@@ -37,12 +38,16 @@ func init() { register(virtualServiceGateway{}) }
 // must also be among spec.gateways (or "mesh" when spec.gateways is empty):
 // a VirtualService is only ever applied to the gateways it binds, so a match
 // naming another gateway never applies.
+//
+// A VirtualService without spec.gateways binds to mesh only; when a Gateway
+// of the input serves one of its hosts and no VirtualService routes that
+// host on the Gateway, it is a warning (see eg004MeshOnly).
 type virtualServiceGateway struct{}
 
 func (virtualServiceGateway) Meta() Meta {
 	return Meta{
 		ID: "EG004", Name: "virtualservice-gateway", Severity: manifest.Error,
-		Description: "a VirtualService names a Gateway that is not in the input, or names one in a form other than <namespace>/<name>",
+		Description: "a VirtualService names a Gateway that is not in the input or in a form other than <namespace>/<name>, or binds to mesh only while a Gateway serves its host unrouted",
 		Mirrors:     []string{"IST0101", "KIA1102", "KIA1108"},
 	}
 }
@@ -165,6 +170,7 @@ func (virtualServiceGateway) Run(idx *Index, r *Reporter) {
 			}
 		}
 	}
+	eg004MeshOnly(idx, r)
 }
 
 func eg004DescribeBound(vs *VirtualService) string {
@@ -252,4 +258,232 @@ func eg004Limit(s []string, n int) []string {
 		return s
 	}
 	return append(append([]string(nil), s[:n]...), fmt.Sprintf("and %d more", len(s)-n))
+}
+
+// A VirtualService without spec.gateways binds to mesh, the sidecars, only
+// (the seed's first VirtualService, "nothing written means mesh"). When a
+// Gateway of the input serves one of its hosts to its namespace and no
+// VirtualService binds to that Gateway for that host, requests through the
+// gateway get 404 while the routes sit unused on the sidecars: a warning on
+// the VirtualService's spec.gateways, naming the Gateway.
+//
+// Hosts match as in EG005 (the server hosts visible to the VirtualService's
+// namespace that overlap its host). Hosts that name a Service or ServiceEntry
+// of the input, short names and cluster-local names are the mesh's own and
+// skipped: routing them for the sidecars is what mesh-only is for. A Gateway
+// counts as routed for a host when a VirtualService bound to it has an
+// overlapping host.
+//
+// Cost: the Gateways' server hosts are indexed by the namespace they admit
+// and by host (exact, wildcard suffix, hosts below a domain), and the
+// VirtualServices bound to each Gateway in a hostname.Set, so each host of a
+// mesh-only VirtualService is looked up in time proportional to its labels
+// and the Gateways serving it. Gateways routed for every host ("*") are left
+// out of the index, each (namespace, host) is answered once, and at most
+// eg004MeshOnlyCandidates Gateways are examined per host.
+
+// eg004MeshOnlyCandidates bounds the Gateways examined for one host.
+const eg004MeshOnlyCandidates = 32
+
+// eg004Served is one server host of a Gateway.
+type eg004Served struct {
+	gw     *Gateway
+	server int
+	host   int
+}
+
+func (s eg004Served) raw() string { return s.gw.Spec.Servers[s.server].Hosts[s.host] }
+
+func (s eg004Served) field() string {
+	return fmt.Sprintf("spec.servers[%d].hosts[%d]", s.server, s.host)
+}
+
+// eg004HostIndex finds every server host overlapping a host, with Istio's
+// matching (render/hostname): "*" overlaps everything, "*.d" a host below d.
+type eg004HostIndex struct {
+	all       []eg004Served
+	star      []eg004Served            // "*"
+	exact     map[string][]eg004Served // concrete hosts
+	wildcards map[string][]eg004Served // "*.d" under d
+	below     map[string][]eg004Served // d → hosts strictly below d
+}
+
+func (x *eg004HostIndex) add(name string, s eg004Served) {
+	if x.exact == nil {
+		x.exact, x.wildcards, x.below = map[string][]eg004Served{}, map[string][]eg004Served{}, map[string][]eg004Served{}
+	}
+	x.all = append(x.all, s)
+	switch {
+	case name == "*":
+		x.star = append(x.star, s)
+		return
+	case hostname.IsWildcard(name):
+		name = strings.TrimPrefix(name, "*.")
+		x.wildcards[name] = append(x.wildcards[name], s)
+	default:
+		x.exact[name] = append(x.exact[name], s)
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] == '.' {
+			x.below[name[i+1:]] = append(x.below[name[i+1:]], s)
+		}
+	}
+}
+
+// overlapping calls f with the server hosts overlapping h (a server host may
+// come more than once) until f returns false.
+func (x *eg004HostIndex) overlapping(h string, f func(eg004Served) bool) {
+	each := func(list []eg004Served) bool {
+		for _, s := range list {
+			if !f(s) {
+				return false
+			}
+		}
+		return true
+	}
+	if h == "*" {
+		each(x.all)
+		return
+	}
+	if !each(x.star) {
+		return
+	}
+	name := h
+	if hostname.IsWildcard(h) {
+		name = strings.TrimPrefix(h, "*.")
+		if !each(x.wildcards[name]) || !each(x.below[name]) {
+			return
+		}
+	} else if !each(x.exact[h]) {
+		return
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] == '.' && !each(x.wildcards[name[i+1:]]) {
+			return
+		}
+	}
+}
+
+// eg004MeshOnlyHost reports whether a host of a mesh-only VirtualService may
+// be meant for a gateway: not a name of the mesh's own.
+func eg004MeshOnlyHost(reg *eg006Registry, vs *VirtualService, h string) bool {
+	switch {
+	case h == "" || !hostname.IsWildcard(h) && !strings.Contains(h, "."):
+		return false // a short Service name
+	case strings.HasSuffix(h, ".svc") || strings.HasSuffix(h, ".cluster.local") || strings.HasSuffix(h, "."+eg006ClusterDomain):
+		return false
+	case !hostname.IsWildcard(h) && reg.lookup(vs.Obj.Namespace, vs.Spec.ExportTo, h) != nil:
+		return false // a Service or ServiceEntry of the input
+	}
+	// "name.namespace" of a Service of the input.
+	if name, ns, ok := strings.Cut(h, "."); ok && !strings.Contains(ns, ".") && eg006Contains(reg.byName[name], ns) {
+		return false
+	}
+	return true
+}
+
+func eg004MeshOnly(idx *Index, r *Reporter) {
+	var meshOnly []*VirtualService
+	for _, vs := range idx.VirtualServices {
+		if len(vs.Spec.Gateways) == 0 && len(vs.Spec.Hosts) > 0 {
+			meshOnly = append(meshOnly, vs)
+		}
+	}
+	if len(meshOnly) == 0 || len(idx.Gateways) == 0 {
+		return
+	}
+	// The hosts routed on each Gateway, by the VirtualServices bound to it.
+	routed := map[string]*hostname.Set[*VirtualService]{}
+	for _, vs := range idx.VirtualServices {
+		for _, g := range vs.Spec.Gateways {
+			key := eg004Resolve(vs.Obj.Namespace, g)
+			set := routed[key]
+			if set == nil {
+				set = &hostname.Set[*VirtualService]{}
+				routed[key] = set
+			}
+			for _, h := range vs.Spec.Hosts {
+				set.Add(h, vs)
+			}
+		}
+	}
+	// The server hosts of the Gateways, by the namespace they admit ("*": all).
+	byScope := map[string]*eg004HostIndex{}
+	for _, g := range eg002SortedGateways(idx) {
+		key := g.Obj.Namespace + "/" + g.Obj.Name
+		if set := routed[key]; set != nil {
+			if _, all := set.Exact("*"); all {
+				continue // routed for every host
+			}
+		}
+		for si, s := range g.Spec.Servers {
+			for hi, raw := range s.Hosts {
+				ns, name := SplitGatewayHost(raw)
+				if ns == "." {
+					ns = g.Obj.Namespace
+				}
+				x := byScope[ns]
+				if x == nil {
+					x = &eg004HostIndex{}
+					byScope[ns] = x
+				}
+				x.add(name, eg004Served{gw: g, server: si, host: hi})
+			}
+		}
+	}
+	reg := eg006NewRegistry(idx)
+	type query struct{ ns, host string }
+	answers := map[query]*eg004Served{}
+	for _, vs := range meshOnly {
+		ns := vs.Obj.Namespace
+		for _, h := range vs.Spec.Hosts {
+			if !eg004MeshOnlyHost(reg, vs, h) {
+				continue
+			}
+			q := query{ns, h}
+			found, done := answers[q]
+			if !done {
+				found = eg004Unrouted(byScope, routed, ns, h)
+				answers[q] = found
+			}
+			if found == nil {
+				continue
+			}
+			gw := found.gw.Obj.Namespace + "/" + found.gw.Obj.Name
+			r.Warn(vs.Obj, "spec.gateways",
+				"the VirtualService has no spec.gateways, so it binds to mesh (the sidecars) only, while Gateway %s serves its host %q (%s: %q) and no VirtualService binds to that Gateway for it: requests through the gateway get 404; add gateways: [%s] (and mesh, if sidecars should keep these routes)",
+				gw, h, found.field(), found.raw(), gw)
+			break // one finding per VirtualService: the fix is the same
+		}
+	}
+}
+
+// eg004Unrouted finds a Gateway server host visible to namespace ns that
+// overlaps h on a Gateway no VirtualService routes h on, or nil.
+func eg004Unrouted(byScope map[string]*eg004HostIndex, routed map[string]*hostname.Set[*VirtualService], ns, h string) *eg004Served {
+	var found *eg004Served
+	seen := map[*Gateway]bool{}
+	for _, scope := range []string{"*", ns} {
+		x := byScope[scope]
+		if x == nil {
+			continue
+		}
+		x.overlapping(h, func(s eg004Served) bool {
+			if seen[s.gw] {
+				return true
+			}
+			seen[s.gw] = true
+			if set := routed[s.gw.Obj.Namespace+"/"+s.gw.Obj.Name]; set != nil {
+				if _, ok := set.Overlapping(h); ok {
+					return len(seen) < eg004MeshOnlyCandidates
+				}
+			}
+			found = &s
+			return false
+		})
+		if found != nil || len(seen) >= eg004MeshOnlyCandidates {
+			break
+		}
+	}
+	return found
 }

@@ -18,6 +18,11 @@ func eg004SimpleVS(ns, name string, gateways []string, hosts ...string) string {
 		"  http:\n  - route:\n    - destination: {host: web."+ns+".svc.cluster.local, port: {number: 80}}\n")
 }
 
+// eg004MeshOnlyVS is a VirtualService without spec.gateways: mesh only.
+func eg004MeshOnlyVS(ns, name string, hosts ...string) string {
+	return eg004VS(ns, name, "  hosts: ["+strings.Join(quote(hosts), ", ")+"]\n  http:\n  - route:\n    - destination: {host: web."+ns+".svc.cluster.local, port: {number: 80}}\n")
+}
+
 // eg004GoldenCases are the must-not-fire cases every check of EG004-EG008
 // runs: the rendered output of every golden example, which must pass the
 // gate without a finding.
@@ -97,6 +102,35 @@ func TestVirtualServiceGateway(t *testing.T) {
 				eg004VS("default", "mesh-only", "  hosts: [web]\n  http:\n  - match:\n    - gateways: [mesh]\n    route:\n    - destination: {host: web}\n")},
 		{name: "scopeToNamespace: the Gateway in the gateway's namespace",
 			input: eg004Scoped + eg004SimpleVS("shop", "web", []string{"istio-ingress/shop-web"}, "web.example.com")},
+
+		{name: "the seed: a VirtualService without gateways for a host a Gateway serves, and none bound to it",
+			input: gateway("default", "bookinfo-gateway", "istio: ingressgateway", 8080, "./mybookinfo.com") + eg004MeshOnlyVS("default", "bookinfo", "mybookinfo.com"),
+			want:  []string{`in.yaml:13: warning: VirtualService default/bookinfo: spec.gateways: the VirtualService has no spec.gateways, so it binds to mesh (the sidecars) only, while Gateway default/bookinfo-gateway serves its host "mybookinfo.com" (spec.servers[0].hosts[0]: "./mybookinfo.com") and no VirtualService binds to that Gateway for it: requests through the gateway get 404; add gateways: [default/bookinfo-gateway] (and mesh, if sidecars should keep these routes) [EG004]`}},
+		{name: "the seed's * on both",
+			input: gateway("default", "bookinfo-gateway", "istio: ingressgateway", 8080, "*") + eg004MeshOnlyVS("default", "bookinfo", "*"),
+			want:  []string{`warning: VirtualService default/bookinfo: spec.gateways: the VirtualService has no spec.gateways, so it binds to mesh (the sidecars) only, while Gateway default/bookinfo-gateway serves its host "*"`}},
+		{name: "a wildcard server, another host routed on it: this host is not",
+			input: shared + eg004SimpleVS("shop", "web", []string{"istio-ingress/shared"}, "web.example.com") +
+				gateway("istio-ingress", "wild", "istio: edge", 8080, "*.example.com") +
+				eg004SimpleVS("shop", "web2", []string{"istio-ingress/wild"}, "web.example.com") + eg004MeshOnlyVS("shop", "cart", "cart", "cart.example.com"),
+			want: []string{`warning: VirtualService shop/cart: spec.gateways: the VirtualService has no spec.gateways, so it binds to mesh (the sidecars) only, while Gateway istio-ingress/shared serves its host "cart.example.com" (spec.servers[0].hosts[0]: "*") and no VirtualService binds to that Gateway for it`}},
+
+		{name: "a separate VirtualService routes the host on the Gateway (mesh and gateway split)",
+			input: gateway("default", "bookinfo-gateway", "istio: ingressgateway", 8080, "./mybookinfo.com") + eg004MeshOnlyVS("default", "bookinfo-mesh", "mybookinfo.com") +
+				eg004SimpleVS("default", "bookinfo", []string{"default/bookinfo-gateway"}, "mybookinfo.com")},
+		{name: "the host is served to another namespace only",
+			input: gateway("istio-ingress", "shop", "istio: edge", 80, "shop/shop.example.com") + eg004MeshOnlyVS("default", "shop", "shop.example.com")},
+		{name: "mesh hosts: Service names, cluster-local names, ServiceEntry hosts",
+			input: shared + eg006Service("default", "reviews", "", 9080) + `apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: payments, namespace: default}
+spec:
+  hosts: [api.payments.example.net]
+  ports: [{number: 443, name: https, protocol: HTTPS}]
+---
+` + eg004MeshOnlyVS("default", "reviews", "reviews", "reviews.default", "reviews.default.svc", "reviews.default.svc.cluster.local", "api.payments.example.net")},
+		{name: "a Gateway routed for every host",
+			input: shared + eg004SimpleVS("istio-ingress", "all", []string{"istio-ingress/shared"}, "*") + eg004MeshOnlyVS("shop", "web", "web.example.com")},
 	}
 	runCases(t, "EG004", append(cases, eg004GoldenCases(t)...))
 }

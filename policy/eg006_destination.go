@@ -35,7 +35,10 @@ func init() { register(destinationCheck{}) }
 // common slip "<name>.<ns>" (or "<name>.<ns>.svc") for a Service of the
 // input, which Istio does not expand. A short name with no Service of the
 // VirtualService's namespace in the input, while a Service of that name
-// exists in another namespace, is a warning.
+// exists in another namespace, is a warning. Every other host the input does
+// not resolve gets an info (once per host and VirtualService) saying it is
+// not checked, since Istio's analyzer, given the same files, reports it as
+// not found (IST0101).
 type destinationCheck struct{}
 
 func (destinationCheck) Meta() Meta {
@@ -280,13 +283,14 @@ func (destinationCheck) Run(idx *Index, r *Reporter) {
 	reg := eg006NewRegistry(idx)
 	for _, vs := range idx.VirtualServices {
 		ns := vs.Obj.Namespace
+		unjudged := map[string]bool{} // hosts already noted as not checked
 		for _, d := range eg006Destinations(vs) {
 			if d.host == "" {
 				continue // a schema error, not a reference
 			}
 			e := reg.lookup(ns, vs.Spec.ExportTo, d.host)
 			if e == nil {
-				eg006ReportMissing(r, reg, vs, d)
+				eg006ReportMissing(r, reg, vs, d, unjudged)
 				continue
 			}
 			ports := fmt.Sprint(e.ports)
@@ -313,7 +317,12 @@ func eg006ContainsInt(s []int, v int) bool {
 	return false
 }
 
-func eg006ReportMissing(r *Reporter, reg *eg006Registry, vs *VirtualService, d eg006Destination) {
+// eg006ReportMissing reports a destination host the input does not resolve:
+// an error or warning with evidence that it is wrong, else an info (once per
+// host of the VirtualService, at its first destination) saying the gate
+// cannot judge it while Istio's analyzer, given the same files, reports it
+// as not found (IST0101).
+func eg006ReportMissing(r *Reporter, reg *eg006Registry, vs *VirtualService, d eg006Destination, unjudged map[string]bool) {
 	ns := vs.Obj.Namespace
 	field := d.field + ".host"
 	if strings.HasPrefix(d.host, "*") {
@@ -333,7 +342,18 @@ func eg006ReportMissing(r *Reporter, reg *eg006Registry, vs *VirtualService, d e
 				r.Warn(vs.Obj, field,
 					"short host %q means %s (the VirtualService's namespace), which is not in the input, but Service %s/%s is: if that is the one, write %q",
 					d.host, name, others[0], d.host, eg006FQDN(others[0], d.host))
+				return
 			}
+		}
+		if !unjudged[d.host] {
+			unjudged[d.host] = true
+			shown := fmt.Sprintf("%q", d.host)
+			if name != d.host {
+				shown = fmt.Sprintf("%q (%s)", d.host, name)
+			}
+			r.Info(vs.Obj, field,
+				"host %s is not checked: the input holds no Service of namespace %s, so the gate cannot tell whether Service %s/%s exists; Istio's analyzer, given only these files, reports it as not found (IST0101); put the namespace's Services in the input to have it checked",
+				shown, svcNS, svcNS, svc)
 		}
 		return
 	}
@@ -349,5 +369,11 @@ func eg006ReportMissing(r *Reporter, reg *eg006Registry, vs *VirtualService, d e
 				return
 			}
 		}
+	}
+	if !unjudged[d.host] {
+		unjudged[d.host] = true
+		r.Info(vs.Obj, field,
+			"host %q is not checked: it is outside the cluster domain and no ServiceEntry of the input declares it, which is fine if one applied from elsewhere does; Istio's analyzer, given only these files, reports it as not found (IST0101)",
+			d.host)
 	}
 }

@@ -83,9 +83,20 @@ spec:
 ` + eg006Route("bookinfo", "host: productpage, port: {number: 9080}", "host: private, port: {number: 80}",
 				"host: legacy.bookinfo.svc.cluster.local, port: {number: 443}", "host: api.partners.example.com, port: {number: 443}",
 				"host: productpage.bookinfo.svc.cluster.local")},
-		{name: "no Service of that namespace in the input: nothing to judge",
+		{name: "no Service of that namespace in the input: an info per host, as Istio reports IST0101",
 			input: productpage + eg006Route("shop", "host: cart.shop.svc.cluster.local, port: {number: 80}", "host: cart, port: {number: 80}",
-				"host: api.example.com", "host: cart.shop, port: {number: 80}")},
+				"host: api.example.com", "host: cart.shop, port: {number: 80}", "host: cart, port: {number: 8080}"),
+			want: []string{
+				`info: VirtualService shop/web: spec.http[0].route[0].destination.host: host "cart.shop.svc.cluster.local" is not checked: the input holds no Service of namespace shop, so the gate cannot tell whether Service shop/cart exists; Istio's analyzer, given only these files, reports it as not found (IST0101); put the namespace's Services in the input to have it checked [EG006]`,
+				`info: VirtualService shop/web: spec.http[1].route[0].destination.host: host "cart" (cart.shop.svc.cluster.local) is not checked: the input holds no Service of namespace shop`,
+				`info: VirtualService shop/web: spec.http[2].route[0].destination.host: host "api.example.com" is not checked: it is outside the cluster domain and no ServiceEntry of the input declares it, which is fine if one applied from elsewhere does; Istio's analyzer, given only these files, reports it as not found (IST0101) [EG006]`,
+				`info: VirtualService shop/web: spec.http[3].route[0].destination.host: host "cart.shop" is not checked: it is outside the cluster domain`,
+			}},
+		{name: "the partial input of a team: no Service at all",
+			input: eg006Route("default", "host: productpage, port: {number: 9080}"),
+			want:  []string{`info: VirtualService default/web: spec.http[0].route[0].destination.host: host "productpage" (productpage.default.svc.cluster.local) is not checked: the input holds no Service of namespace default`}},
+		{name: "resolved destinations have no info",
+			input: productpage + eg006Route("bookinfo", "host: productpage, port: {number: 9080}"), infos: true},
 	}
 	runCases(t, "EG006", append(cases, eg004GoldenCases(t)...))
 }

@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strings"
 )
@@ -34,6 +35,9 @@ type eg008Str struct {
 	kind  eg008Kind
 	value string
 	fold  bool // case-insensitive (ignoreUriCase)
+	// lit is, for a regex, the literal text every value it fully matches
+	// starts with ("/api/v" for ^/api/v[0-9]+/.*), "" when there is none.
+	lit string
 }
 
 func (s eg008Str) String() string {
@@ -61,7 +65,7 @@ func eg008NewStr(m *StringMatch) eg008Str {
 	case m.Prefix != "":
 		return eg008Str{kind: eg008Prefix, value: m.Prefix}
 	case m.Regex != "":
-		return eg008Str{kind: eg008Regex, value: m.Regex}
+		return eg008Str{kind: eg008Regex, value: m.Regex, lit: eg008LiteralPrefix(m.Regex)}
 	}
 	return eg008Str{kind: eg008Present}
 }
@@ -118,6 +122,14 @@ func (c eg008Regexps) covers(m, n eg008Str) bool {
 	case eg008Exact:
 		return n.kind == eg008Exact && nv == mv
 	case eg008Prefix:
+		if n.kind == eg008Regex {
+			// Every value the regex matches starts with its literal prefix.
+			lit := n.lit
+			if m.fold {
+				lit, mv = strings.ToLower(lit), strings.ToLower(mv)
+			}
+			return lit != "" && strings.HasPrefix(lit, mv)
+		}
 		return (n.kind == eg008Exact || n.kind == eg008Prefix) && strings.HasPrefix(nv, mv)
 	case eg008Regex:
 		switch n.kind {
@@ -156,6 +168,46 @@ func (c eg008Regexps) intersects(m, n eg008Str) bool {
 		return c.fullMatch(n.value, m.value)
 	}
 	return false
+}
+
+// eg008LiteralPrefix returns the literal text every value re fully matches
+// starts with (Envoy matches a regex against the whole value, so a leading ^
+// changes nothing): the case-sensitive literals at the start of its top-level
+// concatenation, through capture groups. "" when the regex is invalid or
+// starts with anything else (a class, an alternation, a repetition).
+func eg008LiteralPrefix(re string) string {
+	parsed, err := syntax.Parse(re, syntax.Perl)
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	var walk func(n *syntax.Regexp, start bool) bool // false: stop here
+	walk = func(n *syntax.Regexp, start bool) bool {
+		switch n.Op {
+		case syntax.OpLiteral:
+			if n.Flags&syntax.FoldCase != 0 {
+				return false
+			}
+			b.WriteString(string(n.Rune))
+			return true
+		case syntax.OpBeginText, syntax.OpBeginLine:
+			return start && b.Len() == 0
+		case syntax.OpCapture:
+			return walk(n.Sub[0], start)
+		case syntax.OpConcat:
+			for _, sub := range n.Sub {
+				if !walk(sub, start) {
+					return false
+				}
+			}
+			return true
+		case syntax.OpEmptyMatch:
+			return true
+		}
+		return false
+	}
+	walk(parsed, true)
+	return b.String()
 }
 
 // eg008Match is one HTTPMatchRequest, normalised. A rule without matches is
@@ -432,6 +484,11 @@ func (x *eg008URIIndex) candidates(c eg008Regexps, m *eg008Match, f func(*eg008M
 		}
 	case eg008Regex:
 		out = append(out, x.regex[m.uri.value]...)
+		// Prefixes of its literal prefix may cover it.
+		lit := strings.ToLower(m.uri.lit)
+		for i := 1; i <= len(lit); i++ {
+			out = append(out, x.prefix[lit[:i]]...)
+		}
 	}
 	x.inOrder(out, func(o *eg008Match) bool { f(o); return true })
 }

@@ -28,8 +28,10 @@ func init() { register(unreachableRule{}) }
 // rule, while its rule stays reachable, is ineffective (warning, IST0131).
 // Match m covers match n when every request n matches is matched by m:
 // equal, or each condition of m accepts everything n's does: a prefix
-// covers longer prefixes and exact paths below it, a regex covers the exact
-// paths it fully matches, ignoreUriCase is honoured, headers and query
+// covers longer prefixes and exact paths below it, and a regex that can only
+// match paths below it (its literal start, after an optional ^, begins with
+// the prefix: /api covers ^/api/v[0-9]+/.*), a regex covers the exact paths
+// it fully matches, ignoreUriCase is honoured, headers and query
 // parameters of m must all be constrained at least as narrowly in n, a port,
 // gateways or source condition of m must hold in n. Two different regexes
 // are never taken to cover each other.

@@ -41,6 +41,12 @@ func TestUnreachableRule(t *testing.T) {
 				`VirtualService shop/web: spec.http[1]: rule can never match: earlier rules take every request it matches (match[0] by spec.http[0].match[0])`,
 				`VirtualService shop/web: spec.http[3]: rule can never match: earlier rules take every request it matches (match[0] by spec.http[2].match[0])`,
 			}},
+		{name: "a prefix covers a regex that only matches paths below it",
+			input: eg008VS("{uri: {prefix: /api}}", "{uri: {regex: '^/api/v[0-9]+/.*'}}", "{uri: {prefix: /Static}, ignoreUriCase: true}", "{uri: {regex: '(/static)/img/.*'}}, {uri: {exact: /about}}"),
+			want: []string{
+				`VirtualService shop/web: spec.http[1]: rule can never match: earlier rules take every request it matches (match[0] by spec.http[0].match[0])`,
+				`warning: VirtualService shop/web: spec.http[3].match[0]: match is never used: every request it matches is taken first by spec.http[2].match[0] of an earlier rule`,
+			}},
 		{name: "one match of a rule covered, the rule still reachable (IST0131)",
 			input: eg008VS("{uri: {prefix: /api}}", "{uri: {exact: /api/v1}}, {uri: {exact: /health}}, {uri: {exact: /health}}"),
 			want: []string{
@@ -73,6 +79,9 @@ func TestUnreachableRule(t *testing.T) {
 				"{uri: {prefix: /api/v1}}", "{uri: {prefix: /api}, port: 8080}", "{uri: {prefix: /api}, scheme: {exact: https}}", "{uri: {prefix: /api}}",
 				"{uri: {regex: '/items/[0-9]+'}}", "{uri: {regex: '/items/.*'}}", "{uri: {exact: /Admin}, ignoreUriCase: true}", "{uri: {prefix: /admin}}",
 				"{uri: {prefix: /}, withoutHeaders: {x-beta: {}}}", "{uri: {prefix: /}, headers: {x-beta: {exact: 'on'}}}", "")},
+		{name: "a regex a prefix does not cover: a shorter literal, an alternation, a case-insensitive regex",
+			input: eg008VS("{uri: {prefix: /api/v2}}", "{uri: {regex: '^/api/v[0-9]+/.*'}}", "{uri: {prefix: /a}}", "{uri: {regex: '/a.*|/b.*'}}",
+				"{uri: {prefix: /static}}", "{uri: {regex: '(?i)/static/.*'}}", "{uri: {regex: '.*/static/.*'}}")},
 	}
 	runCases(t, "EG008", append(cases, eg004GoldenCases(t)...))
 }

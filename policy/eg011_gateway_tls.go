@@ -35,7 +35,10 @@ func init() { register(gatewayTLSCheck{}) }
 // a client CA (ca.crt in it, or a <name>-cacert Secret). Every server with a
 // credentialName is checked whatever its protocol and mode, in every
 // namespace the Gateway's selector reaches, so EG011 fires on every Gateway
-// IST0161 fires on.
+// IST0161 fires on. A Secret that is not judged (no Secret at all in the
+// input, or one an object of the input creates) gets an info, as Istio's
+// analyzer, given the same files, reports the credentialName as not found
+// (IST0101).
 //
 // Ownership: a credentialName is just a name, so any team that can write a
 // Gateway selecting a shared gateway can present another team's certificate.
@@ -279,7 +282,18 @@ func (t *eg011Run) credential(g *Gateway, ws []*eg010Workload, field, cn, mode, 
 func (t *eg011Run) secret(g *Gateway, w *eg010Workload, field, cn, key, ns, name, mode, source string, explicit bool) {
 	s := t.idx.Secret(key)
 	if s == nil {
-		if t.cat.producer[key] != "" || !t.idx.HasSecrets() {
+		// Not judged: say so, since Istio's analyzer, given the same files,
+		// reports the credentialName as not found (IST0101).
+		if producer := t.cat.producer[key]; producer != "" {
+			t.r.Info(g.Obj, field,
+				"Secret %s is not in the input, but %s of the input creates it, so it is not checked; Istio's analyzer, given only these files, reports credentialName %q as not found (IST0101)%s",
+				key, producer, cn, source)
+			return
+		}
+		if !t.idx.HasSecrets() {
+			t.r.Info(g.Obj, field,
+				"Secret %s is not checked: the input holds no Secret at all (certificates are rarely kept with manifests), so the gate cannot tell whether it exists; Istio's analyzer, given only these files, reports credentialName %q as not found (IST0101)%s",
+				key, cn, source)
 			return
 		}
 		msg := fmt.Sprintf("Secret %s not found: Istio looks up credentialName %q in %s, the namespace of %s, not in the Gateway's namespace", key, cn, ns, w)

@@ -173,8 +173,16 @@ func TestGatewayTLS(t *testing.T) {
 				`warning: Gateway b/two: spec.servers[0].tls.credentialName: Secret istio-ingress/wildcard-cert is also used as a certificate by namespace a`,
 			}},
 
+		{name: "no Secret at all in the input: an info, as Istio reports IST0101",
+			input: edgeWorkload + edgeGW("shop", "web", "{mode: SIMPLE, credentialName: shop-cert}", "./shop.example.com"),
+			want:  []string{`info: Gateway shop/web: spec.servers[0].tls.credentialName: Secret istio-ingress/shop-cert is not checked: the input holds no Secret at all (certificates are rarely kept with manifests), so the gate cannot tell whether it exists; Istio's analyzer, given only these files, reports credentialName "shop-cert" as not found (IST0101) [EG011]`}},
+		{name: "a Secret cert-manager creates: an info, as Istio reports IST0101",
+			input: edgeWorkload + goodSecrets + edgeGW("shop", "web", "{mode: SIMPLE, credentialName: shop-cert}", "./shop.example.com") +
+				"apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: shop, namespace: istio-ingress}\nspec: {secretName: shop-cert, dnsNames: [shop.example.com]}\n---\n",
+			want: []string{`info: Gateway shop/web: spec.servers[0].tls.credentialName: Secret istio-ingress/shop-cert is not in the input, but Certificate istio-ingress/shop of the input creates it, so it is not checked; Istio's analyzer, given only these files, reports credentialName "shop-cert" as not found (IST0101) [EG011]`}},
+
 		{name: "edgegate's TLS example with its Secrets in istio-ingress",
-			input: tlsExample + goodSecrets},
+			input: tlsExample + goodSecrets, infos: true},
 		{name: "edgegate's TLS example without Secrets in the input",
 			input: tlsExample},
 		{name: "MUTUAL with the CA in a -cacert Secret",

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -219,20 +220,73 @@ func (idx *Index) Namespace(name string) *Namespace { return idx.namespaceByKey[
 // a missing one be called missing.
 func (idx *Index) HasSecrets() bool { return len(idx.secretByKey) > 0 }
 
+// DisableGatewayPortTranslationLabel on a gateway's Service turns pilot's
+// translation of Gateway ports off for that Service: its presence, whatever
+// the value (pilot/pkg/model/gateway.go).
+const DisableGatewayPortTranslationLabel = "experimental.istio.io/disable-gateway-port-translation"
+
+// ResolvedPort is a Gateway server port resolved for one gateway workload.
+type ResolvedPort struct {
+	// Port is the listener Envoy opens on the workload's pods.
+	Port int
+	// Service and ServicePort name the Service port that translated the
+	// Gateway port; Service is nil when the port is listened on as written.
+	Service     *Service
+	ServicePort ServicePort
+}
+
+// Via names the Service port that translated the port, as
+// `Service ns/name port "http2"`, or "" when it was not translated.
+func (p ResolvedPort) Via() string {
+	if p.Service == nil {
+		return ""
+	}
+	return p.Service.describePort(p.ServicePort)
+}
+
+// describePort names a port of s: `Service ns/name port "http2"`, or for the
+// stand-in of an existing gateway `IngressGateway ns/name servicePort "http2"`.
+func (s *Service) describePort(p ServicePort) string {
+	if s.Obj.Kind != "Service" {
+		return fmt.Sprintf("%s %s/%s servicePort %q", s.Obj.Kind, s.Obj.Namespace, s.Obj.Name, p.Name)
+	}
+	return fmt.Sprintf("Service %s/%s port %q", s.Obj.Namespace, s.Obj.Name, p.Name)
+}
+
 // ResolvePort translates a Gateway server port for a workload the way pilot
-// does: a port of a Service selecting the workload becomes that port's
-// targetPort; any other number is used as written.
-func ResolvePort(w *Workload, port int) int {
+// does for a label-selected Gateway (resolvePorts in pilot/pkg/model/
+// gateway.go): the first port of a Service selecting the workload whose
+// number is port becomes that port's targetPort, a named targetPort resolved
+// against the workload's containers as the endpoints are (a name no
+// container declares yields no endpoint and is skipped); Services labelled
+// experimental.istio.io/disable-gateway-port-translation are skipped; any
+// other number is listened on as written. EG001 and EG003 both resolve
+// listeners here, so they never disagree on which port a server opens.
+func ResolvePort(w *Workload, port int) ResolvedPort {
 	for _, s := range w.Services {
+		if s.translationDisabled() {
+			continue
+		}
 		for _, p := range s.Spec.Ports {
-			if p.Port == port {
-				if t := p.Target(w); t != 0 {
-					return t
-				}
+			if p.Port != port {
+				continue
+			}
+			if t := p.Target(w); t != 0 {
+				return ResolvedPort{Port: t, Service: s, ServicePort: p}
 			}
 		}
 	}
-	return port
+	return ResolvedPort{Port: port}
+}
+
+// translationDisabled reports whether the Service opts out of pilot's Gateway
+// port translation. Only a real Service can: the stand-in Service of an
+// existing IngressGateway is its declared servicePorts.
+func (s *Service) translationDisabled() bool {
+	if s.Obj == nil || s.Obj.Kind != "Service" {
+		return false
+	}
+	return manifest.Lookup(s.Obj.Field("metadata", "labels"), DisableGatewayPortTranslationLabel) != nil
 }
 
 var suppressionEntry = regexp.MustCompile(`^(EG\d{3})\s*:\s*(\S.*)$`)

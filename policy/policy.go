@@ -124,6 +124,12 @@ func (r *Reporter) report(sev manifest.Severity, obj *manifest.Object, field, ms
 	}
 	r.seen[key] = true
 	d := manifest.Errorf(obj, field, "%s", msg)
+	if src := obj.Source; obj.Pos.File == "" && src != nil {
+		d.Pos = src.Pos
+		if !strings.Contains(msg, src.Ref.String()) {
+			d.Message += fmt.Sprintf(" (rendered from %s)", src.Ref)
+		}
+	}
 	d.Severity = sev
 	d.ID = r.meta.ID
 	d.Tags = map[string]string{"check": r.meta.Name}

@@ -38,7 +38,7 @@ func runLock(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	objs, diags := in.read(paths, stdin)
 	if diags.HasErrors() {
-		printDiagnostics(stderr, diags)
+		printProblems(stderr, diags, manifest.Error)
 		return 1
 	}
 	target, err := lockTarget(target, paths, objs)
@@ -49,7 +49,7 @@ func runLock(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	opts := in.options()
 	opts.Relock = true
 	res := render.Render(objs, opts)
-	printDiagnostics(stderr, res.Diagnostics)
+	printProblems(stderr, res.Diagnostics, manifest.Error)
 	if res.Diagnostics.HasErrors() {
 		return 1
 	}

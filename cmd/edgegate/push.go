@@ -79,7 +79,7 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if !pf.allowSecrets {
 		if diags := artifact.CheckSecrets(objs); diags.HasErrors() {
-			printDiagnostics(stderr, diags)
+			printProblems(stderr, diags, manifest.Error)
 			fmt.Fprintf(stderr, "edgegate push: nothing pushed\n")
 			return 1
 		}

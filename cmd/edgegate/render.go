@@ -101,12 +101,12 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func (in *inputFlags) renderApply(paths []string, stdin io.Reader, stderr io.Writer) (objs []*manifest.Object, ok bool) {
 	read, diags := in.read(paths, stdin)
 	if diags.HasErrors() {
-		printDiagnostics(stderr, diags)
+		printProblems(stderr, diags, manifest.Error)
 		return nil, false
 	}
 	cfg, spec, diags := in.policyConfig(read)
 	if diags.HasErrors() {
-		printDiagnostics(stderr, diags)
+		printProblems(stderr, diags, manifest.Error)
 		return nil, false
 	}
 	opts := in.options()
@@ -119,7 +119,7 @@ func (in *inputFlags) renderApply(paths []string, stdin io.Reader, stderr io.Wri
 	if !diags.HasErrors() {
 		diags = append(diags, policy.Gate(res, cfg)...)
 	}
-	printDiagnostics(stderr, diags)
+	printProblems(stderr, diags, cfg.FailOn)
 	if policy.Fails(diags, cfg.FailOn) {
 		return nil, false
 	}
@@ -131,6 +131,19 @@ func (in *inputFlags) renderApply(paths []string, stdin io.Reader, stderr io.Wri
 	objs = append(objs, res.Objects...)
 	manifest.Sort(objs)
 	return objs, true
+}
+
+// printProblems prints what a run producing objects (render, push, lock)
+// shows on stderr: warnings and errors. Infos stay in `edgegate check` and in
+// the KRM function's results, so a clean render prints nothing, unless failOn
+// is info, when they are what fails the run.
+func printProblems(w io.Writer, diags manifest.Diagnostics, failOn manifest.Severity) {
+	for _, d := range diags {
+		if d.Severity == manifest.Info && failOn != manifest.Info {
+			continue
+		}
+		fmt.Fprintln(w, d.String())
+	}
 }
 
 func printDiagnostics(w io.Writer, diags manifest.Diagnostics) {
