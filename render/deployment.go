@@ -31,7 +31,12 @@ type podSpec struct {
 }
 
 type podSecurityContext struct {
-	Sysctls []sysctl `yaml:"sysctls"`
+	SeccompProfile seccompProfile `yaml:"seccompProfile"`
+	Sysctls        []sysctl       `yaml:"sysctls"`
+}
+
+type seccompProfile struct {
+	Type string `yaml:"type"`
 }
 
 type sysctl struct {
@@ -102,7 +107,9 @@ const proxyUID = 1337
 // fills in (the pod asks for the gateway template), hardened to the minimum:
 // no capabilities, no privilege escalation, non-root, read-only root file
 // system. The pod binds ports below 1024 through the unprivileged-port sysctl
-// instead of NET_BIND_SERVICE. It carries no replicas: the HPA owns them.
+// instead of NET_BIND_SERVICE, and the runtime's default seccomp profile, as
+// Pod Security's "restricted" level asks. It carries no replicas: the HPA
+// owns them.
 func renderDeployment(w *Workload, listeners []Listener) *manifest.Object {
 	ports := []containerPort{
 		{Name: "status-port", ContainerPort: statusPort, Protocol: "TCP"},
@@ -134,7 +141,10 @@ func renderDeployment(w *Workload, listeners []Listener) *manifest.Object {
 			},
 			Spec: podSpec{
 				ServiceAccountName: w.Name,
-				SecurityContext:    podSecurityContext{Sysctls: []sysctl{{Name: "net.ipv4.ip_unprivileged_port_start", Value: "0"}}},
+				SecurityContext: podSecurityContext{
+					SeccompProfile: seccompProfile{Type: "RuntimeDefault"},
+					Sysctls:        []sysctl{{Name: "net.ipv4.ip_unprivileged_port_start", Value: "0"}},
+				},
 				Containers: []container{{
 					Name:  "istio-proxy",
 					Image: w.Spec.Image,
