@@ -1,18 +1,52 @@
 // Package badinput runs every case of the bad-input corpus through the CLI
 // and the KRM function. Each case is a directory of input files and a
 // want.txt whose lines must each appear in stderr. Both paths must fail with
-// exit 1 and print no objects: Argo CD and kpt act on whatever is printed.
+// exit 1, never panic and print no objects: Argo CD and kpt act on whatever
+// is printed, and half an output is worse than none.
+//
+// want.txt holds one expected stderr fragment per line; the CLI's
+// "file:line:" becomes "file:" for the function, since a ResourceList carries
+// files but not lines. Lines starting with '#' are comments or directives:
+//
+//	# BUG: <what>              a known bug: the case is skipped (in both modes)
+//	                           unless EDGEGATE_BADINPUT_BUGS=1
+//	# BUG: fn: <what>          … skipped only for the KRM function (cli: likewise)
+//	# args: <flags>            extra flags for `edgegate render` (before ".")
+//	# fn-args: <args>          arguments for the function run (default: none,
+//	                           i.e. plain `edgegate` with a ResourceList on stdin)
+//	# fn-config: <file>        the case file sent as the ResourceList's functionConfig
+//	# fn-stdout: empty         the function cannot read its input at all, so it
+//	                           writes no ResourceList (instead of one with no items)
+//	# fn-result: warning       the function fails on a warning result (failOn:
+//	                           warning), not on an error result
+//	# fn: skip: <why>          the case does not apply to the function
+//	# not: <fragment>          must appear neither on stderr nor on stdout
+//	                           (e.g. a Secret's key material)
+//
+// and a line "cli: <fragment>" or "fn: <fragment>" applies to one mode only.
+// A case whose files do not parse (malformed YAML, a document that is not an
+// object) is not sent to the function: kpt and kustomize reject the files
+// before any function runs. TestResourceList covers the function's own reading.
 package badinput
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/tests/testutil"
 )
+
+// minCases keeps the corpus from shrinking unnoticed.
+const minCases = 60
 
 func cases(t *testing.T) []string {
 	t.Helper()
@@ -29,30 +63,94 @@ func cases(t *testing.T) []string {
 	return names
 }
 
-func wants(t *testing.T, dir string) []string {
+// spec is a parsed want.txt.
+type spec struct {
+	bug, bugCLI, bugFn string
+	args, fnArgs       []string
+	fnConfig           string
+	fnStdoutEmpty      bool
+	fnResult           string // the severity of the result that fails the function
+	fnSkip             string
+	not                []string
+	cli, fn            []string // expected fragments per mode
+}
+
+func readSpec(t *testing.T, dir string) spec {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(dir, "want.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lines []string
-	for _, l := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			lines = append(lines, l)
+	s := spec{fnResult: "error"}
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		if d, ok := strings.CutPrefix(l, "#"); ok {
+			key, value, _ := strings.Cut(strings.TrimSpace(d), ":")
+			value = strings.TrimSpace(value)
+			switch key {
+			case "BUG":
+				switch mode, what, _ := strings.Cut(value, ":"); mode {
+				case "fn":
+					s.bugFn = strings.TrimSpace(what)
+				case "cli":
+					s.bugCLI = strings.TrimSpace(what)
+				default:
+					s.bug = value
+				}
+			case "args":
+				s.args = strings.Fields(value)
+			case "fn-args":
+				s.fnArgs = strings.Fields(value)
+			case "fn-config":
+				s.fnConfig = value
+			case "fn-result":
+				s.fnResult = value
+			case "fn-stdout":
+				s.fnStdoutEmpty = value == "empty"
+			case "fn":
+				s.fnSkip = strings.TrimSpace(strings.TrimPrefix(value, "skip:"))
+			case "not":
+				s.not = append(s.not, value)
+			}
+			continue
+		}
+		switch mode, rest, _ := strings.Cut(l, ": "); mode {
+		case "cli":
+			s.cli = append(s.cli, rest)
+		case "fn":
+			s.fn = append(s.fn, lineNumber.ReplaceAllString(rest, "$1"))
+		default:
+			s.cli = append(s.cli, l)
+			s.fn = append(s.fn, lineNumber.ReplaceAllString(l, "$1"))
 		}
 	}
-	if len(lines) == 0 {
-		t.Fatalf("%s/want.txt is empty", dir)
+	if len(s.cli) == 0 && len(s.fn) == 0 {
+		t.Fatalf("%s/want.txt expects nothing", dir)
 	}
-	return lines
+	return s
+}
+
+func TestCorpusSize(t *testing.T) {
+	if n := len(cases(t)); n < minCases {
+		t.Errorf("%d bad-input cases, want at least %d", n, minCases)
+	}
 }
 
 func TestCLI(t *testing.T) {
 	for _, name := range cases(t) {
 		t.Run(name, func(t *testing.T) {
 			dir, _ := filepath.Abs(filepath.Join("cases", name))
-			res := testutil.Run(t, dir, nil, "render", ".")
-			check(t, res, wants(t, dir))
+			s := readSpec(t, dir)
+			skipBug(t, s.bug, s.bugCLI)
+			if len(s.cli) == 0 {
+				t.Fatal("want.txt has no line for the CLI")
+			}
+			args := append(append([]string{"render"}, s.args...), ".")
+			res := run(t, dir, nil, args...)
+			check(t, res, s.cli, s.not)
 			if res.Stdout != "" {
 				t.Errorf("printed objects on failure:\n%s", res.Stdout)
 			}
@@ -68,26 +166,119 @@ func TestFunction(t *testing.T) {
 	for _, name := range cases(t) {
 		t.Run(name, func(t *testing.T) {
 			dir, _ := filepath.Abs(filepath.Join("cases", name))
-			if strings.Contains(strings.Join(wants(t, dir), "\n"), "invalid YAML") {
-				t.Skip("kpt and kustomize parse the files before the function runs")
+			s := readSpec(t, dir)
+			skipBug(t, s.bug, s.bugFn)
+			if s.fnSkip != "" {
+				t.Skip(s.fnSkip)
 			}
-			res := testutil.Run(t, dir, testutil.ResourceList(t, dir, ""))
-			var want []string
-			for _, w := range wants(t, dir) {
-				want = append(want, lineNumber.ReplaceAllString(w, "$1"))
+			if why := unparsable(t, dir); why != "" {
+				t.Skipf("kpt and kustomize reject %s before the function runs", why)
 			}
-			check(t, res, want)
-			if strings.Contains(res.Stdout, "\n- apiVersion:") || !strings.Contains(res.Stdout, "items: []") {
-				t.Errorf("function returned items on failure:\n%s", res.Stdout)
+			if len(s.fn) == 0 {
+				t.Fatal("want.txt has no line for the function")
 			}
-			if !strings.Contains(res.Stdout, "severity: error") {
-				t.Errorf("no error result:\n%s", res.Stdout)
+			fc := ""
+			if s.fnConfig != "" {
+				data, err := os.ReadFile(filepath.Join(dir, s.fnConfig))
+				if err != nil {
+					t.Fatal(err)
+				}
+				fc = string(data)
+			}
+			res := run(t, dir, testutil.ResourceList(t, dir, fc), s.fnArgs...)
+			check(t, res, s.fn, s.not)
+			checkNoItems(t, res, s.fnStdoutEmpty, s.fnResult)
+		})
+	}
+}
+
+// checkNoItems asserts the function's stdout is a ResourceList with no items
+// and a result of the failing severity or, when it could not read its input,
+// nothing at all.
+func checkNoItems(t *testing.T, res testutil.Result, empty bool, severity string) {
+	t.Helper()
+	if empty {
+		if res.Stdout != "" {
+			t.Errorf("function wrote output though it could not read its input:\n%s", res.Stdout)
+		}
+		return
+	}
+	if strings.Contains(res.Stdout, "\n- apiVersion:") || !strings.Contains(res.Stdout, "items: []") {
+		t.Errorf("function returned items on failure:\n%s", res.Stdout)
+	}
+	if !strings.Contains(res.Stdout, "severity: "+severity) {
+		t.Errorf("no %s result:\n%s", severity, res.Stdout)
+	}
+}
+
+// unparsable names the first file of dir that does not parse into objects.
+func unparsable(t *testing.T, dir string) string {
+	t.Helper()
+	for _, rel := range testutil.YAMLFiles(t, dir) {
+		data, err := os.ReadFile(filepath.Join(dir, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, diags := manifest.Parse(data, rel); diags.HasErrors() {
+			return rel + " (" + diags[0].Message + ")"
+		}
+	}
+	return ""
+}
+
+// TestLock runs `edgegate lock` over every case: it renders like render but
+// writes the lock, so a failure must leave the case's files untouched (no half
+// lock). Some cases are errors only at the policy gate or with render's flags,
+// which lock does not run; for those lock may succeed.
+func TestLock(t *testing.T) {
+	for _, name := range cases(t) {
+		t.Run(name, func(t *testing.T) {
+			src, _ := filepath.Abs(filepath.Join("cases", name))
+			s := readSpec(t, src)
+			skipBug(t, s.bug, s.bugCLI)
+			dir := t.TempDir()
+			testutil.CopyDir(t, src, dir)
+			before := testutil.Snapshot(t, dir)
+			res := run(t, dir, nil, "lock", "--bindings", "hostbindings.yaml", ".")
+			if strings.Contains(res.Stderr, "panic") || strings.Contains(res.Stderr, "goroutine ") {
+				t.Fatalf("panicked:\n%s", res.Stderr)
+			}
+			if res.Code == 0 {
+				return
+			}
+			if res.Code != 1 {
+				t.Errorf("exit code %d, want 0 or 1", res.Code)
+			}
+			if res.Stdout != "" {
+				t.Errorf("printed changes on failure:\n%s", res.Stdout)
+			}
+			after := testutil.Snapshot(t, dir)
+			for f, data := range after {
+				if before[f] != data {
+					t.Errorf("failed lock wrote %s:\n%s", f, data)
+				}
 			}
 		})
 	}
 }
 
-func check(t *testing.T, res testutil.Result, want []string) {
+// runBugs runs the known-bug cases too (EDGEGATE_BADINPUT_BUGS=1): to check a
+// fix, then delete the case's BUG line.
+var runBugs = os.Getenv("EDGEGATE_BADINPUT_BUGS") != ""
+
+func skipBug(t *testing.T, bugs ...string) {
+	t.Helper()
+	if runBugs {
+		return
+	}
+	for _, b := range bugs {
+		if b != "" {
+			t.Skip("known bug: " + b)
+		}
+	}
+}
+
+func check(t *testing.T, res testutil.Result, want, not []string) {
 	t.Helper()
 	if res.Code != 1 {
 		t.Errorf("exit code %d, want 1", res.Code)
@@ -95,9 +286,46 @@ func check(t *testing.T, res testutil.Result, want []string) {
 	if strings.Contains(res.Stderr, "panic") || strings.Contains(res.Stderr, "goroutine ") {
 		t.Errorf("panicked:\n%s", res.Stderr)
 	}
+	if strings.Contains(res.Stderr, "internal error") {
+		t.Errorf("internal error:\n%s", res.Stderr)
+	}
+	for _, n := range not {
+		if strings.Contains(res.Stderr, n) || strings.Contains(res.Stdout, n) {
+			t.Errorf("output shows %q:\nstderr:\n%s\nstdout:\n%s", n, res.Stderr, res.Stdout)
+		}
+	}
 	for _, w := range want {
 		if !strings.Contains(res.Stderr, w) {
 			t.Errorf("stderr lacks\n  %s\ngot\n  %s", w, strings.ReplaceAll(strings.TrimSpace(res.Stderr), "\n", "\n  "))
 		}
 	}
+}
+
+// timeout bounds one run of edgegate: every case takes milliseconds, and a
+// case that hangs (an alias or merge-key bomb that is not bounded) must fail,
+// not stall the suite.
+const timeout = 30 * time.Second
+
+// run is testutil.Run with a timeout.
+func run(t testing.TB, dir string, stdin []byte, args ...string) testutil.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, testutil.Binary(t), args...)
+	cmd.Dir = dir
+	cmd.Stdin = bytes.NewReader(stdin)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("edgegate %s did not finish within %v", strings.Join(args, " "), timeout)
+	}
+	code := 0
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		code = exitErr.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running edgegate: %v", err)
+	}
+	return testutil.Result{Stdout: stdout.String(), Stderr: stderr.String(), Code: code}
 }
