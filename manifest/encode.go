@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -62,7 +63,7 @@ func toNode(v reflect.Value) (*yaml.Node, bool, error) {
 			if empty && strings.Contains(opts, "omitempty") {
 				continue
 			}
-			n.Content = append(n.Content, strNode(name), child)
+			n.Content = append(n.Content, keyNode(name), child)
 		}
 		return n, len(n.Content) == 0, nil
 	case reflect.Map:
@@ -80,7 +81,7 @@ func toNode(v reflect.Value) (*yaml.Node, bool, error) {
 			if err != nil {
 				return nil, false, err
 			}
-			n.Content = append(n.Content, strNode(k), child)
+			n.Content = append(n.Content, keyNode(k), child)
 		}
 		return n, v.Len() == 0, nil
 	case reflect.Slice, reflect.Array:
@@ -96,14 +97,38 @@ func toNode(v reflect.Value) (*yaml.Node, bool, error) {
 	case reflect.String:
 		return strNode(v.String()), v.Len() == 0, nil
 	case reflect.Bool:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(v.Bool())}, !v.Bool(), nil
+		return shared("!!bool", strconv.FormatBool(v.Bool())), !v.Bool(), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(v.Int(), 10)}, v.Int() == 0, nil
+		return shared("!!int", strconv.FormatInt(v.Int(), 10)), v.Int() == 0, nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatUint(v.Uint(), 10)}, v.Uint() == 0, nil
 	}
 	return nil, false, fmt.Errorf("cannot encode %s", v.Type())
 }
+
+// sharedNodes holds one node per mapping key, number and boolean: rendered
+// objects repeat them thousands of times, and nodes are never changed once
+// built (edgegate replaces a node rather than editing a scalar in place), so
+// sharing them takes a good part of a large render's heap away.
+var sharedNodes sync.Map // tag + "\x00" + value → *yaml.Node
+
+func shared(tag, value string) *yaml.Node {
+	key := tag + "\x00" + value
+	if n, ok := sharedNodes.Load(key); ok {
+		return n.(*yaml.Node)
+	}
+	var n *yaml.Node
+	if tag == "!!str" {
+		n = strNode(value)
+	} else {
+		n = &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
+	}
+	actual, _ := sharedNodes.LoadOrStore(key, n)
+	return actual.(*yaml.Node)
+}
+
+// keyNode is a mapping key, shared.
+func keyNode(k string) *yaml.Node { return shared("!!str", k) }
 
 // strNode is a string scalar. Like yaml.v3's Marshal, it double-quotes the
 // strings YAML 1.1 reads as something else (yes, off, 1:20), since
@@ -111,7 +136,7 @@ func toNode(v reflect.Value) (*yaml.Node, bool, error) {
 // would arrive as a boolean.
 func strNode(s string) *yaml.Node {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s}
-	if yaml11Bools[s] || base60Float.MatchString(s) {
+	if yaml11Bools[s] || (strings.IndexByte(s, ':') > 0 && base60Float.MatchString(s)) {
 		n.Style = yaml.DoubleQuotedStyle
 	}
 	return n
