@@ -8,8 +8,10 @@ package policy
 
 import (
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/edgegate/edgegate/manifest"
 )
@@ -64,18 +66,40 @@ func Run(objs []*manifest.Object, cfg Config) manifest.Diagnostics {
 	idx := NewIndex(objs)
 	var out manifest.Diagnostics
 	out = append(out, idx.suppressionErrors...)
-	for _, c := range Catalog() {
-		meta := c.Meta()
-		sev := meta.Severity
-		if s, ok := cfg.Severity[meta.ID]; ok {
-			sev = s
+	// Checks only read the index, so they run side by side on every core;
+	// their findings are sorted afterwards, so the order they finish in
+	// never shows.
+	checks := Catalog()
+	reporters := make([]*Reporter, len(checks))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), len(checks)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				meta := checks[i].Meta()
+				sev := meta.Severity
+				if s, ok := cfg.Severity[meta.ID]; ok {
+					sev = s
+				}
+				if sev == Off {
+					continue
+				}
+				reporters[i] = &Reporter{meta: meta, severity: sev, idx: idx}
+				checks[i].Run(idx, reporters[i])
+			}
+		}()
+	}
+	for i := range checks {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	for _, r := range reporters {
+		if r != nil {
+			out = append(out, r.diags...)
 		}
-		if sev == Off {
-			continue
-		}
-		r := &Reporter{meta: meta, severity: sev, idx: idx}
-		c.Run(idx, r)
-		out = append(out, r.diags...)
 	}
 	out.Sort()
 	return out
