@@ -1,7 +1,6 @@
 package fn
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -30,14 +29,14 @@ func ReadResourceList(r io.Reader, maxBytes int64) (*ResourceList, error) {
 	if int64(len(data)) > maxBytes {
 		return nil, fmt.Errorf("ResourceList on stdin is larger than the input limit of %d bytes (raise it with --max-input-bytes)", maxBytes)
 	}
-	var doc yaml.Node
-	if err := yaml.NewDecoder(bytes.NewReader(data)).Decode(&doc); err != nil {
-		if err == io.EOF {
-			return nil, fmt.Errorf("no ResourceList on stdin")
-		}
-		return nil, fmt.Errorf("invalid ResourceList: %v", err)
+	docs, diags := manifest.ParseDocuments(data, "stdin")
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("invalid ResourceList: %s", strings.TrimPrefix(diags[0].String(), "stdin: "))
 	}
-	root := doc.Content[0]
+	if len(docs) == 0 || len(docs[0].Content) == 0 {
+		return nil, fmt.Errorf("no ResourceList on stdin")
+	}
+	root := docs[0].Content[0]
 	list := manifest.NewObject(root, manifest.Position{File: "stdin"})
 	if list.Kind != "ResourceList" {
 		return nil, fmt.Errorf("stdin holds a %q, not a ResourceList (run `edgegate render` for plain YAML)", list.Kind)
@@ -157,15 +156,11 @@ func WriteResourceList(w io.Writer, items []*manifest.Object, functionConfig *ma
 		}
 		add("results", &n)
 	}
-	var buf bytes.Buffer
-	enc := manifest.NewEncoder(&buf)
-	if err := enc.Encode(out); err != nil {
+	doc, err := manifest.EncodeDocument(out)
+	if err != nil {
 		return err
 	}
-	if err := enc.Close(); err != nil {
-		return err
-	}
-	_, err := w.Write(buf.Bytes())
+	_, err = w.Write(doc)
 	return err
 }
 

@@ -170,7 +170,7 @@ var yamlErrLine = regexp.MustCompile(`line (\d+)`)
 // documents holding only comments are skipped; anything else must be a
 // mapping with apiVersion and kind.
 func Parse(data []byte, file string) ([]*Object, Diagnostics) {
-	docs, diags := parseDocuments(data, file)
+	docs, diags := ParseDocuments(data, file)
 	var objs []*Object
 	index := 0
 	for _, doc := range docs {
@@ -197,10 +197,10 @@ func Parse(data []byte, file string) ([]*Object, Diagnostics) {
 	return objs, diags
 }
 
-// parseDocuments parses a YAML stream with fastyaml, which reads the plain
+// ParseDocuments parses a YAML stream with fastyaml, which reads the plain
 // YAML of most repositories several times faster, and with yaml.v3 when
 // fastyaml declines (comments, anchors, syntax errors): the same nodes either way.
-func parseDocuments(data []byte, file string) ([]*yaml.Node, Diagnostics) {
+func ParseDocuments(data []byte, file string) ([]*yaml.Node, Diagnostics) {
 	if docs, ok := fastyaml.Parse(data); ok {
 		return docs, nil
 	}

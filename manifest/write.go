@@ -74,7 +74,7 @@ func WriteStream(w io.Writer, objs []*Object) error {
 	docs := make([][]byte, len(objs))
 	errs := make([]error, len(objs))
 	parallel(len(objs), func(i int) {
-		docs[i], errs[i] = encodeDocument(objs[i].Node)
+		docs[i], errs[i] = EncodeDocument(objs[i].Node)
 	})
 	var buf bytes.Buffer
 	for i, doc := range docs {
@@ -90,10 +90,10 @@ func WriteStream(w io.Writer, objs []*Object) error {
 	return err
 }
 
-// encodeDocument writes one document with fastyaml, which writes the same
+// EncodeDocument writes one document with fastyaml, which writes the same
 // bytes as yaml.v3 many times faster, or with yaml.v3 when fastyaml declines
 // (comments, anchors).
-func encodeDocument(n *yaml.Node) ([]byte, error) {
+func EncodeDocument(n *yaml.Node) ([]byte, error) {
 	var buf bytes.Buffer
 	if fastyaml.Emit(&buf, n) {
 		return buf.Bytes(), nil
