@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # Test modules with heavy dependencies, kept out of the main go.mod.
 MODULES := tests/istio tests/flux tests/e2e policy/internal/schemagen
 
-.PHONY: all build test lint unit istio flux e2e golden fuzz clean
+.PHONY: all build test lint unit istio flux e2e golden fuzz bench clean
 
 all: build
 
@@ -53,6 +53,13 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzHostname$$' -fuzztime $(FUZZTIME) ./render/hostname
 	$(GO) test -run '^$$' -fuzz '^FuzzParseDecode$$' -fuzztime $(FUZZTIME) ./manifest
 	$(GO) test -run '^$$' -fuzz '^FuzzPipeline$$' -fuzztime $(FUZZTIME) ./fn
+
+# Speed and scale: render, the KRM function, the kyaml floor, check and Istio's
+# analyzers at n = 100, 1000, 10000; rewrites BENCHMARKS.md (BENCH_SIZES and
+# BENCH_RUNS narrow it).
+bench:
+	cd tests/istio && $(GO) build -o ../../$(BIN)/istio-analyze ./cmd/istio-analyze
+	$(GO) run ./tests/bench/cmd/bench -write
 
 clean:
 	rm -rf $(BIN)
