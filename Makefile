@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # Test modules with heavy dependencies, kept out of the main go.mod.
 MODULES := tests/istio tests/flux tests/e2e policy/internal/schemagen
 
-.PHONY: all build test lint unit istio flux e2e golden fuzz bench clean
+.PHONY: all build test lint unit istio flux e2e golden fuzz fuzz-smoke bench clean
 
 all: build
 
@@ -14,9 +14,10 @@ build:
 
 # Everything, on a fresh clone with only Go installed: formatting and vet;
 # unit, golden, bad-input, fuzz-seed, kustomize, kpt and Argo CD contract tests;
+# a short run of every fuzz target;
 # the proof against Istio's pilot and analyzers; the Flux OCI round trip through
 # a real registry; server-side apply against a real kube-apiserver.
-test: lint unit istio flux e2e
+test: lint unit istio flux e2e fuzz-smoke
 
 lint:
 	@unformatted="$$(gofmt -l $$(git ls-files '*.go'))"; \
@@ -47,12 +48,22 @@ e2e:
 golden:
 	$(GO) test ./tests/golden -update
 
-# Each fuzz target for FUZZTIME (default 1m).
+# Each fuzz target for FUZZTIME (default 1m); `make test` runs them briefly
+# (fuzz-smoke). Go keeps what they learn in its cache, so the corpus grows run
+# by run; a failing input is written to the package's testdata/fuzz and then
+# replayed by every `go test`.
 FUZZTIME ?= 1m
+FUZZ_TARGETS := \
+	FuzzHostname:./render/hostname FuzzParseDecode:./manifest FuzzPipeline:./fn \
+	FuzzParse:./manifest/fastyaml FuzzEmit:./manifest/fastyaml FuzzResolve:./manifest/fastyaml
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzHostname$$' -fuzztime $(FUZZTIME) ./render/hostname
-	$(GO) test -run '^$$' -fuzz '^FuzzParseDecode$$' -fuzztime $(FUZZTIME) ./manifest
-	$(GO) test -run '^$$' -fuzz '^FuzzPipeline$$' -fuzztime $(FUZZTIME) ./fn
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t%%:*} ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$${t%%:*}$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 10s $${t#*:} || exit 1; \
+	done
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=10s
 
 # Speed and scale: render, the KRM function, the kyaml floor, check and Istio's
 # analyzers at n = 100, 1000, 10000; rewrites BENCHMARKS.md (BENCH_SIZES and
