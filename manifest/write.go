@@ -98,6 +98,23 @@ func EncodeDocument(n *yaml.Node) ([]byte, error) {
 	if fastyaml.Emit(&buf, n) {
 		return buf.Bytes(), nil
 	}
+	out, err := encodeV3(n)
+	if err != nil || !hasFlowComments(n, false) {
+		return out, err
+	}
+	// yaml.v3 writes some comments inside flow collections where they end
+	// the collection early (found by FuzzParseDecode): when what it wrote
+	// does not parse back, write the document again without those comments.
+	var check yaml.Node
+	if yaml.Unmarshal(out, &check) == nil {
+		return out, nil
+	}
+	stripFlowComments(n, false)
+	return encodeV3(n)
+}
+
+func encodeV3(n *yaml.Node) ([]byte, error) {
+	var buf bytes.Buffer
 	enc := NewEncoder(&buf)
 	if err := enc.Encode(n); err != nil {
 		return nil, err
@@ -106,4 +123,35 @@ func EncodeDocument(n *yaml.Node) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// hasFlowComments reports whether a comment sits inside a flow collection.
+func hasFlowComments(n *yaml.Node, inFlow bool) bool {
+	if n == nil {
+		return false
+	}
+	inFlow = inFlow || n.Style&yaml.FlowStyle != 0
+	if inFlow && n.HeadComment+n.LineComment+n.FootComment != "" {
+		return true
+	}
+	for _, c := range n.Content {
+		if hasFlowComments(c, inFlow) {
+			return true
+		}
+	}
+	return false
+}
+
+// stripFlowComments drops the comments inside flow collections ({a: b}, [a, b]).
+func stripFlowComments(n *yaml.Node, inFlow bool) {
+	if n == nil {
+		return
+	}
+	inFlow = inFlow || n.Style&yaml.FlowStyle != 0
+	if inFlow {
+		n.HeadComment, n.LineComment, n.FootComment = "", "", ""
+	}
+	for _, c := range n.Content {
+		stripFlowComments(c, inFlow)
+	}
 }
