@@ -3,6 +3,7 @@ package manifest
 import (
 	"fmt"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -289,10 +290,21 @@ func quoteHint(n *yaml.Node) string {
 
 // suggest returns ` (did you mean "x"?)` for the closest known field name.
 func suggest(unknown string, fields map[string]int) string {
-	best, bestDist := "", 3
+	names := make([]string, 0, len(fields))
 	for name := range fields {
-		dist := editDistance(strings.ToLower(unknown), strings.ToLower(name))
-		if dist < bestDist || (dist == bestDist && name < best) {
+		names = append(names, name)
+	}
+	return Suggest(unknown, names)
+}
+
+// Suggest returns ` (did you mean "x"?)` for the known name closest to
+// unknown (at most two edits away, ignoring case), or "".
+func Suggest(unknown string, known []string) string {
+	sorted := append([]string(nil), known...)
+	sort.Strings(sorted)
+	best, bestDist := "", 3
+	for _, name := range sorted {
+		if dist := editDistance(strings.ToLower(unknown), strings.ToLower(name)); dist < bestDist {
 			best, bestDist = name, dist
 		}
 	}

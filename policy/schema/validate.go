@@ -3,6 +3,7 @@ package schema
 import (
 	"encoding/base64"
 	"fmt"
+	"github.com/edgegate/edgegate/manifest"
 	"math"
 	"regexp"
 	"slices"
@@ -653,37 +654,7 @@ func plainKey(key string) bool {
 
 // suggest returns ` (did you mean "x"?)` for the closest declared field.
 func suggest(unknown string, props map[string]*Schema) string {
-	best, bestDist := "", 3
-	for _, name := range sortedKeys(props) {
-		dist := editDistance(strings.ToLower(unknown), strings.ToLower(name))
-		if dist < bestDist {
-			best, bestDist = name, dist
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return manifest.Suggest(unknown, sortedKeys(props))
 }
 
 func plural(n int64, word string) string {
