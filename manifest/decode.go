@@ -34,16 +34,16 @@ const maxDecodeNodes = 1 << 20
 // naming the field path (prefixed by path) and line. Struct fields are named by
 // their yaml tag. A *yaml.Node field keeps the raw node.
 func Decode(obj *Object, node *yaml.Node, path string, v any) Diagnostics {
-	d := &decoder{obj: obj}
-	d.value(node, path, reflect.ValueOf(v).Elem())
+	d := &decoder{obj: obj, base: path}
+	d.value(node, reflect.ValueOf(v).Elem())
 	return d.diags
 }
 
 // DecodeLenient is Decode for objects edgegate only reads parts of (Istio and
 // Kubernetes objects): fields v does not name are skipped, not errors.
 func DecodeLenient(obj *Object, node *yaml.Node, path string, v any) Diagnostics {
-	d := &decoder{obj: obj, lenient: true}
-	d.value(node, path, reflect.ValueOf(v).Elem())
+	d := &decoder{obj: obj, base: path, lenient: true}
+	d.value(node, reflect.ValueOf(v).Elem())
 	return d.diags
 }
 
@@ -52,10 +52,40 @@ type decoder struct {
 	lenient bool
 	diags   Diagnostics
 	nodes   int
+	// base and stack make the field path of the node being decoded; it is
+	// only written out for an error, so decoding allocates no paths.
+	base  string
+	stack []pathElem
 }
 
-func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
-	diag := Errorf(d.obj, path, format, args...)
+// pathElem is a map key, or a list index when key is empty.
+type pathElem struct {
+	key   string
+	index int
+}
+
+func (d *decoder) push(e pathElem) { d.stack = append(d.stack, e) }
+func (d *decoder) pop()            { d.stack = d.stack[:len(d.stack)-1] }
+
+// path writes the current field path: spec.routes[2].to.
+func (d *decoder) path() string {
+	var b strings.Builder
+	b.WriteString(d.base)
+	for _, e := range d.stack {
+		if e.key == "" {
+			fmt.Fprintf(&b, "[%d]", e.index)
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(e.key)
+	}
+	return b.String()
+}
+
+func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
+	diag := Errorf(d.obj, d.path(), format, args...)
 	if n != nil && n.Line > 0 && d.obj != nil && d.obj.Pos.Line > 0 {
 		diag.Pos.Line = n.Line // only objects read from files have meaningful lines
 	}
@@ -68,23 +98,31 @@ var (
 	scalarDecoderType = reflect.TypeOf((*ScalarDecoder)(nil)).Elem()
 )
 
-func (d *decoder) value(n *yaml.Node, path string, v reflect.Value) {
+// budget counts a node against maxDecodeNodes; false once it is spent.
+func (d *decoder) budget(n *yaml.Node) bool {
 	d.nodes++
 	if d.nodes > maxDecodeNodes {
 		if d.nodes == maxDecodeNodes+1 {
-			d.errorf(n, path, "document expands to more than %d nodes (YAML alias bomb?)", maxDecodeNodes)
+			d.errorf(n, "document expands to more than %d nodes (YAML alias bomb?)", maxDecodeNodes)
 		}
+		return false
+	}
+	return true
+}
+
+func (d *decoder) value(n *yaml.Node, v reflect.Value) {
+	if !d.budget(n) {
 		return
 	}
 	if n.Kind == yaml.AliasNode {
-		d.value(n.Alias, path, v)
+		d.value(n.Alias, v)
 		return
 	}
 	if v.Kind() == reflect.Pointer && v.Type().Elem() == nodeType {
 		// A raw field is copied into output as it is: it must stand on its
 		// own, without anchors or aliases (an alias bomb, or an alias of an
 		// anchor elsewhere in the input, would reach the cluster).
-		if c := d.resolved(n, path); c != nil {
+		if c := d.resolved(n); c != nil {
 			v.Set(reflect.ValueOf(c))
 		}
 		return
@@ -94,91 +132,90 @@ func (d *decoder) value(n *yaml.Node, path string, v reflect.Value) {
 	}
 	if v.CanAddr() && v.Addr().Type().Implements(nodeDecoderType) {
 		if err := v.Addr().Interface().(NodeDecoder).DecodeNode(n); err != nil {
-			d.errorf(n, path, "%v", err)
+			d.errorf(n, "%v", err)
 		}
 		return
 	}
 	if n.Kind == yaml.ScalarNode && v.CanAddr() && v.Addr().Type().Implements(scalarDecoderType) {
 		if err := v.Addr().Interface().(ScalarDecoder).DecodeScalar(n); err != nil {
-			d.errorf(n, path, "%v", err)
+			d.errorf(n, "%v", err)
 		}
 		return
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
 		elem := reflect.New(v.Type().Elem())
-		d.value(n, path, elem.Elem())
+		d.value(n, elem.Elem())
 		v.Set(elem)
 	case reflect.Struct:
-		d.structValue(n, path, v)
+		d.structValue(n, v)
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			d.errorf(n, path, "expected a list, got %s", describe(n))
+			d.errorf(n, "expected a list, got %s", describe(n))
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
 		for i, item := range n.Content {
-			d.value(item, fmt.Sprintf("%s[%d]", path, i), s.Index(i))
+			d.push(pathElem{index: i})
+			d.value(item, s.Index(i))
+			d.pop()
 		}
 		v.Set(s)
 	case reflect.Map:
 		if n.Kind != yaml.MappingNode {
-			d.errorf(n, path, "expected a map, got %s", describe(n))
+			d.errorf(n, "expected a map, got %s", describe(n))
 			return
 		}
 		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key, val := n.Content[i], n.Content[i+1]
-			child := joinPath(path, key.Value)
+			d.push(pathElem{key: key.Value})
 			if m.MapIndex(reflect.ValueOf(key.Value)).IsValid() {
-				d.errorf(key, child, "duplicate key")
-				continue
+				d.errorf(key, "duplicate key")
+			} else {
+				elem := reflect.New(v.Type().Elem()).Elem()
+				d.value(val, elem)
+				m.SetMapIndex(reflect.ValueOf(key.Value), elem)
 			}
-			elem := reflect.New(v.Type().Elem()).Elem()
-			d.value(val, child, elem)
-			m.SetMapIndex(reflect.ValueOf(key.Value), elem)
+			d.pop()
 		}
 		v.Set(m)
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
-			d.errorf(n, path, "expected a string, got %s%s", describe(n), quoteHint(n))
+			d.errorf(n, "expected a string, got %s%s", describe(n), quoteHint(n))
 			return
 		}
 		v.SetString(n.Value)
 	case reflect.Int, reflect.Int32, reflect.Int64:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
-			d.errorf(n, path, "expected an integer, got %s", describe(n))
+			d.errorf(n, "expected an integer, got %s", describe(n))
 			return
 		}
 		i, err := strconv.ParseInt(n.Value, 0, 64)
 		if err != nil || v.OverflowInt(i) {
-			d.errorf(n, path, "integer %s out of range", n.Value)
+			d.errorf(n, "integer %s out of range", n.Value)
 			return
 		}
 		v.SetInt(i)
 	case reflect.Bool:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
-			d.errorf(n, path, "expected true or false, got %s", describe(n))
+			d.errorf(n, "expected true or false, got %s", describe(n))
 			return
 		}
 		b, _ := strconv.ParseBool(strings.ToLower(n.Value))
 		v.SetBool(b)
 	default:
-		d.errorf(n, path, "internal error: cannot decode into %s", v.Type())
+		d.errorf(n, "internal error: cannot decode into %s", v.Type())
 	}
 }
 
 // resolved deep-copies n with every alias replaced by a copy of its anchor's
 // node and no anchors left, within the decoder's node budget.
-func (d *decoder) resolved(n *yaml.Node, path string) *yaml.Node {
+func (d *decoder) resolved(n *yaml.Node) *yaml.Node {
 	for n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
-	d.nodes++
-	if d.nodes > maxDecodeNodes {
-		if d.nodes == maxDecodeNodes+1 {
-			d.errorf(n, path, "document expands to more than %d nodes (YAML alias bomb?)", maxDecodeNodes)
-		}
+	if !d.budget(n) {
 		return nil
 	}
 	c := *n
@@ -186,7 +223,7 @@ func (d *decoder) resolved(n *yaml.Node, path string) *yaml.Node {
 	if len(n.Content) > 0 {
 		c.Content = make([]*yaml.Node, len(n.Content))
 		for i, child := range n.Content {
-			if c.Content[i] = d.resolved(child, path); c.Content[i] == nil {
+			if c.Content[i] = d.resolved(child); c.Content[i] == nil {
 				return nil
 			}
 		}
@@ -194,30 +231,38 @@ func (d *decoder) resolved(n *yaml.Node, path string) *yaml.Node {
 	return &c
 }
 
-func (d *decoder) structValue(n *yaml.Node, path string, v reflect.Value) {
+func (d *decoder) structValue(n *yaml.Node, v reflect.Value) {
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n, path, "expected a map, got %s", describe(n))
+		d.errorf(n, "expected a map, got %s", describe(n))
 		return
 	}
 	fields := fieldsOf(v.Type())
-	seen := make(map[string]bool, len(n.Content)/2)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := n.Content[i], n.Content[i+1]
-		child := joinPath(path, key.Value)
-		if seen[key.Value] {
-			d.errorf(key, child, "duplicate key")
-			continue
-		}
-		seen[key.Value] = true
-		idx, ok := fields[key.Value]
-		if !ok {
+		d.push(pathElem{key: key.Value})
+		switch idx, ok := fields[key.Value]; {
+		case seenBefore(n.Content[:i], key.Value):
+			d.errorf(key, "duplicate key")
+		case !ok:
 			if !d.lenient {
-				d.errorf(key, child, "unknown field%s", suggest(key.Value, fields))
+				d.errorf(key, "unknown field%s", suggest(key.Value, fields))
 			}
-			continue
+		default:
+			d.value(val, v.Field(idx))
 		}
-		d.value(val, child, v.Field(idx))
+		d.pop()
 	}
+}
+
+// seenBefore reports whether key is among the keys of the (key, value) pairs
+// before it. Objects have few keys, so a scan beats allocating a set.
+func seenBefore(pairs []*yaml.Node, key string) bool {
+	for j := 0; j+1 < len(pairs); j += 2 {
+		if pairs[j].Value == key {
+			return true
+		}
+	}
+	return false
 }
 
 // fieldCache holds fieldsOf per struct type: decoding thousands of objects
@@ -248,13 +293,6 @@ func buildFields(t reflect.Type) map[string]int {
 		fields[name] = i
 	}
 	return fields
-}
-
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
 }
 
 func isNull(n *yaml.Node) bool {

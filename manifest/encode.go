@@ -151,4 +151,8 @@ var yaml11Bools = map[string]bool{
 // expression yaml.v3 uses).
 var base60Float = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
 
-func nullNode() *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"} }
+// nullNode is the null scalar, shared like the other scalars: most are
+// dropped at once by omitempty.
+func nullNode() *yaml.Node { return theNull }
+
+var theNull = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}

@@ -53,7 +53,7 @@ func (r Reader) Read(paths []string) ([]*Object, Diagnostics) {
 		diags Diagnostics
 	}
 	results := make([]result, len(files))
-	parallel(len(files), func(i int) {
+	Parallel(len(files), func(i int) {
 		data, err := r.readFile(files[i])
 		if err != nil {
 			results[i].diags = Diagnostics{{Severity: Error, Pos: Position{File: files[i]}, Message: err.Error()}}
@@ -69,8 +69,8 @@ func (r Reader) Read(paths []string) ([]*Object, Diagnostics) {
 	return objs, diags
 }
 
-// parallel calls work(i) for i in [0, n) on every core.
-func parallel(n int, work func(i int)) {
+// Parallel calls work(i) for i in [0, n) on every core.
+func Parallel(n int, work func(i int)) {
 	workers := min(runtime.GOMAXPROCS(0), n)
 	if workers <= 1 {
 		for i := 0; i < n; i++ {

@@ -73,7 +73,7 @@ func NewEncoder(w io.Writer) *yaml.Encoder {
 func WriteStream(w io.Writer, objs []*Object) error {
 	docs := make([][]byte, len(objs))
 	errs := make([]error, len(objs))
-	parallel(len(objs), func(i int) {
+	Parallel(len(objs), func(i int) {
 		docs[i], errs[i] = EncodeDocument(objs[i].Node)
 	})
 	var buf bytes.Buffer

@@ -278,28 +278,19 @@ func protocolFromPortName(name string) Protocol {
 }
 
 func (m *Model) buildApps(objs []*manifest.Object) manifest.Diagnostics {
+	// Intents decode and validate independently, on every core; their
+	// findings and apps are gathered in input order.
+	decoded := make([]*App, len(objs))
+	found := make([]manifest.Diagnostics, len(objs))
+	manifest.Parallel(len(objs), func(k int) {
+		decoded[k], found[k] = decodeApp(objs[k])
+	})
 	var diags manifest.Diagnostics
-	for _, o := range objs {
-		var intent AppIntent
-		e := decodeObject(o, &intent)
-		if o.Name != "" {
-			checkDNSLabel(e, "metadata.name", o.Name, "app name")
+	for k := range objs {
+		diags = append(diags, found[k]...)
+		if decoded[k] != nil {
+			m.Apps = append(m.Apps, decoded[k])
 		}
-		if o.Namespace != "" {
-			checkDNSLabel(e, "metadata.namespace", o.Namespace, "namespace")
-		}
-		targets := validateApp(e, o.Namespace, &intent.Spec)
-		diags = append(diags, e.diags...)
-		if len(e.diags) > 0 {
-			continue
-		}
-		defaultApp(&intent.Spec)
-		for i := range targets {
-			for j := range targets[i] {
-				targets[i][j].Weight = *intent.Spec.Routes[i].To[j].Weight
-			}
-		}
-		m.Apps = append(m.Apps, &App{Namespace: o.Namespace, Name: o.Name, Obj: o, Spec: intent.Spec, Targets: targets})
 	}
 	sort.Slice(m.Apps, func(i, j int) bool { return m.Apps[i].Key() < m.Apps[j].Key() })
 
@@ -321,6 +312,29 @@ func (m *Model) buildApps(objs []*manifest.Object) manifest.Diagnostics {
 	}
 	m.Apps = kept
 	return diags
+}
+
+// decodeApp decodes, validates and defaults one AppIntent; nil when it has errors.
+func decodeApp(o *manifest.Object) (*App, manifest.Diagnostics) {
+	var intent AppIntent
+	e := decodeObject(o, &intent)
+	if o.Name != "" {
+		checkDNSLabel(e, "metadata.name", o.Name, "app name")
+	}
+	if o.Namespace != "" {
+		checkDNSLabel(e, "metadata.namespace", o.Namespace, "namespace")
+	}
+	targets := validateApp(e, o.Namespace, &intent.Spec)
+	if len(e.diags) > 0 {
+		return nil, e.diags
+	}
+	defaultApp(&intent.Spec)
+	for i := range targets {
+		for j := range targets[i] {
+			targets[i][j].Weight = *intent.Spec.Routes[i].To[j].Weight
+		}
+	}
+	return &App{Namespace: o.Namespace, Name: o.Name, Obj: o, Spec: intent.Spec, Targets: targets}, nil
 }
 
 // resolveGateway finds an app's workload: the one it names, else the one

@@ -92,9 +92,13 @@ func renderObjects(m *Model, bindings []Binding) ([]*manifest.Object, manifest.D
 	for _, c := range m.Claims {
 		expose(c.Workload, c.Listener)
 	}
-	for _, a := range m.Apps {
-		out = append(out, renderGateway(a, bindingsOf[a]), renderVirtualService(a, bindingsOf[a]))
-	}
+	// Apps render independently: on every core, into their own slots.
+	perApp := make([]*manifest.Object, 2*len(m.Apps))
+	manifest.Parallel(len(m.Apps), func(i int) {
+		a := m.Apps[i]
+		perApp[2*i], perApp[2*i+1] = renderGateway(a, bindingsOf[a]), renderVirtualService(a, bindingsOf[a])
+	})
+	out = append(out, perApp...)
 
 	handWritten := map[string]bool{}
 	for _, o := range m.Passthrough {
