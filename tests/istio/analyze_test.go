@@ -2,13 +2,11 @@ package istio
 
 import (
 	"slices"
-	"strings"
 	"testing"
 
+	"github.com/edgegate/edgegate/tests/istio/analyze"
 	"istio.io/istio/pilot/pkg/config/kube/crd"
-	"istio.io/istio/pkg/config/analysis/analyzers"
 	"istio.io/istio/pkg/config/analysis/diag"
-	"istio.io/istio/pkg/config/analysis/local"
 	"istio.io/istio/pkg/config/schema/collections"
 )
 
@@ -29,35 +27,15 @@ var podAnalyzers = []string{
 	"webhook.Analyzer",
 }
 
-// analyze runs all of Istio's analyzers over objects the way `istioctl
-// analyze` runs them over a cluster: Pods and Services included, no default
-// resources added.
-func analyze(t *testing.T, objs []object) []diag.Message {
+// analyzeCluster runs all of Istio's analyzers over objects the way
+// `istioctl analyze` runs them over a cluster: Pods and Services included, no
+// default resources added (analyze.Options' zero value). Every analyzer of
+// podAnalyzers must run.
+func analyzeCluster(t *testing.T, objs []object) []diag.Message {
 	t.Helper()
-	sa := local.NewIstiodAnalyzer(analyzers.AllCombined(), "", "istio-system", nil)
-	bySource := map[string][]object{}
-	var sources []string
-	for _, o := range objs {
-		if _, ok := bySource[o.Source]; !ok {
-			sources = append(sources, o.Source)
-		}
-		bySource[o.Source] = append(bySource[o.Source], o)
-	}
-	var readers []local.ReaderSource
-	for _, src := range sources {
-		readers = append(readers, local.ReaderSource{
-			Name:   src,
-			Reader: strings.NewReader(stream(bySource[src], func(object) bool { return true })),
-		})
-	}
-	if err := sa.AddTestReaderKubeSource(readers); err != nil {
-		t.Fatalf("analyzer sources: %v", err)
-	}
-	cancel := make(chan struct{})
-	defer close(cancel)
-	res, err := sa.Analyze(cancel)
+	res, err := analyze.Run(sourcesOf(objs), analyze.Options{})
 	if err != nil {
-		t.Fatalf("analyze: %v", err)
+		t.Fatal(err)
 	}
 	for _, name := range podAnalyzers {
 		if !slices.Contains(res.ExecutedAnalyzers, name) || slices.Contains(res.SkippedAnalyzers, name) {
@@ -65,6 +43,28 @@ func analyze(t *testing.T, objs []object) []diag.Message {
 		}
 	}
 	return res.Messages
+}
+
+// sourcesOf gives the analyzer one source per file the objects come from, in
+// the order of their first object (the analyzer keeps one content per source
+// name).
+func sourcesOf(objs []object) []analyze.Source {
+	bySource := map[string][]object{}
+	var names []string
+	for _, o := range objs {
+		if _, ok := bySource[o.Source]; !ok {
+			names = append(names, o.Source)
+		}
+		bySource[o.Source] = append(bySource[o.Source], o)
+	}
+	sources := make([]analyze.Source, 0, len(names))
+	for _, name := range names {
+		sources = append(sources, analyze.Source{
+			Name: name,
+			Data: []byte(stream(bySource[name], func(object) bool { return true })),
+		})
+	}
+	return sources
 }
 
 // resourceOf names the resource a message is about.
@@ -78,7 +78,7 @@ func resourceOf(m diag.Message) string {
 // testAnalyzers asserts no Error and none of the forbidden codes on the
 // example's cluster, and logs every message for humans.
 func testAnalyzers(t *testing.T, w *world) {
-	msgs := analyze(t, w.all())
+	msgs := analyzeCluster(t, w.all())
 	if len(msgs) == 0 {
 		t.Logf("Istio's analyzers report nothing for example %s", w.example)
 	}

@@ -77,7 +77,7 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	msgs := analyze(t, append(w.all(), extra...))
+	msgs := analyzeCluster(t, append(w.all(), extra...))
 	found := map[string]bool{}
 	for _, m := range msgs {
 		t.Logf("%s", m.String())

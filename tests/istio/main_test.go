@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	istiolog "istio.io/istio/pkg/log"
+	"github.com/edgegate/edgegate/tests/istio/analyze"
 )
 
 var (
@@ -27,7 +27,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	silenceIstio()
+	analyze.SilenceLogs()
 	os.Exit(run(m))
 }
 
@@ -49,18 +49,6 @@ func run(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
-}
-
-// silenceIstio turns off every Istio log scope (pilot, kube controllers,
-// analyzers): their output is noise here, and failures are reported by the tests.
-func silenceIstio() {
-	opts := istiolog.DefaultOptions()
-	opts.SetDefaultOutputLevel(istiolog.OverrideScopeName, istiolog.NoneLevel)
-	_ = istiolog.Configure(opts)
-	for _, s := range istiolog.Scopes() {
-		s.SetOutputLevel(istiolog.NoneLevel)
-		s.SetStackTraceLevel(istiolog.NoneLevel)
-	}
 }
 
 // findRepoRoot walks up from the test's directory to the edgegate module.

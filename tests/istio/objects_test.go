@@ -1,17 +1,12 @@
 package istio
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"errors"
-	"fmt"
-	"io"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -23,39 +18,26 @@ import (
 	admissionv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	klabels "k8s.io/apimachinery/pkg/labels"
-	kubeyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
-)
 
-// proxyImage is what Istio's injector puts in place of `image: auto`.
-const proxyImage = "docker.io/istio/proxyv2:1.31.0"
+	"github.com/edgegate/edgegate/tests/istio/analyze"
+)
 
 // generated marks a Secret stringData value the harness fills with a
 // throwaway certificate (tls.crt, ca.crt) or key (tls.key).
 const generated = "GENERATED"
 
-// object is one Kubernetes object of a YAML stream, kept as written.
+// object is one Kubernetes object of a YAML stream, kept as written, and
+// where it comes from.
 type object struct {
-	APIVersion string
-	Kind       string
-	Name       string
-	Namespace  string
-	Source     string // "rendered", a fixture file, or "synthesized"
-	YAML       []byte
-}
-
-func (o object) group() string {
-	if g, _, ok := strings.Cut(o.APIVersion, "/"); ok {
-		return g
-	}
-	return ""
+	analyze.Object
+	Source string // "rendered", a fixture file, or "synthesized"
 }
 
 // isIstio reports whether the object is Istio configuration (pilot's
 // ConfigString) rather than a Kubernetes object (its kube registry).
-func (o object) isIstio() bool { return strings.HasSuffix(o.group(), "istio.io") }
+func (o object) isIstio() bool { return strings.HasSuffix(o.Group(), "istio.io") }
 
 func (o object) key() string {
 	if o.Namespace == "" {
@@ -73,51 +55,18 @@ func (o object) decode(t *testing.T, v any) {
 	}
 }
 
-// parseObjects splits a YAML stream into objects.
+// parseObjects splits a YAML stream into objects: every document not empty
+// (nothing but comments) must have a kind.
 func parseObjects(source string, data []byte) ([]object, error) {
-	r := kubeyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	var out []object
-	for {
-		doc, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", source, err)
-		}
-		var head struct {
-			APIVersion string `json:"apiVersion"`
-			Kind       string `json:"kind"`
-			Metadata   struct {
-				Name      string `json:"name"`
-				Namespace string `json:"namespace"`
-			} `json:"metadata"`
-		}
-		if err := yaml.Unmarshal(doc, &head); err != nil {
-			return nil, fmt.Errorf("%s: %v", source, err)
-		}
-		if head.Kind == "" {
-			if len(bytes.TrimSpace(stripComments(doc))) == 0 {
-				continue
-			}
-			return nil, fmt.Errorf("%s: a document without kind:\n%s", source, doc)
-		}
-		out = append(out, object{
-			APIVersion: head.APIVersion, Kind: head.Kind,
-			Name: head.Metadata.Name, Namespace: head.Metadata.Namespace,
-			Source: source, YAML: bytes.TrimSpace(doc),
-		})
+	objs, err := analyze.ParseObjects(source, data)
+	if err != nil {
+		return nil, err
 	}
-}
-
-func stripComments(doc []byte) []byte {
-	var b bytes.Buffer
-	for _, line := range strings.Split(string(doc), "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(line), "#") {
-			b.WriteString(line + "\n")
-		}
+	out := make([]object, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, object{Object: o, Source: source})
 	}
-	return b.Bytes()
+	return out, nil
 }
 
 func objectOf(t *testing.T, source string, v any) object {
@@ -197,7 +146,7 @@ func loadWorld(t *testing.T, example, dir string) *world {
 	for _, o := range rendered {
 		// Examples wiring edgegate into Argo CD or Flux pass those tools'
 		// objects through; they mean nothing to Istio and its fake cluster.
-		if !clusterGroups[o.group()] {
+		if !clusterGroups[o.Group()] {
 			t.Logf("example %s: %s (%s) is not Istio's or Kubernetes' own; left out", example, o.key(), o.APIVersion)
 			continue
 		}
@@ -214,7 +163,7 @@ func loadWorld(t *testing.T, example, dir string) *world {
 			t.Fatal(err)
 		}
 		for _, o := range objs {
-			if o.Kind == "Secret" && o.group() == "" {
+			if o.Kind == "Secret" && o.Group() == "" {
 				o = fillSecret(t, o)
 			}
 			w.fixtures = append(w.fixtures, o)
@@ -284,42 +233,21 @@ func selfSignedCertificate(t *testing.T, name string) (certPEM, keyPEM []byte) {
 }
 
 // synthesizePods makes the pod each rendered Deployment would run once the
-// cluster's injection webhook has seen it: the template's labels, annotations
-// and containers, with `image: auto` replaced by the proxy image when one of
-// the cluster's Istio webhooks selects the pod (namespace labels and pod
-// labels, as the API server evaluates them); otherwise the image stays auto,
-// as it would in a cluster where nothing injects. Each pod gets its own IP and
-// is Running and Ready.
+// cluster's injection webhook has seen it (see analyze.SynthesizePod): with
+// `image: auto` replaced by the proxy image when one of the cluster's Istio
+// webhooks selects the pod; otherwise the image stays auto, as it would in a
+// cluster where nothing injects.
 func (w *world) synthesizePods(t *testing.T) {
 	t.Helper()
 	webhooks := w.istioWebhooks(t)
-	n := 0
 	for _, o := range w.rendered {
-		if o.Kind != "Deployment" || o.group() != "apps" {
+		if o.Kind != "Deployment" || o.Group() != "apps" {
 			continue
 		}
 		var d appsv1.Deployment
 		o.decode(t, &d)
-		n++
-		pod := &corev1.Pod{
-			TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
-			ObjectMeta: metav1.ObjectMeta{
-				Name:        d.Name + "-synthesized",
-				Namespace:   d.Namespace,
-				Labels:      copyMap(d.Spec.Template.Labels),
-				Annotations: copyMap(d.Spec.Template.Annotations),
-			},
-			Spec: *d.Spec.Template.Spec.DeepCopy(),
-			Status: corev1.PodStatus{
-				Phase:      corev1.PodRunning,
-				PodIP:      fmt.Sprintf("10.244.0.%d", 10+n),
-				PodIPs:     []corev1.PodIP{{IP: fmt.Sprintf("10.244.0.%d", 10+n)}},
-				Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}},
-			},
-		}
-		if injector := injectedBy(webhooks, w.namespaceLabels(t, d.Namespace), pod.Labels); injector != "" {
-			inject(pod, injector)
-		} else {
+		pod, injector := analyze.SynthesizePod(&d, len(w.pods), w.namespaceLabels(t, d.Namespace), webhooks)
+		if injector == "" {
 			t.Logf("no Istio injection webhook selects the pods of Deployment %s/%s: their image stays as written", d.Namespace, d.Name)
 		}
 		w.podOf[d.Namespace+"/"+d.Name] = pod
@@ -327,93 +255,40 @@ func (w *world) synthesizePods(t *testing.T) {
 	}
 }
 
-// inject applies what Istio's gateway injection template changes in a pod
-// that analyzers and pilot look at: the proxy image in place of auto, the
-// canonical service labels and the revision annotation.
-func inject(pod *corev1.Pod, webhook string) {
-	for i := range pod.Spec.Containers {
-		c := &pod.Spec.Containers[i]
-		if c.Name == "istio-proxy" && c.Image == "auto" {
-			c.Image = proxyImage
-		}
-	}
-	if pod.Labels == nil {
-		pod.Labels = map[string]string{}
-	}
-	setDefault(pod.Labels, "service.istio.io/canonical-name",
-		firstNonEmpty(pod.Labels["app.kubernetes.io/name"], pod.Labels["app"], pod.Name))
-	setDefault(pod.Labels, "service.istio.io/canonical-revision",
-		firstNonEmpty(pod.Labels["app.kubernetes.io/version"], pod.Labels["version"], "latest"))
-	if pod.Annotations == nil {
-		pod.Annotations = map[string]string{}
-	}
-	setDefault(pod.Annotations, "istio.io/rev", firstNonEmpty(pod.Labels["istio.io/rev"], "default"))
-	pod.Annotations["sidecar.istio.io/status"] = fmt.Sprintf(`{"injectedBy":%q,"templates":[%q]}`,
-		webhook, firstNonEmpty(pod.Annotations["inject.istio.io/templates"], "sidecar"))
-}
-
-type namedWebhook struct {
-	config string
-	admissionv1.MutatingWebhook
-}
-
-// istioWebhooks are the cluster's injection webhooks (named *istio.io, as
-// Istio's own analyzers recognise them).
-func (w *world) istioWebhooks(t *testing.T) []namedWebhook {
+// istioWebhooks are the cluster's Istio injection webhooks (see
+// analyze.IstioWebhooks).
+func (w *world) istioWebhooks(t *testing.T) []analyze.Webhook {
 	t.Helper()
-	var out []namedWebhook
+	var out []analyze.Webhook
 	for _, o := range w.all() {
 		if o.Kind != "MutatingWebhookConfiguration" {
 			continue
 		}
 		var c admissionv1.MutatingWebhookConfiguration
 		o.decode(t, &c)
-		for _, wh := range c.Webhooks {
-			if strings.HasSuffix(wh.Name, "istio.io") {
-				out = append(out, namedWebhook{config: c.Name, MutatingWebhook: wh})
-			}
-		}
+		out = append(out, analyze.IstioWebhooks(&c)...)
 	}
 	return out
 }
 
+// namespaceLabels are the labels of namespace ns (see analyze.NamespaceLabels).
 func (w *world) namespaceLabels(t *testing.T, ns string) map[string]string {
 	t.Helper()
 	for _, o := range w.all() {
-		if o.Kind == "Namespace" && o.group() == "" && o.Name == ns {
+		if o.Kind == "Namespace" && o.Group() == "" && o.Name == ns {
 			var n corev1.Namespace
 			o.decode(t, &n)
-			labels := copyMap(n.Labels)
-			setDefault(labels, "kubernetes.io/metadata.name", ns) // the API server sets it
-			return labels
+			return analyze.NamespaceLabels(ns, n.Labels)
 		}
 	}
-	return map[string]string{"kubernetes.io/metadata.name": ns}
-}
-
-// injectedBy names the first webhook that selects a pod, or "".
-func injectedBy(webhooks []namedWebhook, nsLabels, podLabels map[string]string) string {
-	for _, wh := range webhooks {
-		if selects(wh.NamespaceSelector, nsLabels) && selects(wh.ObjectSelector, podLabels) {
-			return wh.config + "/" + wh.Name
-		}
-	}
-	return ""
-}
-
-func selects(s *metav1.LabelSelector, labels map[string]string) bool {
-	if s == nil {
-		return true
-	}
-	sel, err := metav1.LabelSelectorAsSelector(s)
-	return err == nil && sel.Matches(klabels.Set(labels))
+	return analyze.NamespaceLabels(ns, nil)
 }
 
 // pod finds a pod (synthesized or from the fixtures) by "namespace/name".
 func (w *world) pod(t *testing.T, key string) *corev1.Pod {
 	t.Helper()
 	for _, o := range w.all() {
-		if o.Kind == "Pod" && o.group() == "" && o.Namespace+"/"+o.Name == key {
+		if o.Kind == "Pod" && o.Group() == "" && o.Namespace+"/"+o.Name == key {
 			var p corev1.Pod
 			o.decode(t, &p)
 			return &p
@@ -429,7 +304,7 @@ func (w *world) servicesOf(t *testing.T, pod *corev1.Pod) []*corev1.Service {
 	t.Helper()
 	var out []*corev1.Service
 	for _, o := range w.ofKind("Service") {
-		if o.group() != "" || o.Namespace != pod.Namespace {
+		if o.Group() != "" || o.Namespace != pod.Namespace {
 			continue
 		}
 		var s corev1.Service
@@ -467,27 +342,4 @@ func podPort(svc *corev1.Service, pod *corev1.Pod, port int) (int, bool) {
 		}
 	}
 	return 0, false
-}
-
-func copyMap(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
-
-func setDefault(m map[string]string, k, v string) {
-	if _, ok := m[k]; !ok {
-		m[k] = v
-	}
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -19,9 +19,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
-	"istio.io/istio/pkg/config/analysis/analyzers"
+	"github.com/edgegate/edgegate/tests/istio/analyze"
 	"istio.io/istio/pkg/config/analysis/diag"
-	"istio.io/istio/pkg/config/analysis/local"
 )
 
 // Parity with Istio's analyzers over the policy corpus
@@ -137,11 +136,11 @@ func caseObjects(t *testing.T, name, dir string) []object {
 			t.Fatal(err)
 		}
 		for _, o := range objs {
-			if !clusterGroups[o.group()] {
+			if !clusterGroups[o.Group()] {
 				t.Logf("case %s: %s (%s) is not an object Istio's analyzers read; left out", name, o.key(), o.APIVersion)
 				continue
 			}
-			if o.Kind == "Secret" && o.group() == "" {
+			if o.Kind == "Secret" && o.Group() == "" {
 				o = fillSecret(t, o)
 			}
 			out = append(out, o)
@@ -180,40 +179,15 @@ func loadCase(t *testing.T, name, dir string) *world {
 }
 
 // analyzeOffline runs Istio's analyzers as `istioctl analyze
-// --use-kube=false --all-namespaces <files>` does: default resources added,
-// and the files read without the kinds a file-only run leaves out (Pods,
-// Services, Secrets, Namespaces, Nodes), so every analyzer needing them is
-// skipped.
+// --use-kube=false --all-namespaces <files>` does (analyze.Options'
+// FilesOnly): default resources added, and the files read without the kinds
+// a file-only run leaves out (Pods, Services, Secrets, Namespaces, Nodes), so
+// every analyzer needing them is skipped.
 func analyzeOffline(t *testing.T, objs []object) []diag.Message {
 	t.Helper()
-	sa := local.NewIstiodAnalyzer(analyzers.AllCombined(), "", "istio-system", nil)
-	if err := sa.AddDefaultResources(); err != nil {
-		t.Fatalf("default resources: %v", err)
-	}
-	// One reader per file: the source keeps one content per name.
-	bySource := map[string][]object{}
-	var sources []string
-	for _, o := range objs {
-		if _, ok := bySource[o.Source]; !ok {
-			sources = append(sources, o.Source)
-		}
-		bySource[o.Source] = append(bySource[o.Source], o)
-	}
-	var readers []local.ReaderSource
-	for _, src := range sources {
-		readers = append(readers, local.ReaderSource{
-			Name:   src,
-			Reader: strings.NewReader(stream(bySource[src], func(object) bool { return true })),
-		})
-	}
-	if err := sa.AddReaderKubeSource(readers); err != nil {
-		t.Fatalf("offline analyzer sources: %v", err)
-	}
-	cancel := make(chan struct{})
-	defer close(cancel)
-	res, err := sa.Analyze(cancel)
+	res, err := analyze.Run(sourcesOf(objs), analyze.Options{FilesOnly: true})
 	if err != nil {
-		t.Fatalf("offline analyze: %v", err)
+		t.Fatalf("offline %v", err)
 	}
 	for _, name := range []string{"gateway.ConflictingGatewayAnalyzer", "gateway.IngressGatewayPortAnalyzer", "virtualservice.DestinationHostAnalyzer"} {
 		if !slices.Contains(res.SkippedAnalyzers, name) {
@@ -293,7 +267,7 @@ func TestParity(t *testing.T) {
 			dir := filepath.Join(corpusDir(), name)
 			findings := checkCase(t, dir)
 			w := loadCase(t, name, dir)
-			msgs := analyze(t, w.all())
+			msgs := analyzeCluster(t, w.all())
 			offline := analyzeOffline(t, w.rendered)
 			for _, m := range msgs {
 				t.Logf("istio: %s", m.String())

@@ -1,7 +1,9 @@
 package istio
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"sort"
@@ -118,10 +120,10 @@ func proxyFor(pod *corev1.Pod) *model.Proxy {
 		ID:              pod.Name + "." + pod.Namespace,
 		IPAddresses:     []string{pod.Status.PodIP},
 		ConfigNamespace: pod.Namespace,
-		Labels:          copyMap(pod.Labels),
+		Labels:          maps.Clone(pod.Labels),
 		Metadata: &model.NodeMetadata{
 			Namespace:      pod.Namespace,
-			Labels:         copyMap(pod.Labels),
+			Labels:         maps.Clone(pod.Labels),
 			ServiceAccount: sa,
 		},
 		VerifiedIdentity: &spiffe.Identity{TrustDomain: "cluster.local", Namespace: pod.Namespace, ServiceAccount: sa},
@@ -203,7 +205,7 @@ func (g *gateway) do(t *testing.T, c call) outcome {
 	}
 	if c.TLS {
 		sc.TLS = simulation.TLS
-		sc.Sni = firstNonEmpty(c.SNI, c.Host)
+		sc.Sni = cmp.Or(c.SNI, c.Host)
 	}
 	out.result = g.sim.Run(sc)
 
@@ -435,7 +437,7 @@ func describeAction(r *route.Route) string {
 // scheme and the scheme changes. It returns the scheme, the Location's
 // authority and the port the client will dial.
 func location(rd *route.RedirectAction, reqScheme, authority string) (scheme, host string, port uint32) {
-	scheme = firstNonEmpty(redirectScheme(rd), reqScheme)
+	scheme = cmp.Or(redirectScheme(rd), reqScheme)
 	host = authority
 	if rd.GetHostRedirect() != "" {
 		host = rd.GetHostRedirect()

@@ -77,7 +77,7 @@ func main() {
 		}
 	}
 
-	a, err := analyze.Load(sources)
+	a, err := analyze.Load(sources, analyze.Options{})
 	if err != nil {
 		fail(err)
 	}
