@@ -35,6 +35,7 @@ const maxDecodeNodes = 1 << 20
 // their yaml tag. A *yaml.Node field keeps the raw node.
 func Decode(obj *Object, node *yaml.Node, path string, v any) Diagnostics {
 	d := &decoder{obj: obj, base: path}
+	d.stack = d.stackBuf[:0]
 	d.value(node, reflect.ValueOf(v).Elem())
 	return d.diags
 }
@@ -43,6 +44,7 @@ func Decode(obj *Object, node *yaml.Node, path string, v any) Diagnostics {
 // Kubernetes objects): fields v does not name are skipped, not errors.
 func DecodeLenient(obj *Object, node *yaml.Node, path string, v any) Diagnostics {
 	d := &decoder{obj: obj, base: path, lenient: true}
+	d.stack = d.stackBuf[:0]
 	d.value(node, reflect.ValueOf(v).Elem())
 	return d.diags
 }
@@ -54,8 +56,9 @@ type decoder struct {
 	nodes   int
 	// base and stack make the field path of the node being decoded; it is
 	// only written out for an error, so decoding allocates no paths.
-	base  string
-	stack []pathElem
+	base     string
+	stack    []pathElem
+	stackBuf [16]pathElem
 }
 
 // pathElem is a map key, or a list index when key is empty.

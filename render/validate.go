@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/edgegate/edgegate/manifest"
@@ -378,7 +379,7 @@ func validateMatch(e *fieldErrors, field string, r *Route) {
 			continue
 		}
 		if m.name == "regex" {
-			if _, err := regexp.Compile(m.value); err != nil {
+			if err := compileRegex(m.value); err != nil {
 				e.add(field+".regex", "invalid regular expression: %v", strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 			}
 			continue
@@ -397,6 +398,20 @@ func validateMatch(e *fieldErrors, field string, r *Route) {
 			e.add(field+".rewrite", "%v", err)
 		}
 	}
+}
+
+// regexResults remembers whether each route regex compiles: repositories
+// repeat the same few patterns across many apps.
+var regexResults sync.Map // pattern → error (nil when it compiles)
+
+func compileRegex(pattern string) error {
+	if err, ok := regexResults.Load(pattern); ok {
+		e, _ := err.(error)
+		return e
+	}
+	_, err := regexp.Compile(pattern)
+	regexResults.Store(pattern, err)
+	return err
 }
 
 func validatePath(p string) error {
