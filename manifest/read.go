@@ -96,6 +96,13 @@ func (r Reader) expand(p string) ([]string, error) {
 	if p == "-" {
 		return []string{"-"}, nil
 	}
+	return Files(p)
+}
+
+// Files lists the files a path holds as edgegate reads them: the path itself
+// when it is a file; for a directory, its *.yaml and *.yml files at any depth,
+// hidden directories and kustomization files skipped, in lexical order.
+func Files(p string) ([]string, error) {
 	info, err := os.Stat(p)
 	if err != nil {
 		return nil, err

@@ -411,9 +411,8 @@ func eg002HasPorts(s *Service, w *Workload, want []ServicePort) bool {
 // eg002Predicted holds the gateway workloads that IngressGateways of the
 // input will render and that are not in the input yet, indexed by label.
 type eg002Predicted struct {
-	all     []*eg002Prediction
-	byLabel map[string][]*eg002Prediction
-	byName  map[string]*eg002Prediction // "istio" label value = IngressGateway name
+	labelIndex[*eg002Prediction]
+	byName map[string]*eg002Prediction // "istio" label value = IngressGateway name
 	// existing maps each "key=value" of an existing IngressGateway's
 	// selector to it (the first, in input order).
 	existing map[string]*DeclaredGateway
@@ -433,7 +432,7 @@ type eg002Prediction struct {
 // gateway's name, spec.labels add to them, the pods add the injection label
 // and the revision. TestEG002PredictionsMatchRender keeps the two in step.
 func eg002Predictions(idx *Index) *eg002Predicted {
-	p := &eg002Predicted{byLabel: map[string][]*eg002Prediction{}, byName: map[string]*eg002Prediction{}, existing: map[string]*DeclaredGateway{}}
+	p := &eg002Predicted{byName: map[string]*eg002Prediction{}, existing: map[string]*DeclaredGateway{}}
 	deployments := map[string]bool{}
 	for _, w := range idx.Workloads {
 		if !w.External && w.Obj.Kind == "Deployment" {
@@ -476,35 +475,9 @@ func eg002Predictions(idx *Index) *eg002Predicted {
 		if pr.rendered {
 			continue // the index has the real thing
 		}
-		p.all = append(p.all, pr)
-		for k, v := range labels {
-			p.byLabel[k+"="+v] = append(p.byLabel[k+"="+v], pr)
-		}
+		p.add(pr, labels)
 	}
 	return p
-}
-
-// selectFor returns the predicted workloads whose labels include selector,
-// walking the shortest posting list as Index.Select does.
-func (p *eg002Predicted) selectFor(selector map[string]string) []*eg002Prediction {
-	if len(selector) == 0 {
-		return p.all
-	}
-	var smallest []*eg002Prediction
-	first := true
-	for k, v := range selector {
-		list := p.byLabel[k+"="+v]
-		if first || len(list) < len(smallest) {
-			smallest, first = list, false
-		}
-	}
-	var out []*eg002Prediction
-	for _, pr := range smallest {
-		if hasLabels(pr.labels, selector) {
-			out = append(out, pr)
-		}
-	}
-	return out
 }
 
 // meant returns the edgegate-rendered gateway a selector evidently means:

@@ -27,7 +27,7 @@ type Index struct {
 	serviceByKey   map[string]*Service // namespace/name
 	secretByKey    map[string]*Secret  // namespace/name
 	namespaceByKey map[string]*Namespace
-	byLabel        map[string][]*Workload // "key=value"
+	workloads      labelIndex[*Workload]
 
 	suppressions      map[*manifest.Object]map[string]bool
 	suppressionErrors manifest.Diagnostics
@@ -53,7 +53,6 @@ func NewIndex(objs []*manifest.Object) *Index {
 		serviceByKey:   map[string]*Service{},
 		secretByKey:    map[string]*Secret{},
 		namespaceByKey: map[string]*Namespace{},
-		byLabel:        map[string][]*Workload{},
 		suppressions:   map[*manifest.Object]map[string]bool{},
 	}
 	for _, o := range objs {
@@ -61,9 +60,7 @@ func NewIndex(objs []*manifest.Object) *Index {
 		idx.add(o)
 	}
 	for _, w := range idx.Workloads {
-		for k, v := range w.Labels {
-			idx.byLabel[k+"="+v] = append(idx.byLabel[k+"="+v], w)
-		}
+		idx.workloads.add(w, w.Labels)
 	}
 	for _, s := range idx.Services {
 		if len(s.Spec.Selector) == 0 {
@@ -175,21 +172,47 @@ func (idx *Index) addExternalWorkload(g *DeclaredGateway) {
 // An empty selector selects every workload, as Istio applies a Gateway
 // without one to every gateway.
 func (idx *Index) Select(selector map[string]string) []*Workload {
-	if len(selector) == 0 {
-		return idx.Workloads
+	return idx.workloads.selectFor(selector)
+}
+
+// labelIndex finds the items whose labels include every pair of a selector
+// through one posting list per key=value, walking the shortest, so resolving
+// a selector costs the size of that list, not a scan. An empty selector
+// selects every item.
+type labelIndex[T any] struct {
+	all     []T
+	labels  []map[string]string // labels of all[i]
+	byLabel map[string][]int    // "key=value" → indexes into all
+}
+
+func (x *labelIndex[T]) add(item T, labels map[string]string) {
+	if x.byLabel == nil {
+		x.byLabel = map[string][]int{}
 	}
-	var smallest []*Workload
+	i := len(x.all)
+	x.all = append(x.all, item)
+	x.labels = append(x.labels, labels)
+	for k, v := range labels {
+		x.byLabel[k+"="+v] = append(x.byLabel[k+"="+v], i)
+	}
+}
+
+func (x *labelIndex[T]) selectFor(selector map[string]string) []T {
+	if len(selector) == 0 {
+		return x.all
+	}
+	var smallest []int
 	first := true
 	for k, v := range selector {
-		list := idx.byLabel[k+"="+v]
+		list := x.byLabel[k+"="+v]
 		if first || len(list) < len(smallest) {
 			smallest, first = list, false
 		}
 	}
-	var out []*Workload
-	for _, w := range smallest {
-		if hasLabels(w.Labels, selector) {
-			out = append(out, w)
+	var out []T
+	for _, i := range smallest {
+		if hasLabels(x.labels[i], selector) {
+			out = append(out, x.all[i])
 		}
 	}
 	return out

@@ -26,13 +26,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
+	"github.com/edgegate/edgegate/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -77,7 +74,7 @@ func main() {
 	start := time.Now()
 	var inputs [][]*yaml.Node // kept alive, as a tool holds its input
 	for _, p := range flag.Args() {
-		files, err := expand(p)
+		files, err := manifest.Files(p)
 		if err != nil {
 			fail(err)
 		}
@@ -149,39 +146,6 @@ func parse(data []byte) ([]*yaml.Node, error) {
 		}
 		nodes = append(nodes, n)
 	}
-}
-
-// expand lists the files `edgegate render` reads for a path.
-func expand(p string) ([]string, error) {
-	info, err := os.Stat(p)
-	if err != nil {
-		return nil, err
-	}
-	if !info.IsDir() {
-		return []string{p}, nil
-	}
-	var files []string
-	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		name := d.Name()
-		if d.IsDir() {
-			if path != p && strings.HasPrefix(name, ".") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if name == "kustomization.yaml" || name == "kustomization.yml" {
-			return nil
-		}
-		if ext := filepath.Ext(name); ext == ".yaml" || ext == ".yml" {
-			files = append(files, path)
-		}
-		return nil
-	})
-	sort.Strings(files)
-	return files, err
 }
 
 // resourceListItems counts a ResourceList's items and those marked
