@@ -282,18 +282,26 @@ func fieldsOf(t reflect.Type) map[string]int {
 	return f
 }
 
+// FieldName is the YAML name of a struct field, as the decoder and ToNode
+// name it: its yaml tag, else its Go name with a lowercase first letter;
+// opts are the tag's options (omitempty). ok is false for fields YAML skips.
+func FieldName(f reflect.StructField) (name, opts string, ok bool) {
+	name, opts, _ = strings.Cut(f.Tag.Get("yaml"), ",")
+	if name == "-" || !f.IsExported() {
+		return "", "", false
+	}
+	if name == "" {
+		name = strings.ToLower(f.Name[:1]) + f.Name[1:]
+	}
+	return name, opts, true
+}
+
 func buildFields(t reflect.Type) map[string]int {
 	fields := make(map[string]int, t.NumField())
 	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "-" || !f.IsExported() {
-			continue
+		if name, _, ok := FieldName(t.Field(i)); ok {
+			fields[name] = i
 		}
-		if name == "" {
-			name = strings.ToLower(f.Name[:1]) + f.Name[1:]
-		}
-		fields[name] = i
 	}
 	return fields
 }

@@ -45,16 +45,9 @@ func toNode(v reflect.Value) (*yaml.Node, bool, error) {
 		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 		t := v.Type()
 		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			if !f.IsExported() {
+			name, opts, ok := FieldName(t.Field(i))
+			if !ok {
 				continue
-			}
-			name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-			if name == "-" {
-				continue
-			}
-			if name == "" {
-				name = strings.ToLower(f.Name)
 			}
 			child, empty, err := toNode(v.Field(i))
 			if err != nil {

@@ -3,13 +3,15 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/edgegate/edgegate/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -306,12 +308,12 @@ func crdCheckSchema(path string, s *crdSchema, goType reflect.Type) []string {
 			return problems
 		}
 		fields := crdYAMLFields(goType)
-		for _, name := range crdSortedKeys(fields) {
+		for _, name := range slices.Sorted(maps.Keys(fields)) {
 			if s.Properties[name] == nil {
 				add("Go field %q is missing from the schema", name)
 			}
 		}
-		for _, name := range crdSortedKeys(s.Properties) {
+		for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
 			if _, ok := fields[name]; !ok {
 				add("schema property %q is not a Go field", name)
 			}
@@ -324,7 +326,7 @@ func crdCheckSchema(path string, s *crdSchema, goType reflect.Type) []string {
 		if s.AdditionalProperties != nil {
 			add("a struct must not have additionalProperties")
 		}
-		for _, name := range crdSortedKeys(fields) {
+		for _, name := range slices.Sorted(maps.Keys(fields)) {
 			prop := s.Properties[name]
 			if prop == nil {
 				continue
@@ -369,15 +371,9 @@ func crdCheckSchema(path string, s *crdSchema, goType reflect.Type) []string {
 func crdYAMLFields(t reflect.Type) map[string]reflect.Type {
 	fields := map[string]reflect.Type{}
 	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "-" || !f.IsExported() {
-			continue
+		if name, _, ok := manifest.FieldName(t.Field(i)); ok {
+			fields[name] = t.Field(i).Type
 		}
-		if name == "" {
-			name = strings.ToLower(f.Name[:1]) + f.Name[1:]
-		}
-		fields[name] = f.Type
 	}
 	return fields
 }
@@ -387,13 +383,4 @@ func crdJoinField(path, name string) string {
 		return name
 	}
 	return path + "." + name
-}
-
-func crdSortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
