@@ -6,7 +6,8 @@ package fn
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 
 	"github.com/edgegate/edgegate/manifest"
@@ -58,7 +59,7 @@ func ConfigFrom(fc *manifest.Object) (Config, manifest.Diagnostics) {
 		return cfg, diags
 	}
 	var diags manifest.Diagnostics
-	for _, k := range sortedKeys(raw) {
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
 		v := raw[k]
 		switch k {
 		case "mode":
@@ -184,13 +185,4 @@ func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
 		return 1
 	}
 	return 0
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

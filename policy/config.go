@@ -2,6 +2,8 @@ package policy
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/render"
@@ -47,7 +49,7 @@ func ConfigFrom(o *manifest.Object) (Config, render.EdgegatePolicySpec, manifest
 	for _, c := range catalog {
 		known[c.Meta().ID] = true
 	}
-	for _, id := range sortedKeys(p.Spec.Checks) {
+	for _, id := range slices.Sorted(maps.Keys(p.Spec.Checks)) {
 		field := "spec.checks." + id
 		if !known[id] {
 			diags = append(diags, manifest.Errorf(o, field, "unknown check %s (see `edgegate check --list`)", id))

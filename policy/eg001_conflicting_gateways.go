@@ -2,6 +2,8 @@ package policy
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -129,7 +131,7 @@ func report(r *Reporter, c, other hostClaim, listener int) {
 
 func selectorString(sel map[string]string) string {
 	var parts []string
-	for _, k := range sortedKeys(sel) {
+	for _, k := range slices.Sorted(maps.Keys(sel)) {
 		parts = append(parts, k+"="+sel[k])
 	}
 	return strings.Join(parts, ",")

@@ -2,6 +2,8 @@ package policy
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -212,7 +214,7 @@ func eg002ReportNone(r *Reporter, g *Gateway, others []*Workload, predicted *eg0
 	// their labels, so missing them is a mistake, not a workload elsewhere.
 	if d := predicted.meant(sel); d != nil {
 		var lacking []string
-		for _, k := range sortedKeys(sel) {
+		for _, k := range slices.Sorted(maps.Keys(sel)) {
 			if v, ok := d.labels[k]; !ok || v != sel[k] {
 				lacking = append(lacking, k+"="+sel[k])
 			}
@@ -224,7 +226,7 @@ func eg002ReportNone(r *Reporter, g *Gateway, others []*Workload, predicted *eg0
 	}
 	// An existing gateway sharing a label with the selector: edgegate knows
 	// only the labels it was told.
-	for _, k := range sortedKeys(sel) {
+	for _, k := range slices.Sorted(maps.Keys(sel)) {
 		if d := predicted.existing[k+"="+sel[k]]; d != nil {
 			r.Warn(g.Obj, "spec.selector",
 				"selector %s matches no gateway workload in the input%s; %s declares the running gateway's pods by %s only, so edgegate cannot tell whether they also carry the rest: if they do not, no gateway serves this Gateway; select %s",
@@ -496,7 +498,7 @@ func (p *eg002Predicted) meant(selector map[string]string) *eg002Prediction {
 // eg002Selector renders a selector as {k: v, ...} in key order.
 func eg002Selector(sel map[string]string) string {
 	parts := make([]string, 0, len(sel))
-	for _, k := range sortedKeys(sel) {
+	for _, k := range slices.Sorted(maps.Keys(sel)) {
 		parts = append(parts, k+": "+sel[k])
 	}
 	return "{" + strings.Join(parts, ", ") + "}"

@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -87,7 +89,7 @@ func (overlappingVirtualServices) Run(idx *Index, r *Reporter) {
 	}
 	re := eg008Regexps{}
 	reported := map[[2]string]bool{} // VirtualService, gateway
-	for _, key := range sortedKeys(groups) {
+	for _, key := range slices.Sorted(maps.Keys(groups)) {
 		members := eg007Dedup(groups[key])
 		if len(members) < 2 {
 			continue
@@ -195,7 +197,7 @@ type eg007Overlaps struct {
 }
 
 func newEG007Overlaps(x *eg008URIIndex) *eg007Overlaps {
-	return &eg007Overlaps{x: x, exacts: sortedKeys(x.exact), prefix: sortedKeys(x.prefix)}
+	return &eg007Overlaps{x: x, exacts: slices.Sorted(maps.Keys(x.exact)), prefix: slices.Sorted(maps.Keys(x.prefix))}
 }
 
 func (ov *eg007Overlaps) candidates(re eg008Regexps, m *eg008Match, f func(*eg008Match) bool) {

@@ -2,8 +2,10 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -317,7 +319,7 @@ func eg008Raw(m *StringMatch) string {
 
 func eg008RawMap(m map[string]StringMatch) string {
 	var parts []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		v := m[k]
 		parts = append(parts, fmt.Sprintf("%q=%s", k, eg008Raw(&v)))
 	}
@@ -326,7 +328,7 @@ func eg008RawMap(m map[string]StringMatch) string {
 
 func eg008RawLabels(m map[string]string) string {
 	var parts []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, fmt.Sprintf("%q=%q", k, m[k]))
 	}
 	return "{" + strings.Join(parts, ",") + "}"

@@ -2,6 +2,8 @@ package policy
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -275,7 +277,7 @@ func eg009IngressUses(idx *Index) map[*Gateway]string {
 				routes = append(routes, rt)
 			}
 		}
-		for _, key := range sortedKeys(bound) {
+		for _, key := range slices.Sorted(maps.Keys(bound)) {
 			g := idx.Gateway(key)
 			if g == nil || uses[g] != "" {
 				continue

@@ -2,6 +2,8 @@ package policy
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -131,7 +133,7 @@ func (hostOwnershipCheck) Run(idx *Index, r *Reporter) {
 				case c.ns == "":
 					owner := "<namespace>"
 					if len(p.allowed) > 0 {
-						owner = sortedKeys(p.allowed)[0]
+						owner = slices.Sorted(maps.Keys(p.allowed))[0]
 					}
 					r.Report(c.obj, c.field,
 						"host %q on %s: %s, but this host has no namespace prefix, so VirtualServices of any namespace can attach to it and serve it: write %q (or %q in a Gateway of that namespace)",
@@ -184,7 +186,7 @@ func eg010ConcreteHost(r *Reporter, w *eg010Workload, host string, group []*eg01
 	if len(byNS) < 2 {
 		return
 	}
-	namespaces := sortedKeys(byNS)
+	namespaces := slices.Sorted(maps.Keys(byNS))
 	for _, c := range group {
 		if c.ns == "" {
 			continue
@@ -255,7 +257,7 @@ func eg010Contains(sorted []string, s string) bool {
 // eg010CatchAll warns about "*" on a workload that other namespaces hold
 // hosts on.
 func eg010CatchAll(r *Reporter, w *eg010Workload, group []*eg010Claim, held map[string]string) {
-	holders := sortedKeys(held)
+	holders := slices.Sorted(maps.Keys(held))
 	for _, c := range group {
 		var other string
 		for _, ns := range holders {

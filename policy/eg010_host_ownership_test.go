@@ -1,8 +1,10 @@
 package policy
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -68,7 +70,7 @@ func eg010Lock(gw string, port int, hosts map[string]string) string {
 	ns, name, _ := strings.Cut(gw, "/")
 	b.WriteString("apiVersion: edgegate.dev/v1alpha1\nkind: HostBindings\nmetadata: {name: " + name + ", namespace: " + ns +
 		", annotations: {config.kubernetes.io/local-config: \"true\"}}\nspec:\n  gateway: " + gw + "\n  ports:\n  - port: " + itoa(port) + "\n    protocol: HTTP\n    hosts:\n")
-	for _, h := range sortedKeys(hosts) {
+	for _, h := range slices.Sorted(maps.Keys(hosts)) {
 		b.WriteString("      \"" + h + "\": " + hosts[h] + "\n")
 	}
 	b.WriteString("---\n")

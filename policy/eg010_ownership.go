@@ -2,6 +2,8 @@ package policy
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -66,7 +68,9 @@ type eg010Pattern struct {
 
 func (p *eg010Pattern) allows(ns string) bool { return p.allowed[ns] }
 
-func (p *eg010Pattern) namespaces() string { return strings.Join(sortedKeys(p.allowed), ", ") }
+func (p *eg010Pattern) namespaces() string {
+	return strings.Join(slices.Sorted(maps.Keys(p.allowed)), ", ")
+}
 
 func (p *eg010Pattern) describe() string {
 	return fmt.Sprintf("spec.hostOwnership[%q] of %s (%s) reserves it to namespace(s) %s", p.pattern, p.obj.Ref, eg010Where(p.obj, "spec.hostOwnership"), p.namespaces())
@@ -231,7 +235,7 @@ func newEG010Ownership(idx *Index) *eg010Ownership {
 			if w.patterns == nil {
 				w.patterns = &eg010Patterns{}
 			}
-			for _, pattern := range sortedKeys(g.Spec.HostOwnership) {
+			for _, pattern := range slices.Sorted(maps.Keys(g.Spec.HostOwnership)) {
 				w.patterns.add(pattern, g.Spec.HostOwnership[pattern], g.Obj)
 			}
 		}
@@ -407,7 +411,7 @@ func (m *eg010Ownership) readLocks() {
 		}
 		workloads := m.gatewayWorkloads(g)
 		for i, p := range hb.Spec.Ports {
-			for _, h := range sortedKeys(p.Hosts) {
+			for _, h := range slices.Sorted(maps.Keys(p.Hosts)) {
 				app := p.Hosts[h]
 				ns, _, ok := strings.Cut(app, "/")
 				if !ok || ns == "" {

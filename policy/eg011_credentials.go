@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -131,7 +133,7 @@ func eg011CredentialProblemOf(s *Secret, now time.Time, read func(*manifest.Obje
 				return fmt.Sprintf("has %s and %s, but %s empty", pair[0], pair[1], strings.Join(empty, " and ")+eg011PluralIs(len(empty))), nil
 			}
 		}
-		keys := sortedKeys(s.Keys)
+		keys := slices.Sorted(maps.Keys(s.Keys))
 		found := "no keys"
 		if len(keys) > 0 {
 			found = "only " + strings.Join(keys, ", ")

@@ -2,7 +2,9 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -150,7 +152,7 @@ func (t *eg011Run) gateway(g *Gateway) {
 				names[fmt.Sprintf("%s.tls.credentialNames[%d]", path, j)] = cn
 			}
 		}
-		for _, field := range sortedKeys(names) {
+		for _, field := range slices.Sorted(maps.Keys(names)) {
 			t.credential(g, ws, field, names[field], mode, source)
 			t.gatewayUsages(g, ws, field, names[field], s.Hosts)
 		}
@@ -244,7 +246,7 @@ func eg011WorkloadNamespaces(ws []*eg010Workload) string {
 	if len(seen) == 0 {
 		return "the gateway workload's namespace"
 	}
-	return "namespace " + strings.Join(sortedKeys(seen), ", ")
+	return "namespace " + strings.Join(slices.Sorted(maps.Keys(seen)), ", ")
 }
 
 // credential checks the Secret a credentialName names, in every namespace
@@ -378,7 +380,7 @@ func (t *eg011Run) gatewayUsages(g *Gateway, ws []*eg010Workload, field, cn stri
 		}
 		byNS[ns] = append(byNS[ns], h)
 	}
-	for _, ns := range sortedKeys(byNS) {
+	for _, ns := range slices.Sorted(maps.Keys(byNS)) {
 		for _, w := range ws {
 			key := eg011SecretKeyFor(ref, w)
 			if key == "" {
@@ -426,7 +428,7 @@ func (t *eg011Run) reportOwnership() {
 			fromApp[u.key+"\x00"+u.ns] = true
 		}
 	}
-	for _, key := range sortedKeys(byKey) {
+	for _, key := range slices.Sorted(maps.Keys(byKey)) {
 		var us []*eg011Usage
 		namespaces := map[string]bool{}
 		for _, u := range byKey[key] {
@@ -442,7 +444,7 @@ func (t *eg011Run) reportOwnership() {
 				if !owners[u.ns] {
 					t.r.Report(u.obj, u.field,
 						"Secret %s is the certificate of namespace %s (%s), and namespace %s does not own the hosts it serves: a credentialName is only a name, so naming it presents another team's certificate; use a certificate Secret of your own",
-						key, strings.Join(sortedKeys(owners), ", "), evidence, u.ns)
+						key, strings.Join(slices.Sorted(maps.Keys(owners)), ", "), evidence, u.ns)
 				}
 			}
 			continue
@@ -450,7 +452,7 @@ func (t *eg011Run) reportOwnership() {
 		if len(namespaces) < 2 {
 			continue
 		}
-		sorted := sortedKeys(namespaces)
+		sorted := slices.Sorted(maps.Keys(namespaces))
 		for _, u := range us {
 			t.r.Warn(u.obj, u.field,
 				"Secret %s is also used as a certificate by namespace %s, and neither spec.hostOwnership nor a HostBindings lock says whose hosts it serves: give each namespace a certificate of its own, or record the hosts' owners (`edgegate lock`)",

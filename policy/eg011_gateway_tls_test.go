@@ -8,7 +8,9 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/pem"
+	"maps"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +55,7 @@ func eg011Secret(ns, name, typ string, data map[string]string) string {
 		b.WriteString("type: " + typ + "\n")
 	}
 	b.WriteString("data:\n")
-	for _, k := range sortedKeys(data) {
+	for _, k := range slices.Sorted(maps.Keys(data)) {
 		b.WriteString("  " + k + ": \"" + data[k] + "\"\n")
 	}
 	b.WriteString("---\n")
@@ -65,7 +67,7 @@ func eg011StringSecret(t *testing.T, ns, name string, data map[string]string) st
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("apiVersion: v1\nkind: Secret\nmetadata: {name: " + name + ", namespace: " + ns + "}\ntype: kubernetes.io/tls\nstringData:\n")
-	for _, k := range sortedKeys(data) {
+	for _, k := range slices.Sorted(maps.Keys(data)) {
 		raw, err := base64.StdEncoding.DecodeString(data[k])
 		if err != nil {
 			t.Fatal(err)

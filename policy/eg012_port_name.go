@@ -2,6 +2,8 @@ package policy
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -71,7 +73,7 @@ func (portNameCheck) Run(idx *Index, r *Reporter) {
 			gatewayServices[s.Obj.Key()] = s
 		}
 	}
-	for _, key := range sortedKeys(gatewayServices) {
+	for _, key := range slices.Sorted(maps.Keys(gatewayServices)) {
 		s := gatewayServices[key]
 		if eg012GeneratedByIstio(s.Obj) {
 			continue
@@ -233,7 +235,7 @@ func eg012Destinations(idx *Index) []eg012Destination {
 		}
 	}
 	out := make([]eg012Destination, 0, len(byKey))
-	for _, k := range sortedKeys(byKey) {
+	for _, k := range slices.Sorted(maps.Keys(byKey)) {
 		out = append(out, *byKey[k])
 	}
 	return out

@@ -2,7 +2,9 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -384,7 +386,7 @@ func (s eg015Selector) matches(labels map[string]string) bool {
 // missing names what the labels lack, for the message.
 func (s eg015Selector) missing(labels map[string]string) string {
 	var parts []string
-	for _, key := range sortedKeys(s.labels) {
+	for _, key := range slices.Sorted(maps.Keys(s.labels)) {
 		have, ok := labels[key]
 		switch {
 		case !ok:
@@ -603,7 +605,7 @@ func (k eg015) hpa() {
 		case !schema.Present(schema.Field(m, source)):
 			k.report(mp+"."+source, "required value: must populate information for the given metric source")
 		}
-		for _, other := range sortedKeys(sources) {
+		for _, other := range slices.Sorted(maps.Keys(sources)) {
 			if f := sources[other]; other != typ && known && schema.Present(schema.Field(m, f)) {
 				k.report(mp+"."+f, "forbidden: must populate the given metric source only")
 			}

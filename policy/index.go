@@ -3,7 +3,6 @@ package policy
 import (
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/edgegate/edgegate/manifest"
@@ -347,14 +346,4 @@ func (idx *Index) parseSuppressions(o *manifest.Object) {
 
 func (idx *Index) suppressed(o *manifest.Object, id string) bool {
 	return idx.suppressions[o][id]
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -2,6 +2,8 @@ package render
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -49,7 +51,7 @@ func (m *Model) buildLocks(objs []*manifest.Object) manifest.Diagnostics {
 			if p.Port < 1 || p.Port > 65535 {
 				e.add(field+".port", "port %d is out of range 1-65535", p.Port)
 			}
-			for _, h := range sortedKeys(p.Hosts) {
+			for _, h := range slices.Sorted(maps.Keys(p.Hosts)) {
 				if err := hostname.Validate(h); err != nil {
 					e.add(field+".hosts", "%v", err)
 				}

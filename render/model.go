@@ -411,12 +411,3 @@ func where(o *manifest.Object) string {
 	}
 	return manifest.Where(o)
 }
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}

@@ -2,7 +2,9 @@ package render
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -123,7 +125,7 @@ func validateGateway(e *fieldErrors, s *IngressGatewaySpec) {
 	if s.Revision != "" {
 		checkDNSLabel(e, "spec.revision", s.Revision, "revision")
 	}
-	for _, key := range sortedKeys(s.Labels) {
+	for _, key := range slices.Sorted(maps.Keys(s.Labels)) {
 		field := "spec.labels." + key
 		if reservedPodLabels[key] {
 			e.add(field, "label %s is set by edgegate and cannot be overridden", key)
@@ -141,7 +143,7 @@ func validateGateway(e *fieldErrors, s *IngressGatewaySpec) {
 			field string
 			m     map[string]string
 		}{{"spec.resources.requests", r.Requests}, {"spec.resources.limits", r.Limits}} {
-			for _, k := range sortedKeys(list.m) {
+			for _, k := range slices.Sorted(maps.Keys(list.m)) {
 				if _, err := canonicalQuantity(list.m[k]); err != nil {
 					e.add(list.field+"."+k, "%v", err)
 				}
@@ -157,7 +159,7 @@ func validateGateway(e *fieldErrors, s *IngressGatewaySpec) {
 }
 
 func validateHostOwnership(e *fieldErrors, owners map[string][]string) {
-	for _, pattern := range sortedKeys(owners) {
+	for _, pattern := range slices.Sorted(maps.Keys(owners)) {
 		field := "spec.hostOwnership." + pattern
 		if err := hostname.Validate(pattern); err != nil {
 			e.add(field, "%v", err)
@@ -176,7 +178,7 @@ func validateExistingGateway(e *fieldErrors, s *IngressGatewaySpec) {
 	if len(s.Selector) == 0 {
 		e.add("spec.selector", "an existing gateway needs the labels of its pods (e.g. istio: ingressgateway)")
 	}
-	for _, k := range sortedKeys(s.Selector) {
+	for _, k := range slices.Sorted(maps.Keys(s.Selector)) {
 		if !validQualifiedName(k) || len(s.Selector[k]) > 63 || !labelValue.MatchString(s.Selector[k]) {
 			e.add("spec.selector."+k, "%s: %q is not a valid label", k, s.Selector[k])
 		}
@@ -258,7 +260,7 @@ func checkPool(e *fieldErrors, field string, pool []PortRange, seen map[int]stri
 }
 
 func validateAnnotations(e *fieldErrors, field string, m map[string]string) {
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if !validQualifiedName(k) {
 			e.add(field+"."+k, "%q is not a valid annotation key", k)
 		}
@@ -388,7 +390,7 @@ func validateMatch(e *fieldErrors, field string, r *Route) {
 			e.add(field+"."+m.name, "%v", err)
 		}
 	}
-	for _, k := range sortedKeys(r.Headers) {
+	for _, k := range slices.Sorted(maps.Keys(r.Headers)) {
 		if !headerName.MatchString(k) {
 			e.add(field+".headers."+k, "%q is not a lowercase HTTP header name", k)
 		}

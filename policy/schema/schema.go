@@ -18,6 +18,8 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -208,7 +210,7 @@ func (s *Schema) prepare(path string) []string {
 		seen[c.key] = true
 		s.rules = append(s.rules, c)
 	}
-	for _, name := range sortedKeys(s.Properties) {
+	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
 		unsupported = append(unsupported, s.Properties[name].prepare(path+"."+name)...)
 	}
 	if s.AdditionalProperties != nil && s.AdditionalProperties.Schema != nil {
@@ -226,13 +228,4 @@ func (s *Schema) prepare(path string) []string {
 		}
 	}
 	return unsupported
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

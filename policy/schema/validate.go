@@ -3,6 +3,7 @@ package schema
 import (
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -654,7 +655,7 @@ func plainKey(key string) bool {
 
 // suggest returns ` (did you mean "x"?)` for the closest declared field.
 func suggest(unknown string, props map[string]*Schema) string {
-	return manifest.Suggest(unknown, sortedKeys(props))
+	return manifest.Suggest(unknown, slices.Sorted(maps.Keys(props)))
 }
 
 func plural(n int64, word string) string {

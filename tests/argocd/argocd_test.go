@@ -1,10 +1,11 @@
 package argocd
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -132,14 +133,14 @@ func TestApplicationsSync(t *testing.T) {
 			delete(want, key)
 		}
 	}
-	for _, k := range sortedKeys(want) {
+	for _, k := range slices.Sorted(maps.Keys(want)) {
 		if union[k] == nil {
 			t.Errorf("%s: rendered for the whole example, by no Application", k)
 		} else if !reflect.DeepEqual(want[k], union[k]) {
 			t.Errorf("%s differs:\nedgegate render: %v\nApplication:     %v", k, want[k], union[k])
 		}
 	}
-	for _, k := range sortedKeys(union) {
+	for _, k := range slices.Sorted(maps.Keys(union)) {
 		if want[k] == nil {
 			t.Errorf("%s: rendered by an Application, not for the whole example", k)
 		}
@@ -387,13 +388,4 @@ func writeFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +63,7 @@ func inputs(t *testing.T) map[string]string {
 // field as written, and kubectl's server-side dry-run accepts it too.
 func TestServerSideApply(t *testing.T) {
 	dirs := inputs(t)
-	for _, name := range sortedKeys(dirs) {
+	for _, name := range slices.Sorted(maps.Keys(dirs)) {
 		dir := dirs[name]
 		t.Run(name, func(t *testing.T) {
 			t.Parallel() // each input gets its own control plane
@@ -375,7 +377,7 @@ func assertFunctionAgrees(t *testing.T, dir string, only []string, cli []*unstru
 		t.Error("the function returned no local-config item (intents and HostBindings stay in the package as local-config)")
 	}
 	want, got := byRef(t, cli), byRef(t, applied)
-	for _, k := range sortedKeys(want) {
+	for _, k := range slices.Sorted(maps.Keys(want)) {
 		if got[k] == nil {
 			t.Errorf("%s: rendered by the CLI, missing from the function's items to apply", k)
 			continue
@@ -384,7 +386,7 @@ func assertFunctionAgrees(t *testing.T, dir string, only []string, cli []*unstru
 			t.Errorf("%s: CLI → function: %s", k, d)
 		}
 	}
-	for _, k := range sortedKeys(got) {
+	for _, k := range slices.Sorted(maps.Keys(got)) {
 		if want[k] == nil {
 			t.Errorf("%s: an item the function leaves to be applied, not in the CLI's output", k)
 		}
@@ -462,7 +464,7 @@ func appNamespaces(objs []*unstructured.Unstructured) []string {
 			apps[ns] = true
 		}
 	}
-	return sortedKeys(apps)
+	return slices.Sorted(maps.Keys(apps))
 }
 
 // fluxApplyOptions are kustomize-controller's apply options for a
@@ -586,7 +588,7 @@ func assertActions(t *testing.T, step string, cs *ssa.ChangeSet, rendered []*uns
 		}
 		delete(seen, ref(o))
 	}
-	for _, k := range sortedKeys(seen) {
+	for _, k := range slices.Sorted(maps.Keys(seen)) {
 		t.Errorf("%s: the change set holds %s (%s), which edgegate did not render", step, k, seen[k])
 	}
 }

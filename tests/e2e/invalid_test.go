@@ -3,9 +3,11 @@ package e2e
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -99,7 +101,7 @@ func TestInvalidObjects(t *testing.T) {
 		}
 		seen[name] = true
 	}
-	for _, name := range sortedKeys(invalidCases) {
+	for _, name := range slices.Sorted(maps.Keys(invalidCases)) {
 		if !seen[name] {
 			t.Errorf("invalidCases[%q] has no file testdata/invalid/%s.yaml", name, name)
 		}

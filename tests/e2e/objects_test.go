@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,15 +86,6 @@ func byRef(t *testing.T, objs []*unstructured.Unstructured) map[string]*unstruct
 	return m
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // notKept lists the fields of want that got does not hold with the same
 // value: with want a rendered object and got the live one, the fields the
 // server dropped or rewrote. Fields only got has (defaults, status, metadata
@@ -106,7 +98,7 @@ func notKept(want, got any, path string) []string {
 			return []string{fmt.Sprintf("%s: rendered an object, the server holds %s", path, show(got))}
 		}
 		var out []string
-		for _, k := range sortedKeys(w) {
+		for _, k := range slices.Sorted(maps.Keys(w)) {
 			gv, ok := g[k]
 			if !ok {
 				out = append(out, fmt.Sprintf("%s: rendered %s, the server dropped it", join(path, k), show(w[k])))
@@ -146,7 +138,7 @@ func differences(a, b any, path string) []string {
 			keys[k] = true
 		}
 		var out []string
-		for _, k := range sortedKeys(keys) {
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
 			av, aok := am[k]
 			bv, bok := bm[k]
 			switch {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -421,19 +422,10 @@ func offlineGaps(name string, offline []diag.Message, findings []egFinding) []of
 		errs[f.object()][f.Check] = true
 	}
 	var out []offlineGap
-	for _, obj := range paritySortedKeys(errs) {
-		out = append(out, offlineGap{Case: name, Resource: obj, Checks: paritySortedKeys(errs[obj])})
+	for _, obj := range slices.Sorted(maps.Keys(errs)) {
+		out = append(out, offlineGap{Case: name, Resource: obj, Checks: slices.Sorted(maps.Keys(errs[obj]))})
 	}
 	return out
-}
-
-func paritySortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func logParityTable(t *testing.T, rows []parityRow) {
@@ -458,7 +450,7 @@ func logParityTable(t *testing.T, rows []parityRow) {
 	}
 	tw.Flush()
 	var counts []string
-	for _, c := range paritySortedKeys(byCode) {
+	for _, c := range slices.Sorted(maps.Keys(byCode)) {
 		counts = append(counts, fmt.Sprintf("%s %d", c, byCode[c]))
 	}
 	t.Logf("Istio messages under parity and edgegate's findings:\n%s\n%d messages (%s), %d answered by the matching check on the same object",
@@ -478,7 +470,7 @@ func logOfflineGaps(t *testing.T, gaps []offlineGap) {
 	}
 	tw.Flush()
 	var summary []string
-	for _, c := range paritySortedKeys(byCheck) {
+	for _, c := range slices.Sorted(maps.Keys(byCheck)) {
 		summary = append(summary, fmt.Sprintf("%s: %s", c, strings.Join(slices.Compact(byCheck[c]), ", ")))
 	}
 	t.Logf("errors edgegate reports on objects `istioctl analyze --use-kube=false` says nothing about:\n%s\nby check:\n  %s",

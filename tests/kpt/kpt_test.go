@@ -6,11 +6,12 @@
 package kpt
 
 import (
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -216,7 +217,7 @@ func TestEvalDirectory(t *testing.T) {
 		}
 	}
 	if local["edgegate.dev/v1alpha1 HostBindings istio-ingress/edge"] == "" {
-		t.Errorf("kpt fn eval wrote no HostBindings lock; files: %v", sortedKeys(first))
+		t.Errorf("kpt fn eval wrote no HostBindings lock; files: %v", slices.Sorted(maps.Keys(first)))
 	}
 	compare(t, testutil.Objects(t, []byte(cli.Stdout), "edgegate render"), apply)
 
@@ -345,14 +346,14 @@ func assertResult(t *testing.T, run functionRun, apiVersion, kind, namespace, na
 
 func compare(t *testing.T, want, got map[string]map[string]any) {
 	t.Helper()
-	for _, k := range sortedKeys(want) {
+	for _, k := range slices.Sorted(maps.Keys(want)) {
 		if got[k] == nil {
 			t.Errorf("%s: rendered by edgegate, missing from the package", k)
 		} else if !reflect.DeepEqual(want[k], got[k]) {
 			t.Errorf("%s differs:\nedgegate render: %v\npackage:         %v", k, want[k], got[k])
 		}
 	}
-	for _, k := range sortedKeys(got) {
+	for _, k := range slices.Sorted(maps.Keys(got)) {
 		if want[k] == nil {
 			t.Errorf("%s: in the package, not rendered by edgegate", k)
 		}
@@ -361,14 +362,14 @@ func compare(t *testing.T, want, got map[string]map[string]any) {
 
 func treeDiff(a, b map[string]string) string {
 	var lines []string
-	for _, k := range sortedKeys(a) {
+	for _, k := range slices.Sorted(maps.Keys(a)) {
 		if v, ok := b[k]; !ok {
 			lines = append(lines, "- "+k)
 		} else if v != a[k] {
 			lines = append(lines, "~ "+k)
 		}
 	}
-	for _, k := range sortedKeys(b) {
+	for _, k := range slices.Sorted(maps.Keys(b)) {
 		if _, ok := a[k]; !ok {
 			lines = append(lines, "+ "+k)
 		}
@@ -381,13 +382,4 @@ func writeFile(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -7,11 +7,12 @@
 package kustomize
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -211,7 +212,7 @@ func assertApplicable(t *testing.T, stream []byte) {
 
 func compare(t *testing.T, want, got map[string]map[string]any) {
 	t.Helper()
-	for _, k := range sortedKeys(want) {
+	for _, k := range slices.Sorted(maps.Keys(want)) {
 		if got[k] == nil {
 			t.Errorf("%s: rendered by edgegate, missing from kustomize's output", k)
 			continue
@@ -220,7 +221,7 @@ func compare(t *testing.T, want, got map[string]map[string]any) {
 			t.Errorf("%s differs:\nedgegate render: %v\nkustomize:       %v", k, want[k], got[k])
 		}
 	}
-	for _, k := range sortedKeys(got) {
+	for _, k := range slices.Sorted(maps.Keys(got)) {
 		if want[k] == nil {
 			t.Errorf("%s: in kustomize's output, not rendered by edgegate", k)
 		}
@@ -248,13 +249,4 @@ func addResource(t *testing.T, dir, name, content string) {
 		t.Fatal(err)
 	}
 	replaceIn(t, filepath.Join(dir, "Kustomization"), "- hostbindings.yaml\n", "- hostbindings.yaml\n- "+name+"\n")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -8,9 +8,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -358,20 +360,11 @@ func TestCorpusCoverage(t *testing.T) {
 		}
 		t.Logf("%s fires in %d cases (%s)", id, len(fires[id]), strings.Join(fires[id], ", "))
 	}
-	for _, s := range sortedKeys(seedScenarios) {
+	for _, s := range slices.Sorted(maps.Keys(seedScenarios)) {
 		if len(seeds[s]) == 0 {
 			t.Errorf("no case reproduces the seed scenario %q (%s)", s, seedScenarios[s])
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // TestExamplesPassTheGate renders every example and runs the gate alone over

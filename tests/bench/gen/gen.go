@@ -9,7 +9,9 @@ package gen
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -114,7 +116,7 @@ spec:
 			}
 		}
 		b.WriteString("---\n")
-		for _, svc := range sortedKeys(services) {
+		for _, svc := range slices.Sorted(maps.Keys(services)) {
 			fmt.Fprintf(&b, "apiVersion: v1\nkind: Service\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  selector: {app: %s}\n  ports:\n  - {name: http, port: %d, targetPort: 8080, protocol: TCP}\n---\n",
 				svc, ns, svc, services[svc])
 		}
@@ -184,13 +186,4 @@ func quoted(hosts []string) string {
 		q[i] = fmt.Sprintf("%q", h)
 	}
 	return strings.Join(q, ", ")
-}
-
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
