@@ -22,7 +22,7 @@ const resourceListVersion = "config.kubernetes.io/v1"
 // ReadResourceList decodes a ResourceList. Each item's position comes from
 // the path and index annotations kpt and kustomize set.
 func ReadResourceList(r io.Reader, maxBytes int64) (*ResourceList, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxBytes+1))
+	data, err := manifest.ReadAll(r, maxBytes+1)
 	if err != nil {
 		return nil, err
 	}

@@ -43,20 +43,18 @@ func toNode(v reflect.Value) (*yaml.Node, bool, error) {
 		return toNode(v.Elem())
 	case reflect.Struct:
 		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		t := v.Type()
-		for i := 0; i < t.NumField(); i++ {
-			name, opts, ok := FieldName(t.Field(i))
-			if !ok {
-				continue
-			}
-			child, empty, err := toNode(v.Field(i))
+		for _, f := range encodedFieldsOf(v.Type()) {
+			child, empty, err := toNode(v.Field(f.index))
 			if err != nil {
 				return nil, false, err
 			}
-			if empty && strings.Contains(opts, "omitempty") {
+			if empty && f.omitEmpty {
 				continue
 			}
-			n.Content = append(n.Content, keyNode(name), child)
+			if n.Content == nil {
+				n.Content = make([]*yaml.Node, 0, 2*f.remaining)
+			}
+			n.Content = append(n.Content, f.key, child)
 		}
 		return n, len(n.Content) == 0, nil
 	case reflect.Map:
@@ -90,38 +88,90 @@ func toNode(v reflect.Value) (*yaml.Node, bool, error) {
 	case reflect.String:
 		return strNode(v.String()), v.Len() == 0, nil
 	case reflect.Bool:
-		return shared("!!bool", strconv.FormatBool(v.Bool())), !v.Bool(), nil
+		return boolNodes[v.Bool()], !v.Bool(), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return shared("!!int", strconv.FormatInt(v.Int(), 10)), v.Int() == 0, nil
+		return intNode(v.Int()), v.Int() == 0, nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatUint(v.Uint(), 10)}, v.Uint() == 0, nil
 	}
 	return nil, false, fmt.Errorf("cannot encode %s", v.Type())
 }
 
-// sharedNodes holds one node per mapping key, number and boolean: rendered
-// objects repeat them thousands of times, and nodes are never changed once
-// built (edgegate replaces a node rather than editing a scalar in place), so
-// sharing them takes a good part of a large render's heap away.
-var sharedNodes sync.Map // tag + "\x00" + value → *yaml.Node
+// Rendered objects repeat mapping keys, numbers and booleans thousands of
+// times, and nodes are never changed once built (edgegate replaces a node
+// rather than editing a scalar in place), so one node of each is shared:
+// that takes a good part of a large render's heap away. The caches are
+// looked up with the key or number itself, so a hit allocates nothing.
+var (
+	keyNodes  = nodeCache[string]{m: map[string]*yaml.Node{}}
+	intNodes  = nodeCache[int64]{m: map[int64]*yaml.Node{}}
+	boolNodes = map[bool]*yaml.Node{
+		false: {Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"},
+		true:  {Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"},
+	}
+)
 
-func shared(tag, value string) *yaml.Node {
-	key := tag + "\x00" + value
-	if n, ok := sharedNodes.Load(key); ok {
-		return n.(*yaml.Node)
+type nodeCache[K comparable] struct {
+	mu sync.RWMutex
+	m  map[K]*yaml.Node
+}
+
+func (c *nodeCache[K]) get(k K, build func(K) *yaml.Node) *yaml.Node {
+	c.mu.RLock()
+	n := c.m[k]
+	c.mu.RUnlock()
+	if n != nil {
+		return n
 	}
-	var n *yaml.Node
-	if tag == "!!str" {
-		n = strNode(value)
-	} else {
-		n = &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: value}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n = c.m[k]; n == nil {
+		n = build(k)
+		c.m[k] = n
 	}
-	actual, _ := sharedNodes.LoadOrStore(key, n)
-	return actual.(*yaml.Node)
+	return n
 }
 
 // keyNode is a mapping key, shared.
-func keyNode(k string) *yaml.Node { return shared("!!str", k) }
+func keyNode(k string) *yaml.Node { return keyNodes.get(k, strNode) }
+
+// intNode is an integer scalar, shared.
+func intNode(i int64) *yaml.Node {
+	return intNodes.get(i, func(i int64) *yaml.Node {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(i, 10)}
+	})
+}
+
+// encodedField is a struct field as ToNode writes it: its key node, and how
+// many fields are left from it on (to size the mapping once).
+type encodedField struct {
+	index     int
+	key       *yaml.Node
+	omitEmpty bool
+	remaining int
+}
+
+// encodedFields caches the fields of each struct type ToNode meets: reading
+// tags for every value of a type thousands of times costs more than
+// encoding it.
+var encodedFields sync.Map // reflect.Type → []encodedField
+
+func encodedFieldsOf(t reflect.Type) []encodedField {
+	if f, ok := encodedFields.Load(t); ok {
+		return f.([]encodedField)
+	}
+	var fields []encodedField
+	for i := 0; i < t.NumField(); i++ {
+		if name, opts, ok := FieldName(t.Field(i)); ok {
+			fields = append(fields, encodedField{index: i, key: keyNode(name), omitEmpty: strings.Contains(opts, "omitempty")})
+		}
+	}
+	for i := range fields {
+		fields[i].remaining = len(fields) - i
+	}
+	encodedFields.Store(t, fields)
+	return fields
+}
 
 // strNode is a string scalar. Like yaml.v3's Marshal, it double-quotes the
 // strings YAML 1.1 reads as something else (yes, off, 1:20), since

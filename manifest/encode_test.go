@@ -63,3 +63,26 @@ func TestWriteStreamSeparatesDocuments(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestWriteStreamAllOrNothing: when one document cannot be encoded, the
+// stream writes nothing at all (callers print it to stdout, where half an
+// output is worse than none).
+func TestWriteStreamAllOrNothing(t *testing.T) {
+	good, _ := ToNode(map[string]string{"apiVersion": "v1", "kind": "ConfigMap"})
+	bad := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Content: []*yaml.Node{strNode("a"), {Kind: yaml.AliasNode}}} // an alias of nothing
+	var out bytes.Buffer
+	err := WriteStream(&out, []*Object{NewObject(good, Position{}), NewObject(bad, Position{})})
+	if err == nil {
+		t.Fatal("WriteStream accepted a node it cannot encode")
+	}
+	if out.Len() != 0 {
+		t.Fatalf("WriteStream wrote %d bytes before failing:\n%s", out.Len(), out.String())
+	}
+	out.Reset()
+	if err := WriteStream(&out, []*Object{NewObject(good, Position{}), NewObject(good, Position{})}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "apiVersion: v1\nkind: ConfigMap\n---\napiVersion: v1\nkind: ConfigMap\n"; out.String() != want {
+		t.Fatalf("got %q, want %q", out.String(), want)
+	}
+}

@@ -161,7 +161,7 @@ func (r Reader) readFile(name string) ([]byte, error) {
 		defer f.Close()
 		src = f
 	}
-	data, err := io.ReadAll(io.LimitReader(src, limit+1))
+	data, err := ReadAll(src, limit+1)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +169,34 @@ func (r Reader) readFile(name string) ([]byte, error) {
 		return nil, fmt.Errorf("larger than the input limit of %d bytes (raise it with --max-input-bytes)", limit)
 	}
 	return data, nil
+}
+
+// ReadAll reads src up to limit bytes. A regular file (also as stdin, when a
+// shell redirects one) is read into a buffer of its size at once, as
+// os.ReadFile does, rather than into one that doubles as it fills: at
+// 10,000 apps that growth was tens of MB of garbage.
+func ReadAll(src io.Reader, limit int64) ([]byte, error) {
+	size := int64(512)
+	if f, ok := src.(*os.File); ok {
+		if info, err := f.Stat(); err == nil && info.Mode().IsRegular() {
+			size = min(info.Size()+1, limit) // +1: EOF is seen without growing
+		}
+	}
+	data := make([]byte, 0, size)
+	src = io.LimitReader(src, limit)
+	for {
+		if len(data) == cap(data) {
+			data = append(data, 0)[:len(data)] // grow, as append does
+		}
+		n, err := src.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			return data, nil
+		}
+		if err != nil {
+			return data, err
+		}
+	}
 }
 
 var yamlErrLine = regexp.MustCompile(`line (\d+)`)

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 	"sort"
@@ -69,25 +70,31 @@ func NewEncoder(w io.Writer) *yaml.Encoder {
 // given. Each document gets an encoder of its own: yaml.v3's encoder keeps
 // every event of its stream, so one encoder for a large stream holds the
 // whole output in memory several times over. Documents are encoded on every
-// core and written in order.
+// core, and only when every one of them encoded are they written, in order:
+// a failed stream writes nothing, so a caller needs no buffer of its own to
+// keep half an output off stdout.
 func WriteStream(w io.Writer, objs []*Object) error {
 	docs := make([][]byte, len(objs))
 	errs := make([]error, len(objs))
 	Parallel(len(objs), func(i int) {
 		docs[i], errs[i] = EncodeDocument(objs[i].Node)
 	})
-	var buf bytes.Buffer
-	for i, doc := range docs {
-		if errs[i] != nil {
-			return errs[i]
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
-		if i > 0 {
-			buf.WriteString("---\n")
-		}
-		buf.Write(doc)
 	}
-	_, err := w.Write(buf.Bytes())
-	return err
+	// The documents go out through one buffer of a fixed size rather than
+	// joined into one slice: at 10,000 apps the stream is tens of MB, and
+	// joining it would double the memory held at the end of a run.
+	out := bufio.NewWriterSize(w, 256<<10)
+	for i, doc := range docs {
+		if i > 0 {
+			out.WriteString("---\n")
+		}
+		out.Write(doc)
+	}
+	return out.Flush()
 }
 
 // EncodeDocument writes one document with fastyaml, which writes the same

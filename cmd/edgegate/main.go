@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 
@@ -74,6 +75,7 @@ func profiled(f func() int) int {
 	code := f()
 	if path := os.Getenv("EDGEGATE_MEMPROFILE"); path != "" {
 		if out, err := os.Create(path); err == nil {
+			runtime.GC() // the profile shows allocations up to the last collection
 			_ = pprof.Lookup("allocs").WriteTo(out, 0)
 			out.Close()
 		}

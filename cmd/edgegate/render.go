@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -83,12 +82,8 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !ok {
 		return 1
 	}
-	var buf bytes.Buffer
-	if err := manifest.WriteStream(&buf, apply); err != nil {
-		fmt.Fprintf(stderr, "edgegate: %v\n", err)
-		return 1
-	}
-	if _, err := stdout.Write(buf.Bytes()); err != nil {
+	// WriteStream writes nothing unless every object encodes.
+	if err := manifest.WriteStream(stdout, apply); err != nil {
 		fmt.Fprintf(stderr, "edgegate: %v\n", err)
 		return 1
 	}
