@@ -2,6 +2,7 @@ package hostname
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -131,4 +132,38 @@ func TestSetExact(t *testing.T) {
 func ExampleOverlap() {
 	fmt.Println(Overlap("*.example.com", "shop.example.com"), Overlap("*.example.com", "example.com"))
 	// Output: true false
+}
+
+// TestSmallSetAgreesWithIndexed checks that a set small enough to be
+// scanned names the same owner as the same set indexed by maps, for every
+// query, so where a set switches never shows in a message.
+func TestSmallSetAgreesWithIndexed(t *testing.T) {
+	corpus := []string{
+		"*", "example.com", "www.example.com", "a.b.example.com", "*.example.com", "*.b.example.com",
+		"*.www.example.com", "example.org", "*.org", "b.example.com", "xexample.com", "*.com", "com",
+		"*.a.b.example.com", "a.example.org",
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := 0; round < 2000; round++ {
+		var scanned, indexed Set[int]
+		indexed.index()
+		for i := range rng.IntN(smallSet + 1) {
+			h := corpus[rng.IntN(len(corpus))]
+			scanned.Add(h, i)
+			indexed.Add(h, i)
+		}
+		if scanned.exact != nil {
+			t.Fatalf("a set of %d hosts was indexed", scanned.Len())
+		}
+		for _, q := range corpus {
+			o1, ok1 := scanned.Overlapping(q)
+			o2, ok2 := indexed.Overlapping(q)
+			e1, eok1 := scanned.Exact(q)
+			e2, eok2 := indexed.Exact(q)
+			if o1 != o2 || ok1 != ok2 || e1 != e2 || eok1 != eok2 {
+				t.Fatalf("round %d, query %q: scanned (%d %v, exact %d %v), indexed (%d %v, exact %d %v)",
+					round, q, o1, ok1, e1, eok1, o2, ok2, e2, eok2)
+			}
+		}
+	}
 }
