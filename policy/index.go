@@ -44,7 +44,9 @@ type DeclaredApp struct {
 	Spec render.AppIntentSpec
 }
 
-// NewIndex decodes objs and builds the lookups.
+// NewIndex decodes objs and builds the lookups. Objects decode on every
+// core, each on its own; the lookups are then filled in input order, so the
+// index never depends on which core decoded what.
 func NewIndex(objs []*manifest.Object) *Index {
 	idx := &Index{
 		Objects:        objs,
@@ -54,9 +56,11 @@ func NewIndex(objs []*manifest.Object) *Index {
 		namespaceByKey: map[string]*Namespace{},
 		suppressions:   map[*manifest.Object]map[string]bool{},
 	}
-	for _, o := range objs {
+	decoded := make([]any, len(objs))
+	manifest.Parallel(len(objs), func(i int) { decoded[i] = decodeIndexed(objs[i]) })
+	for i, o := range objs {
 		idx.parseSuppressions(o)
-		idx.add(o)
+		idx.insert(o, decoded[i])
 	}
 	for _, w := range idx.Workloads {
 		idx.workloads.add(w, w.Labels)
@@ -77,27 +81,26 @@ func NewIndex(objs []*manifest.Object) *Index {
 	return idx
 }
 
-func (idx *Index) add(o *manifest.Object) {
-	key := o.Namespace + "/" + o.Name
+// decodeIndexed decodes the parts of o the checks read, into the type the
+// index keeps for its kind; nil for kinds no check reads.
+func decodeIndexed(o *manifest.Object) any {
 	switch o.Group() + "/" + o.Kind {
 	case render.IstioNetworkingGroup + "/Gateway":
 		g := &Gateway{Obj: o}
 		manifest.DecodeLenient(o, o.Node, "", g)
-		idx.Gateways = append(idx.Gateways, g)
-		idx.gatewayByKey[key] = g
+		return g
 	case render.IstioNetworkingGroup + "/VirtualService":
 		vs := &VirtualService{Obj: o}
 		manifest.DecodeLenient(o, o.Node, "", vs)
-		idx.VirtualServices = append(idx.VirtualServices, vs)
+		return vs
 	case "apps/Deployment", "apps/StatefulSet", "apps/DaemonSet", "apps/ReplicaSet":
-		idx.addWorkload(o, "spec.template.metadata", "spec.template.spec")
+		return decodeWorkload(o, "spec.template.metadata", "spec.template.spec")
 	case "/Pod":
-		idx.addWorkload(o, "metadata", "spec")
+		return decodeWorkload(o, "metadata", "spec")
 	case "/Service":
 		s := &Service{Obj: o}
 		manifest.DecodeLenient(o, o.Node, "", s)
-		idx.Services = append(idx.Services, s)
-		idx.serviceByKey[key] = s
+		return s
 	case "/Secret":
 		s := &Secret{Obj: o, Type: manifest.ScalarValue(o.Field("type")), Keys: map[string]bool{}}
 		for _, field := range []string{"data", "stringData"} {
@@ -107,33 +110,59 @@ func (idx *Index) add(o *manifest.Object) {
 				}
 			}
 		}
-		idx.secretByKey[key] = s
+		return s
 	case "/Namespace":
 		ns := &Namespace{Obj: o}
 		decodeAt(o, o.Field("metadata", "labels"), "metadata.labels", &ns.Labels)
-		idx.namespaceByKey[o.Name] = ns
+		return ns
 	case render.Group + "/" + render.KindIngressGateway:
 		g := &DeclaredGateway{Obj: o}
 		decodeAt(o, o.Field("spec"), "spec", &g.Spec)
-		idx.IngressGateways = append(idx.IngressGateways, g)
-		if g.Spec.Existing && len(g.Spec.Selector) > 0 {
-			idx.addExternalWorkload(g)
-		}
+		return g
 	case render.Group + "/" + render.KindAppIntent:
 		a := &DeclaredApp{Obj: o}
 		decodeAt(o, o.Field("spec"), "spec", &a.Spec)
-		idx.AppIntents = append(idx.AppIntents, a)
+		return a
+	}
+	return nil
+}
+
+// insert adds what decodeIndexed made of o to the lookups.
+func (idx *Index) insert(o *manifest.Object, decoded any) {
+	key := o.Namespace + "/" + o.Name
+	switch v := decoded.(type) {
+	case *Gateway:
+		idx.Gateways = append(idx.Gateways, v)
+		idx.gatewayByKey[key] = v
+	case *VirtualService:
+		idx.VirtualServices = append(idx.VirtualServices, v)
+	case *Workload:
+		idx.Workloads = append(idx.Workloads, v)
+	case *Service:
+		idx.Services = append(idx.Services, v)
+		idx.serviceByKey[key] = v
+	case *Secret:
+		idx.secretByKey[key] = v
+	case *Namespace:
+		idx.namespaceByKey[o.Name] = v
+	case *DeclaredGateway:
+		idx.IngressGateways = append(idx.IngressGateways, v)
+		if v.Spec.Existing && len(v.Spec.Selector) > 0 {
+			idx.addExternalWorkload(v)
+		}
+	case *DeclaredApp:
+		idx.AppIntents = append(idx.AppIntents, v)
 	}
 }
 
-func (idx *Index) addWorkload(o *manifest.Object, metaPath, specPath string) {
+func decodeWorkload(o *manifest.Object, metaPath, specPath string) *Workload {
 	w := &Workload{Obj: o, Namespace: o.Namespace}
 	meta := o.Field(strings.Split(metaPath, ".")...)
 	decodeAt(o, manifest.Lookup(meta, "labels"), metaPath+".labels", &w.Labels)
 	decodeAt(o, manifest.Lookup(meta, "annotations"), metaPath+".annotations", &w.Annotations)
 	decodeAt(o, o.Field(strings.Split(specPath, ".")...), specPath, &w.Pod)
 	w.Pod.path = specPath
-	idx.Workloads = append(idx.Workloads, w)
+	return w
 }
 
 // decodeAt decodes n leniently into v when n is present.
