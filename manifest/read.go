@@ -236,6 +236,9 @@ func Parse(data []byte, file string) ([]*Object, Diagnostics) {
 // YAML of most repositories several times faster, and with yaml.v3 when
 // fastyaml declines (comments, anchors, syntax errors): the same nodes either way.
 func ParseDocuments(data []byte, file string) ([]*yaml.Node, Diagnostics) {
+	if docs, ok := parseInParts(data); ok {
+		return docs, nil
+	}
 	if docs, ok := fastyaml.Parse(data); ok {
 		return docs, nil
 	}
@@ -257,5 +260,88 @@ func ParseDocuments(data []byte, file string) ([]*yaml.Node, Diagnostics) {
 			return docs, Diagnostics{d}
 		}
 		docs = append(docs, doc)
+	}
+}
+
+// parallelParseMin is the size from which a stream is cut into parts parsed
+// on every core: a large stream in one file (a rendered output given to
+// check, a stream on stdin) would otherwise parse on one. A variable, so
+// tests can cut small streams.
+var parallelParseMin = 1 << 20
+
+// parseInParts parses a large stream with fastyaml in parts cut at document
+// markers ("---" at the start of a line, which YAML never lets a document's
+// content hold), on every core, and shifts each part's lines to the
+// stream's. ok is false when the stream is small, has directives or
+// document-end markers (which belong with the documents around them), or a
+// part is one fastyaml declines: the caller then parses the stream whole.
+func parseInParts(data []byte) (docs []*yaml.Node, ok bool) {
+	parts := 4 * runtime.GOMAXPROCS(0)
+	if len(data) < parallelParseMin || parts <= 4 ||
+		data[0] == '%' || bytes.Contains(data, []byte("\n%")) || bytes.Contains(data, []byte("\n...")) {
+		return nil, false
+	}
+	cuts := []int{0}
+	for k := 1; k < parts; k++ {
+		if cut := nextDocumentMarker(data, max(k*len(data)/parts, cuts[len(cuts)-1]+1)); cut > 0 {
+			cuts = append(cuts, cut)
+		}
+	}
+	if len(cuts) == 1 {
+		return nil, false
+	}
+	type part struct {
+		docs []*yaml.Node
+		ok   bool
+	}
+	results := make([]part, len(cuts))
+	Parallel(len(cuts), func(k int) {
+		end := len(data)
+		if k+1 < len(cuts) {
+			end = cuts[k+1]
+		}
+		results[k].docs, results[k].ok = fastyaml.Parse(data[cuts[k]:end])
+	})
+	line := 0
+	for k, r := range results {
+		if !r.ok {
+			return nil, false
+		}
+		if k > 0 {
+			line += bytes.Count(data[cuts[k-1]:cuts[k]], []byte("\n"))
+		}
+		for _, d := range r.docs {
+			shiftLines(d, line)
+		}
+		docs = append(docs, r.docs...)
+	}
+	return docs, true
+}
+
+// nextDocumentMarker returns the offset of the first line at or after from
+// that is a document marker, or -1.
+func nextDocumentMarker(data []byte, from int) int {
+	for from < len(data) {
+		i := bytes.Index(data[from:], []byte("\n---"))
+		if i < 0 {
+			return -1
+		}
+		at := from + i + 1
+		if end := at + 3; end == len(data) || data[end] == '\n' || data[end] == '\r' || data[end] == ' ' || data[end] == '\t' {
+			return at
+		}
+		from = at
+	}
+	return -1
+}
+
+// shiftLines adds offset to the line of n and of every node below it.
+func shiftLines(n *yaml.Node, offset int) {
+	if offset == 0 {
+		return
+	}
+	n.Line += offset
+	for _, c := range n.Content {
+		shiftLines(c, offset)
 	}
 }
