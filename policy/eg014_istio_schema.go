@@ -45,6 +45,7 @@ func (istioSchemaCheck) Meta() Meta {
 
 func (istioSchemaCheck) Run(idx *Index, r *Reporter) {
 	set := schema.Istio()
+	regexes := &eg014Regexes{}
 	for _, o := range idx.Objects {
 		if o.Group() != set.Group {
 			continue
@@ -58,13 +59,16 @@ func (istioSchemaCheck) Run(idx *Index, r *Reporter) {
 				set.Release(), o.Kind, o.APIVersion, eg014Versions(kind))
 			continue
 		}
-		w := eg014Webhook{r: r, o: o, schemaErrors: map[string]bool{}}
+		w := eg014Webhook{r: r, o: o, regexes: regexes}
 		for _, e := range kind.Schema.Validate(o.Node) {
 			if e.Warning {
 				r.Warn(o, e.Field, "%s", e.Message)
 				continue
 			}
 			r.Report(o, e.Field, "%s", e.Message)
+			if w.schemaErrors == nil {
+				w.schemaErrors = map[string]bool{}
+			}
 			w.schemaErrors[e.Field] = true
 		}
 		switch o.Kind {
@@ -89,8 +93,10 @@ type eg014Webhook struct {
 	r *Reporter
 	o *manifest.Object
 	// schemaErrors are the fields the schema layer reported, which the
-	// webhook layer does not report again.
+	// webhook layer does not report again (nil when there are none).
 	schemaErrors map[string]bool
+	// regexes is shared by the objects of a run (nil: nothing remembered).
+	regexes *eg014Regexes
 }
 
 // reject reports a rule of istiod's webhook at field.

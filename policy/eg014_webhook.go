@@ -77,11 +77,6 @@ import (
 // input cannot make the gate quadratic.
 const eg014MaxPairs = 1 << 20
 
-var (
-	eg014DNSLabel      = regexp.MustCompile(`^[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?$`)
-	eg014WildcardLabel = regexp.MustCompile(`^(\*|(\*|\*-)?[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?)$`)
-)
-
 // eg014Protocols are the protocols istiod's protocol.Parse knows.
 var eg014Protocols = map[string]bool{
 	"http": true, "https": true, "http2": true, "grpc": true, "grpc-web": true, "http_proxy": true,
@@ -117,23 +112,25 @@ func (w eg014Webhook) gateway() {
 	if eg014EmptyList(servers) {
 		w.reject("spec.servers", "gateway must have at least one server")
 	}
+	serversPath := eg014Root("spec.servers")
 	names := map[string]int{}
-	for i, s := range schema.Elements(servers) {
+	for i, s := range schema.Items(servers) {
 		if s.Kind == yaml.MappingNode {
-			w.server(s, fmt.Sprintf("spec.servers[%d]", i), i, names)
+			p := serversPath.item(i)
+			w.server(s, &p, i, names)
 		}
 	}
 }
 
-func (w eg014Webhook) server(s *yaml.Node, p string, i int, names map[string]int) {
+func (w eg014Webhook) server(s *yaml.Node, p *eg014Path, i int, names map[string]int) {
 	hosts := schema.Field(s, "hosts")
 	if eg014EmptyList(hosts) && schema.Present(hosts) {
-		w.reject(p+".hosts", "server config must contain at least one host")
+		w.reject(p.with(".hosts"), "server config must contain at least one host")
 	}
-	for j, h := range schema.Elements(hosts) {
+	for j, h := range schema.Items(hosts) {
 		if host, ok := schema.String(h); ok {
 			if err := eg014GatewayHost(host); err != "" {
-				w.reject(fmt.Sprintf("%s.hosts[%d]", p, j), "invalid host %q: %s", host, err)
+				w.reject(p.with(".hosts["+strconv.Itoa(j)+"]"), "invalid host %q: %s", host, err)
 			}
 		}
 	}
@@ -143,39 +140,39 @@ func (w eg014Webhook) server(s *yaml.Node, p string, i int, names map[string]int
 	port := schema.Field(s, "port")
 	number, hasNumber := schema.Int(schema.Field(port, "number"))
 	if hasNumber && number >= 0 && number <= 4294967295 && (number != 0 || !unix) && (number < 1 || number > 65535) {
-		w.reject(p+".port.number", "port number %d must be in the range 1..65535", number)
+		w.reject(p.with(".port.number"), "port number %d must be in the range 1..65535", number)
 	}
 	protocol, hasProtocol := schema.String(schema.Field(port, "protocol"))
 	if hasProtocol && !eg014Protocols[strings.ToLower(protocol)] {
-		w.reject(p+".port.protocol", "invalid protocol %q, supported protocols are HTTP, HTTPS, HTTP2, GRPC, GRPC-WEB, HTTP_PROXY, TCP, TLS, UDP, MONGO, REDIS, MYSQL", protocol)
+		w.reject(p.with(".port.protocol"), "invalid protocol %q, supported protocols are HTTP, HTTPS, HTTP2, GRPC, GRPC-WEB, HTTP_PROXY, TCP, TLS, UDP, MONGO, REDIS, MYSQL", protocol)
 	}
 	if name, ok := schema.String(schema.Field(port, "name")); ok {
 		if name == "" {
-			w.reject(p+".port.name", "port name must be set")
+			w.reject(p.with(".port.name"), "port name must be set")
 		} else if first, dup := names[name]; dup {
-			w.reject(p+".port.name", "port names in servers must be unique: duplicate name %s (spec.servers[%d] has it too)", name, first)
+			w.reject(p.with(".port.name"), "port names in servers must be unique: duplicate name %s (spec.servers[%d] has it too)", name, first)
 		} else {
 			names[name] = i
 		}
 	}
 	if target, ok := schema.Int(schema.Field(port, "targetPort")); ok && target > 0 {
-		w.reject(p+".port.targetPort", "targetPort has no impact on Gateways: remove it")
+		w.reject(p.with(".port.targetPort"), "targetPort has no impact on Gateways: remove it")
 	}
 
 	switch {
 	case unix:
 		switch {
 		case unixAddr == "":
-			w.reject(p+".bind", "unix address must not be empty")
+			w.reject(p.with(".bind"), "unix address must not be empty")
 		case !strings.HasPrefix(unixAddr, "@") && (!path.IsAbs(unixAddr) || strings.HasSuffix(unixAddr, "/")):
-			w.reject(p+".bind", "%s is not an absolute path to a file", unixAddr)
+			w.reject(p.with(".bind"), "%s is not an absolute path to a file", unixAddr)
 		}
 		if hasNumber && number != 0 {
-			w.reject(p+".port.number", "port number must be 0 for unix domain socket")
+			w.reject(p.with(".port.number"), "port number must be 0 for unix domain socket")
 		}
 	case bind != "":
 		if _, err := netip.ParseAddr(bind); err != nil {
-			w.reject(p+".bind", "%s is not a valid IP", bind)
+			w.reject(p.with(".bind"), "%s is not a valid IP", bind)
 		}
 	}
 
@@ -184,7 +181,7 @@ func (w eg014Webhook) server(s *yaml.Node, p string, i int, names map[string]int
 		return
 	}
 	str := func(k string) bool { v, _ := schema.String(schema.Field(tls, k)); return v != "" }
-	list := func(k string) bool { return len(schema.Elements(schema.Field(tls, k))) > 0 }
+	list := func(k string) bool { return schema.Len(schema.Field(tls, k)) > 0 }
 	set := func(k string) bool { return schema.Present(schema.Field(tls, k)) }
 	sources := 0
 	for _, has := range []bool{str("serverCertificate") && str("privateKey"), str("credentialName"), list("credentialNames"), list("tlsCertificates")} {
@@ -195,11 +192,11 @@ func (w eg014Webhook) server(s *yaml.Node, p string, i int, names map[string]int
 	// The CRD's rules already refuse credentialNames with either other.
 	crd := set("credentialNames") && (set("credentialName") || set("tlsCertificates"))
 	if sources > 1 && !crd {
-		w.reject(p+".tls", "only one of credentialName, credentialNames, serverCertificate/privateKey or tlsCertificates can be set")
+		w.reject(p.with(".tls"), "only one of credentialName, credentialNames, serverCertificate/privateKey or tlsCertificates can be set")
 	}
 	if redirect := schema.Field(tls, "httpsRedirect"); hasProtocol && eg014Protocols[strings.ToLower(protocol)] && !eg014IsHTTP(protocol) &&
 		schema.TypeOf(redirect) == "boolean" && redirect.Value == "true" {
-		w.warn(p+".tls.httpsRedirect", "tls.httpsRedirect should only be used with http servers: a %s server never sees the plain-text request to redirect", strings.ToUpper(protocol))
+		w.warn(p.with(".tls.httpsRedirect"), "tls.httpsRedirect should only be used with http servers: a %s server never sees the plain-text request to redirect", strings.ToUpper(protocol))
 	}
 }
 
@@ -249,35 +246,39 @@ func eg014GatewayHostname(h string) string {
 func (w eg014Webhook) virtualService() {
 	spec := schema.Field(w.o.Node, "spec")
 	hostsNode := schema.Field(spec, "hosts")
-	hosts := eg014Strings(hostsNode)
+	var hostsBuf [8]eg014String // most VirtualServices have a host or two
+	hosts := eg014AppendStrings(hostsBuf[:0], hostsNode)
+	hostsPath := eg014Root("spec.hosts")
 	gatewaysNode := schema.Field(spec, "gateways")
-	gateways := eg014Strings(gatewaysNode)
+	gateways, mesh := 0, false
+	for _, item := range schema.Items(gatewaysNode) {
+		if g, ok := schema.String(item); ok {
+			gateways++
+			mesh = mesh || g == "mesh"
+		}
+	}
 	httpNode, tlsNode, tcpNode := schema.Field(spec, "http"), schema.Field(spec, "tls"), schema.Field(spec, "tcp")
 
 	delegate := eg014EmptyList(hostsNode)
 	if delegate {
-		if len(gateways) > 0 {
+		if gateways > 0 {
 			w.reject("spec.gateways", "delegate virtual service must have no gateways specified: a VirtualService without hosts is a delegate; list the hosts it serves")
 		}
-		if len(schema.Elements(tlsNode)) > 0 {
+		if schema.Len(tlsNode) > 0 {
 			w.reject("spec.tls", "delegate virtual service must have no tls route specified")
 		}
-		if len(schema.Elements(tcpNode)) > 0 {
+		if schema.Len(tcpNode) > 0 {
 			w.reject("spec.tcp", "delegate virtual service must have no tcp route specified")
 		}
 	}
-	appliesToGateway := len(gateways) > 0
-	for _, g := range gateways {
-		if g.value == "mesh" {
-			appliesToGateway = false
-		}
-	}
-	w.gatewayNames(gatewaysNode, "spec.gateways")
+	appliesToGateway := gateways > 0 && !mesh
+	gatewaysPath := eg014Root("spec.gateways")
+	w.gatewayNames(gatewaysNode, &gatewaysPath)
 
 	sni := false
-	for _, t := range schema.Elements(tlsNode) {
-		for _, m := range schema.Elements(schema.Field(t, "match")) {
-			if len(schema.Elements(schema.Field(m, "sniHosts"))) > 0 {
+	for _, t := range schema.Items(tlsNode) {
+		for _, m := range schema.Items(schema.Field(t, "match")) {
+			if schema.Len(schema.Field(m, "sniHosts")) > 0 {
 				sni = true
 			}
 		}
@@ -292,10 +293,10 @@ func (w eg014Webhook) virtualService() {
 		}
 		switch {
 		case err != "" && !eg014IsIP(h.value):
-			w.reject(h.field("spec.hosts"), "%s", err)
+			w.reject(h.field(&hostsPath), "%s", err)
 			allValid = false
 		case err == "" && !appliesToGateway && h.value == "*":
-			w.reject(h.field("spec.hosts"), "wildcard host * is not allowed for virtual services bound to the mesh gateway: bind it to a Gateway (spec.gateways) or name the hosts")
+			w.reject(h.field(&hostsPath), "wildcard host * is not allowed for virtual services bound to the mesh gateway: bind it to a Gateway (spec.gateways) or name the hosts")
 			allValid = false
 		}
 	}
@@ -305,7 +306,7 @@ func (w eg014Webhook) virtualService() {
 		first := map[string]string{}
 		for _, h := range hosts {
 			if _, dup := first[h.value]; dup {
-				w.reject(h.field("spec.hosts"), "duplicate hosts in virtual service: %s & %s", h.value, h.value)
+				w.reject(h.field(&hostsPath), "duplicate hosts in virtual service: %s & %s", h.value, h.value)
 			}
 			first[h.value] = h.value
 		}
@@ -313,7 +314,7 @@ func (w eg014Webhook) virtualService() {
 		for j := range hosts {
 			for i := 0; i < j; i++ {
 				if eg014HostsMatch(hosts[i].value, hosts[j].value) {
-					w.reject(hosts[j].field("spec.hosts"), "duplicate hosts in virtual service: %s & %s", hosts[i].value, hosts[j].value)
+					w.reject(hosts[j].field(&hostsPath), "duplicate hosts in virtual service: %s & %s", hosts[i].value, hosts[j].value)
 					break
 				}
 			}
@@ -323,98 +324,112 @@ func (w eg014Webhook) virtualService() {
 	if eg014EmptyList(httpNode) && eg014EmptyList(tlsNode) && eg014EmptyList(tcpNode) {
 		w.reject("spec", "http, tcp or tls must be provided in virtual service")
 	}
-	for i, h := range schema.Elements(httpNode) {
+	httpPath := eg014Root("spec.http")
+	for i, h := range schema.Items(httpNode) {
 		if h.Kind == yaml.MappingNode {
-			w.httpRoute(h, fmt.Sprintf("spec.http[%d]", i), delegate)
+			p := httpPath.item(i)
+			w.httpRoute(h, &p, delegate)
 		}
 	}
-	for i, t := range schema.Elements(tlsNode) {
+	tlsPath := eg014Root("spec.tls")
+	for i, t := range schema.Items(tlsNode) {
 		if t.Kind == yaml.MappingNode {
-			w.tlsRoute(t, fmt.Sprintf("spec.tls[%d]", i), hosts, appliesToGateway)
+			p := tlsPath.item(i)
+			w.tlsRoute(t, &p, hosts, appliesToGateway)
 		}
 	}
-	for i, t := range schema.Elements(tcpNode) {
+	tcpPath := eg014Root("spec.tcp")
+	for i, t := range schema.Items(tcpNode) {
 		if t.Kind != yaml.MappingNode {
 			continue
 		}
-		p := fmt.Sprintf("spec.tcp[%d]", i)
-		for j, m := range schema.Elements(schema.Field(t, "match")) {
-			w.l4Match(m, fmt.Sprintf("%s.match[%d]", p, j))
+		p := tcpPath.item(i)
+		matchPath := p.field(".match")
+		for j, m := range schema.Items(schema.Field(t, "match")) {
+			mp := matchPath.item(j)
+			w.l4Match(m, &mp)
 		}
 		route := schema.Field(t, "route")
+		routePath := p.field(".route")
 		if eg014EmptyList(route) {
-			w.reject(p+".route", "TCP route is required")
+			w.reject(routePath.String(), "TCP route is required")
 		}
-		w.destinations(route, p+".route")
+		w.destinations(route, &routePath)
 	}
 	w.exportTo(schema.Field(spec, "exportTo"))
 }
 
-func (w eg014Webhook) httpRoute(h *yaml.Node, p string, delegate bool) {
+func (w eg014Webhook) httpRoute(h *yaml.Node, p *eg014Path, delegate bool) {
 	has := func(k string) bool { return schema.Present(schema.Field(h, k)) }
 	route := schema.Field(h, "route")
-	routes := len(schema.Elements(route))
+	routes := schema.Len(route)
 	switch {
 	case !delegate && has("delegate"):
 		if has("redirect") {
-			w.reject(p+".redirect", "root HTTP route must not specify redirect: a route with a delegate hands the request to the delegate VirtualService")
+			w.reject(p.with(".redirect"), "root HTTP route must not specify redirect: a route with a delegate hands the request to the delegate VirtualService")
 		}
 		if routes > 0 {
-			w.reject(p+".route", "root HTTP route must not specify route: a route with a delegate hands the request to the delegate VirtualService")
+			w.reject(p.with(".route"), "root HTTP route must not specify route: a route with a delegate hands the request to the delegate VirtualService")
 		}
 	default:
 		if delegate && has("delegate") {
-			w.reject(p+".delegate", "delegate HTTP route cannot contain delegate")
+			w.reject(p.with(".delegate"), "delegate HTTP route cannot contain delegate")
 		}
 		switch {
 		case has("redirect"):
 			if routes > 0 {
-				w.reject(p+".route", "HTTP route cannot contain both route and redirect")
+				w.reject(p.with(".route"), "HTTP route cannot contain both route and redirect")
 			}
 			if has("fault") {
-				w.reject(p+".fault", "HTTP route cannot contain both fault and redirect")
+				w.reject(p.with(".fault"), "HTTP route cannot contain both fault and redirect")
 			}
 			if has("rewrite") {
-				w.reject(p+".rewrite", "HTTP route rule cannot contain both rewrite and redirect")
+				w.reject(p.with(".rewrite"), "HTTP route rule cannot contain both rewrite and redirect")
 			}
 			if has("directResponse") {
-				w.reject(p+".directResponse", "HTTP route rule cannot contain both directResponse and redirect")
+				w.reject(p.with(".directResponse"), "HTTP route rule cannot contain both directResponse and redirect")
 			}
 		case has("directResponse"):
 			if routes > 0 {
-				w.reject(p+".route", "HTTP route cannot contain both route and directResponse")
+				w.reject(p.with(".route"), "HTTP route cannot contain both route and directResponse")
 			}
 			if has("fault") {
-				w.reject(p+".fault", "HTTP route cannot contain both fault and directResponse")
+				w.reject(p.with(".fault"), "HTTP route cannot contain both fault and directResponse")
 			}
 			if has("rewrite") {
-				w.reject(p+".rewrite", "HTTP route rule cannot contain both rewrite and directResponse")
+				w.reject(p.with(".rewrite"), "HTTP route rule cannot contain both rewrite and directResponse")
 			}
 		case routes == 0 && eg014EmptyList(route):
-			w.reject(p, "HTTP route, redirect or directResponse is required")
+			w.reject(p.String(), "HTTP route, redirect or directResponse is required")
 		}
-		if has("mirror") && len(schema.Elements(schema.Field(h, "mirrors"))) > 0 {
-			w.reject(p+".mirrors", "HTTP route cannot contain both mirror and mirrors")
+		if has("mirror") && schema.Len(schema.Field(h, "mirrors")) > 0 {
+			w.reject(p.with(".mirrors"), "HTTP route cannot contain both mirror and mirrors")
 		}
 	}
 
-	matches := schema.Elements(schema.Field(h, "match"))
-	for j, m := range matches {
-		w.httpMatch(m, fmt.Sprintf("%s.match[%d]", p, j))
+	matches := schema.Field(h, "match")
+	matchPath := p.field(".match")
+	for j, m := range schema.Items(matches) {
+		mp := matchPath.item(j)
+		w.httpMatch(m, &mp)
 	}
-	w.destinations(route, p+".route")
-	w.duration(schema.Field(h, "timeout"), p+".timeout")
+	routePath := p.field(".route")
+	w.destinations(route, &routePath)
+	timeoutPath := p.field(".timeout")
+	w.duration(schema.Field(h, "timeout"), &timeoutPath)
 
 	if r := schema.Field(h, "retries"); r != nil && r.Kind == yaml.MappingNode {
-		w.retries(r, p+".retries")
+		rp := p.field(".retries")
+		w.retries(r, &rp)
 	}
 
 	if rd := schema.Field(h, "redirect"); rd != nil && rd.Kind == yaml.MappingNode {
-		w.redirect(rd, p+".redirect", matches)
+		rp := p.field(".redirect")
+		w.redirect(rd, &rp, matches)
 	}
 	if dr := schema.Field(h, "directResponse"); dr != nil && dr.Kind == yaml.MappingNode {
 		if status, ok := schema.Int(schema.Field(dr, "status")); ok && (status < 200 || status > 600) {
-			w.reject(p+".directResponse.status", "HTTP status %d is not in range 200-599", status)
+			w.reject(p.with(".directResponse.status"), "HTTP status %d is not in range 200-599", status)
 		}
 		size := 0
 		for _, k := range []string{"string", "bytes"} {
@@ -427,9 +442,9 @@ func (w eg014Webhook) httpRoute(h *yaml.Node, p string, delegate bool) {
 		}
 		switch {
 		case size > 1<<20:
-			w.reject(p+".directResponse.body", "large direct_responses may impact control plane performance, must be less than 1MB")
+			w.reject(p.with(".directResponse.body"), "large direct_responses may impact control plane performance, must be less than 1MB")
 		case size > 100<<10:
-			w.warn(p+".directResponse.body", "large direct_responses may impact control plane performance")
+			w.warn(p.with(".directResponse.body"), "large direct_responses may impact control plane performance")
 		}
 	}
 	if rw := schema.Field(h, "rewrite"); rw != nil && rw.Kind == yaml.MappingNode {
@@ -438,135 +453,172 @@ func (w eg014Webhook) httpRoute(h *yaml.Node, p string, delegate bool) {
 		regex := schema.Field(rw, "uriRegexRewrite")
 		switch {
 		case uri != "" && schema.Present(regex):
-			w.reject(p+".rewrite", "rewrite may only contain one of uri or uriRegexRewrite")
+			w.reject(p.with(".rewrite"), "rewrite may only contain one of uri or uriRegexRewrite")
 		case uri == "" && !schema.Present(regex) && authority == "":
-			w.reject(p+".rewrite", "rewrite must specify at least one of uri, uriRegexRewrite or authority")
+			w.reject(p.with(".rewrite"), "rewrite must specify at least one of uri, uriRegexRewrite or authority")
 		}
 		if regex != nil && regex.Kind == yaml.MappingNode {
 			match, _ := schema.String(schema.Field(regex, "match"))
 			rewrite, _ := schema.String(schema.Field(regex, "rewrite"))
 			if match == "" || rewrite == "" {
-				w.reject(p+".rewrite.uriRegexRewrite", "uriRegexRewrite requires both rewrite and match fields to be specified")
-			} else if err := eg014Regex(match); err != "" {
-				w.reject(p+".rewrite.uriRegexRewrite.match", "%s", err)
+				w.reject(p.with(".rewrite.uriRegexRewrite"), "uriRegexRewrite requires both rewrite and match fields to be specified")
+			} else if err := w.regexes.check(match); err != "" {
+				w.reject(p.with(".rewrite.uriRegexRewrite.match"), "%s", err)
 			}
 		}
 	}
 	if f := schema.Field(h, "fault"); f != nil && f.Kind == yaml.MappingNode {
-		w.fault(f, p+".fault")
+		fp := p.field(".fault")
+		w.fault(f, &fp)
 	}
 	if m := schema.Field(h, "mirror"); m != nil && m.Kind == yaml.MappingNode {
-		w.destination(m, p+".mirror")
+		mp := p.field(".mirror")
+		w.destination(m, &mp)
 	}
-	w.percentage(schema.Field(h, "mirrorPercentage"), p+".mirrorPercentage", false)
-	for j, m := range schema.Elements(schema.Field(h, "mirrors")) {
-		mp := fmt.Sprintf("%s.mirrors[%d]", p, j)
+	mirrorPercentagePath := p.field(".mirrorPercentage")
+	w.percentage(schema.Field(h, "mirrorPercentage"), &mirrorPercentagePath, false)
+	mirrorsPath := p.field(".mirrors")
+	for j, m := range schema.Items(schema.Field(h, "mirrors")) {
+		mp := mirrorsPath.item(j)
 		if d := schema.Field(m, "destination"); schema.Present(d) {
-			w.destination(d, mp+".destination")
+			dp := mp.field(".destination")
+			w.destination(d, &dp)
 		} else if m.Kind == yaml.MappingNode {
-			w.reject(mp+".destination", "destination is required for mirrors")
+			w.reject(mp.with(".destination"), "destination is required for mirrors")
 		}
-		w.percentage(schema.Field(m, "percentage"), mp+".percentage", false)
+		pp := mp.field(".percentage")
+		w.percentage(schema.Field(m, "percentage"), &pp, false)
 	}
 	if c := schema.Field(h, "corsPolicy"); c != nil && c.Kind == yaml.MappingNode {
-		for j, o := range schema.Elements(schema.Field(c, "allowOrigins")) {
-			op := fmt.Sprintf("%s.corsPolicy.allowOrigins[%d]", p, j)
+		originsPath := p.field(".corsPolicy.allowOrigins")
+		for j, o := range schema.Items(schema.Field(c, "allowOrigins")) {
 			value := ""
 			for _, k := range []string{"exact", "prefix", "regex"} {
 				if v, ok := schema.String(schema.Field(o, k)); ok && v != "" {
 					value = v
 				}
 			}
+			op := originsPath.item(j)
 			if value == "" && o.Kind == yaml.MappingNode {
-				w.reject(op, "an allowOrigins entry needs a non-empty exact, prefix or regex")
+				w.reject(op.String(), "an allowOrigins entry needs a non-empty exact, prefix or regex")
 			}
 			if re, ok := schema.String(schema.Field(o, "regex")); ok && re != "" {
-				if err := eg014Regex(re); err != "" {
-					w.reject(op+".regex", "%s", err)
+				if err := w.regexes.check(re); err != "" {
+					w.reject(op.with(".regex"), "%s", err)
 				}
 			}
 		}
 		for j, m := range eg014Strings(schema.Field(c, "allowMethods")) {
 			if !eg014CORSMethods[m.value] {
-				w.reject(fmt.Sprintf("%s.corsPolicy.allowMethods[%d]", p, j), "%q is not a supported HTTP method", m.value)
+				w.reject(p.with(".corsPolicy.allowMethods["+strconv.Itoa(j)+"]"), "%q is not a supported HTTP method", m.value)
 			}
 		}
-		maxAge := p + ".corsPolicy.maxAge"
-		w.duration(schema.Field(c, "maxAge"), maxAge)
+		maxAgePath := p.field(".corsPolicy.maxAge")
+		w.duration(schema.Field(c, "maxAge"), &maxAgePath)
 		if s, ok := schema.String(schema.Field(c, "maxAge")); ok {
 			if d, err := time.ParseDuration(s); err == nil && d >= time.Millisecond && d%time.Millisecond == 0 && d%time.Second != 0 {
-				w.reject(maxAge, "max_age duration is accurate only to seconds precision (%s)", s)
+				w.reject(maxAgePath.String(), "max_age duration is accurate only to seconds precision (%s)", s)
 			}
 		}
 	}
 }
 
-func (w eg014Webhook) retries(r *yaml.Node, p string) {
-	w.duration(schema.Field(r, "perTryTimeout"), p+".perTryTimeout")
-	w.duration(schema.Field(r, "backoff"), p+".backoff")
+func (w eg014Webhook) retries(r *yaml.Node, p *eg014Path) {
+	perTryTimeoutPath, backoffPath := p.field(".perTryTimeout"), p.field(".backoff")
+	w.duration(schema.Field(r, "perTryTimeout"), &perTryTimeoutPath)
+	w.duration(schema.Field(r, "backoff"), &backoffPath)
 	attemptsNode := schema.Field(r, "attempts")
 	attempts, ok := schema.Int(attemptsNode)
 	if !ok && schema.Present(attemptsNode) {
 		return // a wrong type: the schema layer's finding
 	}
 	if ok && attempts < 0 {
-		w.reject(p+".attempts", "attempts cannot be negative")
+		w.reject(p.with(".attempts"), "attempts cannot be negative")
 	}
 	retryOn, _ := schema.String(schema.Field(r, "retryOn"))
 	if attempts == 0 && (schema.Present(schema.Field(r, "perTryTimeout")) || retryOn != "" || schema.Present(schema.Field(r, "retryRemoteLocalities"))) {
-		w.reject(p+".attempts", "http retry policy configured when attempts are set to 0 (disabled): set attempts")
+		w.reject(p.with(".attempts"), "http retry policy configured when attempts are set to 0 (disabled): set attempts")
 	}
 	if retryOn != "" {
 		for _, policy := range strings.Split(retryOn, ",") {
 			code, _ := strconv.Atoi(policy)
 			if http.StatusText(code) == "" && !eg014RetryOn[policy] {
-				w.reject(p+".retryOn", "%q is not a valid retryOn policy", policy)
+				w.reject(p.with(".retryOn"), "%q is not a valid retryOn policy", policy)
 			}
 		}
 	}
 }
 
-func (w eg014Webhook) httpMatch(m *yaml.Node, p string) {
+func (w eg014Webhook) httpMatch(m *yaml.Node, p *eg014Path) {
 	if m.Kind != yaml.MappingNode {
 		return
 	}
-	w.stringMatch(schema.Field(m, "uri"), p+".uri", true)
+	uri := p.field(".uri")
+	w.stringMatch(schema.Field(m, "uri"), &uri, true)
 	for _, k := range []string{"scheme", "method", "authority"} {
-		w.stringMatch(schema.Field(m, k), p+"."+k, false)
+		kp := p.field("." + k)
+		w.stringMatch(schema.Field(m, k), &kp, false)
 	}
 	for _, k := range []string{"headers", "queryParams", "withoutHeaders"} {
+		kp := p.field("." + k)
 		for _, kv := range schema.Fields(schema.Field(m, k)) {
 			if k == "withoutHeaders" {
 				if re, _ := schema.String(schema.Field(kv.Value, "regex")); re == "*" {
 					continue // Istio's "header absent", not a regex
 				}
 			}
-			w.stringMatch(kv.Value, eg014Key(p+"."+k, kv.Key), false)
+			vp := kp.key(kv.Key)
+			w.stringMatch(kv.Value, &vp, false)
 		}
 	}
-	w.port(schema.Field(m, "port"), p+".port", false)
+	portPath := p.field(".port")
+	w.port(schema.Field(m, "port"), &portPath, false)
 	if ns, ok := schema.String(schema.Field(m, "sourceNamespace")); ok && ns != "" && !eg014IsDNSLabel(ns) {
-		w.reject(p+".sourceNamespace", "sourceNamespace match %s is invalid", ns)
+		w.reject(p.with(".sourceNamespace"), "sourceNamespace match %s is invalid", ns)
 	}
-	w.gatewayNames(schema.Field(m, "gateways"), p+".gateways")
+	gp := p.field(".gateways")
+	w.gatewayNames(schema.Field(m, "gateways"), &gp)
 }
 
 // stringMatch checks an exact/prefix/regex match; an empty prefix matches
 // everything, which Envoy allows for the path (uri) only.
-func (w eg014Webhook) stringMatch(n *yaml.Node, p string, uri bool) {
+func (w eg014Webhook) stringMatch(n *yaml.Node, p *eg014Path, uri bool) {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return
 	}
 	if v, ok := schema.String(schema.Field(n, "prefix")); ok && v == "" && !uri {
-		w.reject(p+".prefix", "prefix string match should not be empty")
+		w.reject(p.with(".prefix"), "prefix string match should not be empty")
 	}
 	if v, ok := schema.String(schema.Field(n, "regex")); ok {
 		if v == "" {
-			w.reject(p+".regex", "regex string match should not be empty")
-		} else if err := eg014Regex(v); err != "" {
-			w.reject(p+".regex", "%s", err)
+			w.reject(p.with(".regex"), "regex string match should not be empty")
+		} else if err := w.regexes.check(v); err != "" {
+			w.reject(p.with(".regex"), "%s", err)
 		}
 	}
+}
+
+// eg014Regexes remembers eg014Regex across the objects of a run: routes
+// repeat their regexes, and compiling one costs far more than a lookup.
+// The zero value is ready to use; a nil one remembers nothing.
+type eg014Regexes struct {
+	errs map[string]string
+}
+
+// check is eg014Regex(re).
+func (c *eg014Regexes) check(re string) string {
+	if c == nil {
+		return eg014Regex(re)
+	}
+	if err, ok := c.errs[re]; ok {
+		return err
+	}
+	err := eg014Regex(re)
+	if c.errs == nil {
+		c.errs = map[string]string{}
+	}
+	c.errs[re] = err
+	return err
 }
 
 func eg014Regex(re string) string {
@@ -579,9 +631,9 @@ func eg014Regex(re string) string {
 	return ""
 }
 
-// port checks a port number that must be 1..65535 when set (or, with
-// required, always).
-func (w eg014Webhook) port(n *yaml.Node, p string, required bool) {
+// port checks the port number at p, which must be 1..65535 when set (or,
+// with required, always).
+func (w eg014Webhook) port(n *yaml.Node, p *eg014Path, required bool) {
 	number, ok := schema.Int(n)
 	if !ok {
 		if !required || schema.Present(n) {
@@ -593,130 +645,134 @@ func (w eg014Webhook) port(n *yaml.Node, p string, required bool) {
 		return
 	}
 	if number >= 0 && number <= 4294967295 && (number < 1 || number > 65535) {
-		w.reject(p, "port number %d must be in the range 1..65535", number)
+		w.reject(p.String(), "port number %d must be in the range 1..65535", number)
 	}
 }
 
-func (w eg014Webhook) destinations(route *yaml.Node, p string) {
-	items := schema.Elements(route)
+func (w eg014Webhook) destinations(route *yaml.Node, p *eg014Path) {
 	var total int64
-	for k, d := range items {
+	for k, d := range schema.Items(route) {
 		if d.Kind != yaml.MappingNode {
 			continue
 		}
-		dp := fmt.Sprintf("%s[%d]", p, k)
+		dp := p.item(k)
 		if dest := schema.Field(d, "destination"); schema.Present(dest) {
-			w.destination(dest, dp+".destination")
+			destPath := dp.field(".destination")
+			w.destination(dest, &destPath)
 		} else {
-			w.reject(dp+".destination", "destination is required")
+			w.reject(dp.with(".destination"), "destination is required")
 		}
 		if weight, ok := schema.Int(schema.Field(d, "weight")); ok {
 			if weight < 0 {
-				w.reject(dp+".weight", "weight %d < 0", weight)
+				w.reject(dp.with(".weight"), "weight %d < 0", weight)
 			}
 			total += weight
 		}
 	}
-	if len(items) > 1 && total == 0 {
-		w.reject(p, "total destination weight = 0: with several destinations, give them weights")
+	if schema.Len(route) > 1 && total == 0 {
+		w.reject(p.String(), "total destination weight = 0: with several destinations, give them weights")
 	}
 }
 
-func (w eg014Webhook) destination(d *yaml.Node, p string) {
+func (w eg014Webhook) destination(d *yaml.Node, p *eg014Path) {
 	if d.Kind != yaml.MappingNode {
 		return
 	}
 	if host, ok := schema.String(schema.Field(d, "host")); ok {
 		if host == "*" {
-			w.reject(p+".host", "invalid destination host *")
+			w.reject(p.with(".host"), "invalid destination host *")
 		} else if err := eg014WildcardDomain(host); err != "" {
-			w.reject(p+".host", "%s", err)
+			w.reject(p.with(".host"), "%s", err)
 		}
 	}
 	if subset, ok := schema.String(schema.Field(d, "subset")); ok && subset != "" && !eg014IsDNSLabel(subset) {
-		w.reject(p+".subset", "subset name is invalid: %s", subset)
+		w.reject(p.with(".subset"), "subset name is invalid: %s", subset)
 	}
 	if port := schema.Field(d, "port"); port != nil && port.Kind == yaml.MappingNode {
-		w.port(schema.Field(port, "number"), p+".port.number", true)
+		numberPath := p.field(".port.number")
+		w.port(schema.Field(port, "number"), &numberPath, true)
 	}
 }
 
-func (w eg014Webhook) redirect(rd *yaml.Node, p string, matches []*yaml.Node) {
+func (w eg014Webhook) redirect(rd *yaml.Node, p *eg014Path, matches *yaml.Node) {
 	str := func(k string) string { v, _ := schema.String(schema.Field(rd, k)); return v }
 	uri, prefix, authority, scheme := str("uri"), str("prefixRewrite"), str("authority"), str("scheme")
 	port := schema.Present(schema.Field(rd, "port")) || schema.Present(schema.Field(rd, "derivePort"))
 	if uri != "" && prefix != "" {
-		w.reject(p, "redirect may only specify one of uri or prefixRewrite")
+		w.reject(p.String(), "redirect may only specify one of uri or prefixRewrite")
 	}
 	if prefix != "" {
-		for _, m := range matches {
+		for _, m := range schema.Items(matches) {
 			if u := schema.Field(m, "uri"); schema.Present(u) && !schema.Present(schema.Field(u, "prefix")) {
-				w.reject(p+".prefixRewrite", "redirect prefixRewrite requires all URI matches to use prefix match type")
+				w.reject(p.with(".prefixRewrite"), "redirect prefixRewrite requires all URI matches to use prefix match type")
 				break
 			}
 		}
 	}
 	if uri == "" && prefix == "" && authority == "" && !port && scheme == "" {
-		w.reject(p, "redirect must specify uri, authority, scheme, or port")
+		w.reject(p.String(), "redirect must specify uri, authority, scheme, or port")
 	}
 	if code, ok := schema.Int(schema.Field(rd, "redirectCode")); ok && code != 0 && (code < 300 || code > 399) {
-		w.reject(p+".redirectCode", "%d is not a valid redirect code, must be 3xx", code)
+		w.reject(p.with(".redirectCode"), "%d is not a valid redirect code, must be 3xx", code)
 	}
 	if scheme != "" && scheme != "http" && scheme != "https" {
-		w.reject(p+".scheme", `invalid redirect scheme, must be "http" or "https"`)
+		w.reject(p.with(".scheme"), `invalid redirect scheme, must be "http" or "https"`)
 	}
-	w.port(schema.Field(rd, "port"), p+".port", false)
+	portPath := p.field(".port")
+	w.port(schema.Field(rd, "port"), &portPath, false)
 }
 
-func (w eg014Webhook) fault(f *yaml.Node, p string) {
+func (w eg014Webhook) fault(f *yaml.Node, p *eg014Path) {
 	abort, delay := schema.Field(f, "abort"), schema.Field(f, "delay")
 	if !schema.Present(abort) && !schema.Present(delay) {
-		w.reject(p, "HTTP fault injection must have an abort and/or a delay")
+		w.reject(p.String(), "HTTP fault injection must have an abort and/or a delay")
 	}
 	if abort != nil && abort.Kind == yaml.MappingNode {
-		w.percentage(schema.Field(abort, "percentage"), p+".abort.percentage", true)
+		pp := p.field(".abort.percentage")
+		w.percentage(schema.Field(abort, "percentage"), &pp, true)
 		switch {
 		case schema.Present(schema.Field(abort, "grpcStatus")):
 			if s, ok := schema.String(schema.Field(abort, "grpcStatus")); ok && !eg014GRPCStatus[s] {
-				w.reject(p+".abort.grpcStatus", "gRPC status %q is not supported. See https://github.com/grpc/grpc/blob/master/doc/statuscodes.md for a list of supported codes, for example 'NOT_FOUND'", s)
+				w.reject(p.with(".abort.grpcStatus"), "gRPC status %q is not supported. See https://github.com/grpc/grpc/blob/master/doc/statuscodes.md for a list of supported codes, for example 'NOT_FOUND'", s)
 			}
 		case schema.Present(schema.Field(abort, "http2Error")):
-			w.reject(p+".abort.http2Error", "HTTP/2 abort fault injection not supported yet")
+			w.reject(p.with(".abort.http2Error"), "HTTP/2 abort fault injection not supported yet")
 		case schema.Present(schema.Field(abort, "httpStatus")):
 			if s, ok := schema.Int(schema.Field(abort, "httpStatus")); ok && (s < 200 || s > 600) {
-				w.reject(p+".abort.httpStatus", "HTTP status %d is not in range 200-599", s)
+				w.reject(p.with(".abort.httpStatus"), "HTTP status %d is not in range 200-599", s)
 			}
 		}
 	}
 	if delay != nil && delay.Kind == yaml.MappingNode {
-		w.percentage(schema.Field(delay, "percentage"), p+".delay.percentage", true)
-		w.duration(schema.Field(delay, "fixedDelay"), p+".delay.fixedDelay")
+		pp, fixedDelayPath := p.field(".delay.percentage"), p.field(".delay.fixedDelay")
+		w.percentage(schema.Field(delay, "percentage"), &pp, true)
+		w.duration(schema.Field(delay, "fixedDelay"), &fixedDelayPath)
 		if schema.Present(schema.Field(delay, "exponentialDelay")) {
-			w.reject(p+".delay.exponentialDelay", "exponentialDelay not supported yet")
+			w.reject(p.with(".delay.exponentialDelay"), "exponentialDelay not supported yet")
 		}
 	}
 }
 
-// percentage checks a Percent: 0..100, and for faults not below 0.0001
-// unless 0.
-func (w eg014Webhook) percentage(n *yaml.Node, p string, fault bool) {
+// percentage checks a Percent at p: 0..100, and for faults not below
+// 0.0001 unless 0.
+func (w eg014Webhook) percentage(n *yaml.Node, p *eg014Path, fault bool) {
 	v, ok := schema.Number(schema.Field(n, "value"))
 	if !ok {
 		return
 	}
 	switch {
 	case fault && (v < 0 || v > 100 || (v > 0 && v < 0.0001)):
-		w.reject(p+".value", "percentage %v is neither 0.0, nor in range [0.0001, 100.0]", v)
+		w.reject(p.with(".value"), "percentage %v is neither 0.0, nor in range [0.0001, 100.0]", v)
 	case !fault && v > 100:
-		w.reject(p+".value", "mirror percentage must have a max value of 100 (it has %f)", v)
+		w.reject(p.with(".value"), "mirror percentage must have a max value of 100 (it has %f)", v)
 	case !fault && v < 0:
-		w.reject(p+".value", "mirror percentage must have a min value of 0 (it has %f)", v)
+		w.reject(p.with(".value"), "mirror percentage must have a min value of 0 (it has %f)", v)
 	}
 }
 
-// duration applies istiod's ValidateDuration beyond the CRD's 1ms minimum:
-// millisecond precision.
-func (w eg014Webhook) duration(n *yaml.Node, p string) {
+// duration applies istiod's ValidateDuration beyond the CRD's 1ms minimum
+// to the duration at p: millisecond precision.
+func (w eg014Webhook) duration(n *yaml.Node, p *eg014Path) {
 	s, ok := schema.String(n)
 	if !ok {
 		return
@@ -726,20 +782,22 @@ func (w eg014Webhook) duration(n *yaml.Node, p string) {
 		return // the CRD rule reports it
 	}
 	if d%time.Millisecond != 0 {
-		w.reject(p, "only durations to ms precision are supported (%s)", s)
+		w.reject(p.String(), "only durations to ms precision are supported (%s)", s)
 	}
 }
 
-func (w eg014Webhook) tlsRoute(t *yaml.Node, p string, hosts []eg014String, gateway bool) {
+func (w eg014Webhook) tlsRoute(t *yaml.Node, p *eg014Path, hosts []eg014String, gateway bool) {
 	matches := schema.Field(t, "match")
 	if eg014EmptyList(matches) {
-		w.reject(p+".match", "TLS route must have at least one match condition")
+		w.reject(p.with(".match"), "TLS route must have at least one match condition")
 	}
-	for j, m := range schema.Elements(matches) {
-		mp := fmt.Sprintf("%s.match[%d]", p, j)
+	matchPath := p.field(".match")
+	for j, m := range schema.Items(matches) {
+		mp := matchPath.item(j)
 		sniHosts := schema.Field(m, "sniHosts")
+		sniPath := mp.field(".sniHosts")
 		if eg014EmptyList(sniHosts) && m.Kind == yaml.MappingNode {
-			w.reject(mp+".sniHosts", "TLS match must have at least one SNI host")
+			w.reject(sniPath.String(), "TLS match must have at least one SNI host")
 		}
 		snis := eg014Strings(sniHosts)
 		checkSubset := len(hosts)*len(snis) <= eg014MaxPairs
@@ -750,12 +808,11 @@ func (w eg014Webhook) tlsRoute(t *yaml.Node, p string, hosts []eg014String, gate
 			} else {
 				err = eg014WildcardDomain(sni.value)
 			}
-			field := sni.field(mp + ".sniHosts")
 			if err != "" {
 				if eg014IsIP(sni.value) {
-					w.warn(field, "using an IP address (%q) goes against SNI spec and most clients do not support this", sni.value)
+					w.warn(sni.field(&sniPath), "using an IP address (%q) goes against SNI spec and most clients do not support this", sni.value)
 				} else {
-					w.reject(field, "%s", err)
+					w.reject(sni.field(&sniPath), "%s", err)
 				}
 				continue
 			}
@@ -763,83 +820,97 @@ func (w eg014Webhook) tlsRoute(t *yaml.Node, p string, hosts []eg014String, gate
 				continue
 			}
 			covered := false
-			var all []string
 			for _, h := range hosts {
-				all = append(all, h.value)
 				if eg014SubsetOf(sni.value, h.value) {
 					covered = true
+					break
 				}
 			}
 			if !covered {
-				w.reject(field, "SNI host %q is not a compatible subset of any of the virtual service hosts: [%s]", sni.value, strings.Join(all, ", "))
+				all := make([]string, len(hosts))
+				for i, h := range hosts {
+					all[i] = h.value
+				}
+				w.reject(sni.field(&sniPath), "SNI host %q is not a compatible subset of any of the virtual service hosts: [%s]", sni.value, strings.Join(all, ", "))
 			}
 		}
-		w.l4Match(m, mp)
+		w.l4Match(m, &mp)
 	}
 	route := schema.Field(t, "route")
+	routePath := p.field(".route")
 	if eg014EmptyList(route) {
-		w.reject(p+".route", "TLS route is required")
+		w.reject(routePath.String(), "TLS route is required")
 	}
-	w.destinations(route, p+".route")
+	w.destinations(route, &routePath)
 }
 
-func (w eg014Webhook) l4Match(m *yaml.Node, p string) {
+func (w eg014Webhook) l4Match(m *yaml.Node, p *eg014Path) {
+	subnets := p.field(".destinationSubnets")
 	for _, s := range eg014Strings(schema.Field(m, "destinationSubnets")) {
 		if !eg014IsIP(s.value) {
 			if _, err := netip.ParsePrefix(s.value); err != nil {
-				w.reject(s.field(p+".destinationSubnets"), "%q is not a valid IP address or CIDR subnet", s.value)
+				w.reject(s.field(&subnets), "%q is not a valid IP address or CIDR subnet", s.value)
 			}
 		}
 	}
-	w.port(schema.Field(m, "port"), p+".port", false)
-	w.gatewayNames(schema.Field(m, "gateways"), p+".gateways")
+	portPath := p.field(".port")
+	w.port(schema.Field(m, "port"), &portPath, false)
+	gp := p.field(".gateways")
+	w.gatewayNames(schema.Field(m, "gateways"), &gp)
 }
 
 // gatewayNames checks gateway references as istiod's validateGatewayNames
 // does (which stops at the first name without a namespace).
-func (w eg014Webhook) gatewayNames(n *yaml.Node, p string) {
-	for _, g := range eg014Strings(n) {
-		field := g.field(p)
+func (w eg014Webhook) gatewayNames(n *yaml.Node, p *eg014Path) {
+	for i, item := range schema.Items(n) {
+		value, ok := schema.String(item)
+		if !ok {
+			continue
+		}
+		g := eg014String{value, i}
 		ns, name, ok := strings.Cut(g.value, "/")
 		if !ok {
 			if strings.Contains(g.value, ".") {
 				parts := strings.Split(g.value, ".")
-				w.warn(field, "using legacy gatewayName format %q; prefer the <namespace>/<name> format: %q", g.value, parts[1]+"/"+parts[0])
+				w.warn(g.field(p), "using legacy gatewayName format %q; prefer the <namespace>/<name> format: %q", g.value, parts[1]+"/"+parts[0])
 			}
 			if err := eg014FQDN(g.value); err != "" {
-				w.reject(field, "%s", err)
+				w.reject(g.field(p), "%s", err)
 			}
 			return
 		}
 		switch {
 		case ns == "" || name == "":
-			w.reject(field, "config namespace and gateway name cannot be empty")
+			w.reject(g.field(p), "config namespace and gateway name cannot be empty")
 		case !eg014IsDNSLabel(ns):
-			w.reject(field, "invalid value for namespace: %q", ns)
+			w.reject(g.field(p), "invalid value for namespace: %q", ns)
 		case !eg014IsDNSLabel(name):
-			w.reject(field, "invalid value for gateway name: %q", name)
+			w.reject(g.field(p), "invalid value for gateway name: %q", name)
 		}
 	}
 }
 
 func (w eg014Webhook) exportTo(n *yaml.Node) {
 	entries := eg014Strings(n)
+	if len(entries) == 0 {
+		return
+	}
+	exportToPath := eg014Root("spec.exportTo")
 	seen := map[string]bool{}
 	for _, e := range entries {
 		key := e.value
 		if key == "." && w.o.Namespace != "" {
 			key = w.o.Namespace
 		}
-		field := e.field("spec.exportTo")
 		switch {
 		case seen[key] && key != e.value:
-			w.reject(field, "duplicate entries in exportTo: . and current namespace %s", w.o.Namespace)
+			w.reject(e.field(&exportToPath), "duplicate entries in exportTo: . and current namespace %s", w.o.Namespace)
 		case seen[key]:
-			w.reject(field, "duplicate entries in exportTo for entry %s", e.value)
+			w.reject(e.field(&exportToPath), "duplicate entries in exportTo for entry %s", e.value)
 		case key == "~":
-			w.reject(field, "exportTo ~ (none) is not allowed for Istio configuration objects")
+			w.reject(e.field(&exportToPath), "exportTo ~ (none) is not allowed for Istio configuration objects")
 		case key != "." && key != "*" && !eg014IsDNSLabel(key):
-			w.reject(field, "only .,*, or a valid DNS 1123 label is allowed as exportTo entry")
+			w.reject(e.field(&exportToPath), "only .,*, or a valid DNS 1123 label is allowed as exportTo entry")
 		default:
 			seen[key] = true
 		}
@@ -851,7 +922,46 @@ func (w eg014Webhook) exportTo(n *yaml.Node) {
 
 // ---- names ----
 
-func eg014IsDNSLabel(s string) bool { return len(s) <= 63 && eg014DNSLabel.MatchString(s) }
+// eg014IsDNSLabel reports whether s is a DNS-1123 label: at most 63
+// letters, digits and hyphens, starting and ending with a letter or digit
+// (the regexp ^[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?$, by hand: it is
+// asked of every host, subset and namespace).
+func eg014IsDNSLabel(s string) bool { return len(s) <= 63 && eg014LabelChars(s) }
+
+// eg014LabelChars is eg014IsDNSLabel without the length limit.
+func eg014LabelChars(s string) bool {
+	if s == "" || !eg014Alnum(s[0]) || !eg014Alnum(s[len(s)-1]) {
+		return false
+	}
+	for i := 1; i < len(s)-1; i++ {
+		if !eg014Alnum(s[i]) && s[i] != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func eg014Alnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// eg014WildcardLabel reports whether s is the first label of a wildcard
+// domain: "*", or a label (of any length) after an optional "*" or "*-"
+// (the regexp ^(\*|(\*|\*-)?[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?)$).
+func eg014WildcardLabel(s string) bool {
+	if s == "*" || eg014LabelChars(s) {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(s, "*"); ok {
+		if eg014LabelChars(rest) {
+			return true
+		}
+		if rest, ok := strings.CutPrefix(rest, "-"); ok {
+			return eg014LabelChars(rest)
+		}
+	}
+	return false
+}
 
 func eg014IsIP(s string) bool {
 	_, err := netip.ParseAddr(s)
@@ -865,7 +975,7 @@ func eg014WildcardDomain(domain string) string {
 		return err
 	}
 	first, rest, more := strings.Cut(domain, ".")
-	if len(first) > 63 || !eg014WildcardLabel.MatchString(first) {
+	if len(first) > 63 || !eg014WildcardLabel(first) {
 		return fmt.Sprintf("domain name %q invalid (label %q invalid)", domain, first)
 	}
 	if more {
@@ -906,21 +1016,46 @@ func eg014DNSPreconditions(name string) string {
 	return ""
 }
 
+// eg014DNSLabels checks the dot-separated labels of domain; the last may
+// be empty (a trailing dot).
 func eg014DNSLabels(domain string) string {
-	parts := strings.Split(domain, ".")
-	tld := parts[len(parts)-1]
-	if _, err := strconv.Atoi(tld); err == nil {
+	tld := domain[strings.LastIndexByte(domain, '.')+1:]
+	if eg014IsInt(tld) {
 		return fmt.Sprintf("domain name %q invalid (top level domain %q cannot be all-numeric)", domain, tld)
 	}
-	for i, label := range parts {
-		if i == len(parts)-1 && label == "" {
+	for rest := domain; ; {
+		label, next, more := strings.Cut(rest, ".")
+		if !more && label == "" {
 			return ""
 		}
 		if !eg014IsDNSLabel(label) {
 			return fmt.Sprintf("domain name %q invalid (label %q invalid)", domain, label)
 		}
+		if !more {
+			return ""
+		}
+		rest = next
 	}
-	return ""
+}
+
+// eg014IsInt reports whether strconv.Atoi accepts s. Only a sign and
+// digits can be one, and for anything else Atoi would allocate its error,
+// for the last label of every host.
+func eg014IsInt(s string) bool {
+	digits := s
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		digits = s[1:]
+	}
+	if digits == "" {
+		return false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return false
+		}
+	}
+	_, err := strconv.Atoi(s) // out of range, for a long one
+	return err == nil
 }
 
 // eg014HostsMatch is host.Name.Matches: equal, or one wildcard covers the other.
@@ -956,23 +1091,71 @@ func eg014SubsetOf(n, o string) bool {
 
 // ---- node helpers ----
 
+// eg014Path is the path of a field, made into a string only for a
+// finding: the rules walk every route, match and destination, and few of
+// them have anything to report. A path lives on the stack of the rule
+// that walks its field.
+type eg014Path struct {
+	parent *eg014Path
+	// name is a field, appended as it is (".route"; at the root the whole
+	// path, "spec.http"), or with mapKey a key of a map.
+	name   string
+	mapKey bool
+	index  int // with no name: the item parent[index]
+}
+
+func eg014Root(path string) eg014Path { return eg014Path{name: path} }
+
+// field is the path of a field of p; name starts with a dot.
+func (p *eg014Path) field(name string) eg014Path { return eg014Path{parent: p, name: name} }
+
+// item is the path of item i of the list at p.
+func (p *eg014Path) item(i int) eg014Path { return eg014Path{parent: p, index: i} }
+
+// key is the path of the entry key of the map at p (see eg014Key).
+func (p *eg014Path) key(key string) eg014Path {
+	return eg014Path{parent: p, name: key, mapKey: true}
+}
+
+func (p *eg014Path) String() string {
+	if p == nil {
+		return ""
+	}
+	parent := p.parent.String()
+	switch {
+	case p.mapKey:
+		return eg014Key(parent, p.name)
+	case p.name == "":
+		return parent + "[" + strconv.Itoa(p.index) + "]"
+	}
+	return parent + p.name
+}
+
+// with is the path p followed by suffix (".port.number").
+func (p *eg014Path) with(suffix string) string { return p.String() + suffix }
+
 // eg014String is a string item of a list, with its index.
 type eg014String struct {
 	value string
 	index int
 }
 
-func (s eg014String) field(list string) string { return fmt.Sprintf("%s[%d]", list, s.index) }
+// field is the path of s in the list at list.
+func (s eg014String) field(list *eg014Path) string {
+	return list.with("[" + strconv.Itoa(s.index) + "]")
+}
 
 // eg014Strings returns the string items of a list.
-func eg014Strings(n *yaml.Node) []eg014String {
-	var out []eg014String
-	for i, item := range schema.Elements(n) {
+func eg014Strings(n *yaml.Node) []eg014String { return eg014AppendStrings(nil, n) }
+
+// eg014AppendStrings appends the string items of a list to buf.
+func eg014AppendStrings(buf []eg014String, n *yaml.Node) []eg014String {
+	for i, item := range schema.Items(n) {
 		if v, ok := schema.String(item); ok {
-			out = append(out, eg014String{v, i})
+			buf = append(buf, eg014String{v, i})
 		}
 	}
-	return out
+	return buf
 }
 
 // eg014EmptyList reports whether n is absent, null or an empty list (a
@@ -982,7 +1165,7 @@ func eg014EmptyList(n *yaml.Node) bool {
 	case "", "null":
 		return true
 	case "array":
-		return len(schema.Elements(n)) == 0
+		return schema.Len(n) == 0
 	}
 	return false
 }

@@ -68,6 +68,12 @@ type Schema struct {
 	Validations           []Rule   `json:"x-kubernetes-validations,omitempty"`
 
 	rules []rule // Validations that compile; see rules.go
+	// atMostOne is the fields of a oneOf that says "at most one of these"
+	// (see atMostOneOf), worked out once by prepare rather than at every
+	// value: nil when the oneOf is not one (atMostOneOf never returns an
+	// empty list). prepared says prepare has run.
+	atMostOne []string
+	prepared  bool
 }
 
 // SchemaOrBool is additionalProperties: a schema for the values of a map,
@@ -210,6 +216,8 @@ func (s *Schema) prepare(path string) []string {
 		seen[c.key] = true
 		s.rules = append(s.rules, c)
 	}
+	s.atMostOne, _ = atMostOneOf(s.OneOf)
+	s.prepared = true
 	for _, name := range slices.Sorted(maps.Keys(s.Properties)) {
 		unsupported = append(unsupported, s.Properties[name].prepare(path+"."+name)...)
 	}

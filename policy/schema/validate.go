@@ -3,6 +3,7 @@ package schema
 import (
 	"encoding/base64"
 	"fmt"
+	"iter"
 	"maps"
 	"math"
 	"regexp"
@@ -37,46 +38,128 @@ func (e Error) String() string {
 // fails fast.
 const maxNodes = 1 << 20
 
+// The fields every custom resource has at its top, which are the API
+// server's business rather than the CRD's.
+var (
+	apiVersionSchema = &Schema{Type: "string"}
+	kindSchema       = &Schema{Type: "string"}
+	metadataSchema   = &Schema{Type: "object", PreserveUnknownFields: true}
+)
+
 // Validate checks an object (its whole mapping node) against s, the
 // openAPIV3Schema of its kind. apiVersion, kind and metadata are the API
 // server's business and always allowed at the top, as for every custom
 // resource.
 func (s *Schema) Validate(obj *yaml.Node) []Error {
-	root := *s
-	root.Properties = make(map[string]*Schema, len(s.Properties)+3)
-	for k, v := range s.Properties {
-		root.Properties[k] = v
-	}
-	root.Properties["apiVersion"] = &Schema{Type: "string"}
-	root.Properties["kind"] = &Schema{Type: "string"}
-	root.Properties["metadata"] = &Schema{Type: "object", PreserveUnknownFields: true}
-	budget := maxNodes
-	v := &validator{budget: &budget}
-	v.value(obj, &root, "")
-	return v.errs
+	v := validators.Get().(*validator)
+	*v = validator{budget: maxNodes, top: s, path: v.path[:0], fields: v.fields[:0]}
+	v.value(obj, s)
+	errs := v.errs
+	v.errs, v.top = nil, nil
+	validators.Put(v)
+	return errs
 }
 
+// validators keeps validators for reuse, with their path and fields
+// buffers: callers validate object after object, and growing the buffers
+// anew for each would be most of the garbage a validation makes.
+var validators = sync.Pool{New: func() any { return new(validator) }}
+
+// validator walks one object. It keeps the path of the value it is at in
+// a buffer it appends to and truncates, rather than building the path
+// string of every node: only an error needs it.
 type validator struct {
 	errs   []Error
-	budget *int
+	budget int
+	// top is the schema of the object itself, whose fields also include
+	// apiVersion, kind and metadata.
+	top *Schema
+	// path is the field path of the value being validated.
+	path []byte
+	// fields is a stack of the fields of the mappings being validated,
+	// each mapping's above its parent's, so their entries are not
+	// allocated one slice per mapping.
+	fields []entry
 	// branch is set while matching an anyOf/oneOf/allOf/not alternative:
 	// those constrain the value and never declare its fields, so fields
 	// they do not name are not unknown.
 	branch bool
+	// counting is set while finding out whether a value matches an
+	// alternative: only whether it fails counts, so no message is built.
+	counting bool
+	// failed records an error (not a warning) since it was last cleared.
+	failed bool
 }
 
-func (v *validator) errorf(path, format string, args ...any) {
-	v.errs = append(v.errs, Error{Field: path, Message: fmt.Sprintf(format, args...)})
-}
-
-// value validates n, found at path, against s.
-func (v *validator) value(n *yaml.Node, s *Schema, path string) {
-	if *v.budget <= 0 {
+func (v *validator) errorf(format string, args ...any) {
+	v.failed = true
+	if v.counting {
 		return
 	}
-	*v.budget--
-	if *v.budget == 0 {
-		v.errorf(path, "document expands to more than %d nodes (YAML alias bomb?)", maxNodes)
+	v.errs = append(v.errs, Error{Field: string(v.path), Message: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) warnf(format string, args ...any) {
+	if v.counting {
+		return
+	}
+	v.errs = append(v.errs, Error{Field: string(v.path), Warning: true, Message: fmt.Sprintf(format, args...)})
+}
+
+// enterField moves the path to the field key of the current value (a map
+// key when mapKey) and returns the length to restore with leave.
+func (v *validator) enterField(key string, mapKey bool) int {
+	mark := len(v.path)
+	switch {
+	case mapKey && !plainKey(key):
+		v.path = append(append(append(v.path, '['), key...), ']')
+	case len(v.path) == 0:
+		v.path = append(v.path, key...)
+	default:
+		v.path = append(append(v.path, '.'), key...)
+	}
+	return mark
+}
+
+// enterIndex moves the path to item i of the current list.
+func (v *validator) enterIndex(i int) int {
+	mark := len(v.path)
+	v.path = append(strconv.AppendInt(append(v.path, '['), int64(i), 10), ']')
+	return mark
+}
+
+func (v *validator) leave(mark int) { v.path = v.path[:mark] }
+
+// property is the schema of field key of an object validated against s.
+//
+// The top schema is told apart by pointer (the old code validated against
+// a copy of it with the three fields added). That holds for schemas
+// decoded from JSON, where every schema is its own value; a schema that
+// contained its own pointer (as items, a property, an alternative) would
+// wrongly gain apiVersion, kind and metadata there too.
+func (v *validator) property(s *Schema, key string) (*Schema, bool) {
+	if s == v.top {
+		switch key {
+		case "apiVersion":
+			return apiVersionSchema, true
+		case "kind":
+			return kindSchema, true
+		case "metadata":
+			return metadataSchema, true
+		}
+	}
+	p, ok := s.Properties[key]
+	return p, ok
+}
+
+// value validates n, found at v.path, against s.
+func (v *validator) value(n *yaml.Node, s *Schema) {
+	if v.budget <= 0 {
+		return
+	}
+	v.budget--
+	if v.budget == 0 {
+		v.errorf("document expands to more than %d nodes (YAML alias bomb?)", maxNodes)
 		return
 	}
 	n = resolve(n)
@@ -87,36 +170,36 @@ func (v *validator) value(n *yaml.Node, s *Schema, path string) {
 	if got == "null" && (s.Nullable || (s.Type == "" && !s.IntOrString)) {
 		return
 	}
-	if !v.typeOK(n, s, got, path) {
+	if !v.typeOK(n, s, got) {
 		return
 	}
 	switch got {
 	case "object":
-		v.object(n, s, path)
+		v.object(n, s)
 	case "array":
-		v.array(n, s, path)
+		v.array(n, s)
 	case "string":
-		v.str(n, s, path)
+		v.str(n, s)
 	case "integer", "number":
-		v.number(n, s, path)
+		v.number(n, s)
 	}
 	if len(s.Enum) > 0 {
-		v.enum(n, s, path)
+		v.enum(n, s)
 	}
-	v.compositions(n, s, path)
+	v.compositions(n, s)
 	for _, r := range s.rules {
 		if ok, shown := r.check(n); !ok && shown != "" {
-			v.errorf(path, "invalid value %s: %s", shown, r.message)
+			v.errorf("invalid value %s: %s", shown, r.message)
 		} else if !ok {
-			v.errorf(path, "%s", r.message)
+			v.errorf("%s", r.message)
 		}
 	}
 }
 
 // typeOK checks the type of n against s and reports a mismatch.
-func (v *validator) typeOK(n *yaml.Node, s *Schema, got, path string) bool {
+func (v *validator) typeOK(n *yaml.Node, s *Schema, got string) bool {
 	if got == "number" && !finite(n) {
-		v.errorf(path, "%s is not a number JSON can hold", n.Value)
+		v.errorf("%s is not a number JSON can hold", n.Value)
 		return false
 	}
 	want := s.Type
@@ -125,14 +208,13 @@ func (v *validator) typeOK(n *yaml.Node, s *Schema, got, path string) bool {
 		if got == "integer" || got == "string" {
 			return true
 		}
-		v.errorf(path, "expected an integer or a string, got %s", describe(n))
+		v.errorf("expected an integer or a string, got %s", describe(n))
 		return false
 	case want == "":
 		return true
 	case want == got, want == "number" && got == "integer":
 		if want == "string" && n.Style == 0 && yaml11Bools[n.Value] {
-			v.errs = append(v.errs, Error{Field: path, Warning: true, Message: fmt.Sprintf(
-				"%s is a string here, but kubectl and Helm read YAML 1.1, where it is a boolean, which the API server refuses: quote it (%q)", n.Value, n.Value)})
+			v.warnf("%s is a string here, but kubectl and Helm read YAML 1.1, where it is a boolean, which the API server refuses: quote it (%q)", n.Value, n.Value)
 		}
 		return true
 	}
@@ -151,56 +233,91 @@ func (v *validator) typeOK(n *yaml.Node, s *Schema, got, path string) bool {
 	case got == "null":
 		hint = ": remove the field or give it a value"
 	}
-	v.errorf(path, "expected %s %s, got %s%s", article, want, describe(n), hint)
+	v.errorf("expected %s %s, got %s%s", article, want, describe(n), hint)
 	return false
 }
 
-func (v *validator) object(n *yaml.Node, s *Schema, path string) {
-	fields, dups := entries(n)
+func (v *validator) object(n *yaml.Node, s *Schema) {
+	start := len(v.fields)
+	var dups []string
+	v.fields, dups = appendEntries(v.fields, n)
+	end := len(v.fields)
 	for _, d := range dups {
-		v.errorf(child(path, d, false), "duplicate field %q", d)
+		mark := v.enterField(d, false)
+		v.errorf("duplicate field %q", d)
+		v.leave(mark)
 	}
-	present := map[string]bool{}
-	for _, e := range fields {
-		// A null field is there (and reported as null, unless nullable).
-		present[e.key] = true
-		if p, ok := s.Properties[e.key]; ok {
-			v.value(e.value, p, child(path, e.key, false))
+	// Validating a field pushes the fields of its value above end, and
+	// pops them again, so v.fields[start:end] stays this mapping's (a
+	// slice of it would not survive v.fields growing).
+	for i := start; i < end; i++ {
+		e := v.fields[i]
+		if p, ok := v.property(s, e.Key); ok {
+			mark := v.enterField(e.Key, false)
+			v.value(e.Value, p)
+			v.leave(mark)
 			continue
 		}
 		if ap := s.AdditionalProperties; ap != nil && ap.Schema != nil {
-			v.value(e.value, ap.Schema, child(path, e.key, true))
+			mark := v.enterField(e.Key, true)
+			v.value(e.Value, ap.Schema)
+			v.leave(mark)
 			continue
 		}
 		if v.branch || s.PreserveUnknownFields || (s.AdditionalProperties != nil && s.AdditionalProperties.Allows) {
 			continue
 		}
-		v.errorf(child(path, e.key, true), "unknown field %q%s", e.key, suggest(e.key, s.Properties))
+		mark := v.enterField(e.Key, true)
+		v.errorf("unknown field %q%s", e.Key, v.suggest(e.Key, s))
+		v.leave(mark)
 	}
+	// A null field is there (and reported as null, unless nullable).
+	present := v.fields[start:end]
 	for _, req := range s.Required {
-		if !present[req] {
-			v.errorf(child(path, req, false), "required field is missing")
+		if !slices.ContainsFunc(present, func(e entry) bool { return e.Key == req }) {
+			mark := v.enterField(req, false)
+			v.errorf("required field is missing")
+			v.leave(mark)
 		}
 	}
 	if s.MinProperties != nil && int64(len(present)) < *s.MinProperties {
-		v.errorf(path, "must have at least %d fields", *s.MinProperties)
+		v.errorf("must have at least %d fields", *s.MinProperties)
 	}
 	if s.MaxProperties != nil && int64(len(present)) > *s.MaxProperties {
-		v.errorf(path, "must have at most %d fields", *s.MaxProperties)
+		v.errorf("must have at most %d fields", *s.MaxProperties)
 	}
+	clear(v.fields[start:end]) // let the nodes go
+	v.fields = v.fields[:start]
 }
 
-func (v *validator) array(n *yaml.Node, s *Schema, path string) {
+// suggest returns ` (did you mean "x"?)` for the closest declared field
+// of s (at the top, apiVersion, kind and metadata included, the top told
+// apart as in property). manifest.Suggest sorts the names itself.
+func (v *validator) suggest(unknown string, s *Schema) string {
+	names := slices.Collect(maps.Keys(s.Properties))
+	if s == v.top {
+		for _, name := range []string{"apiVersion", "kind", "metadata"} {
+			if _, ok := s.Properties[name]; !ok {
+				names = append(names, name)
+			}
+		}
+	}
+	return manifest.Suggest(unknown, names)
+}
+
+func (v *validator) array(n *yaml.Node, s *Schema) {
 	count := int64(len(n.Content))
 	if s.MinItems != nil && count < *s.MinItems {
-		v.errorf(path, "must have at least %d %s, has %d", *s.MinItems, plural(*s.MinItems, "item"), count)
+		v.errorf("must have at least %d %s, has %d", *s.MinItems, plural(*s.MinItems, "item"), count)
 	}
 	if s.MaxItems != nil && count > *s.MaxItems {
-		v.errorf(path, "must have at most %d %s, has %d", *s.MaxItems, plural(*s.MaxItems, "item"), count)
+		v.errorf("must have at most %d %s, has %d", *s.MaxItems, plural(*s.MaxItems, "item"), count)
 	}
 	if s.Items != nil {
 		for i, item := range n.Content {
-			v.value(item, s.Items, fmt.Sprintf("%s[%d]", path, i))
+			mark := v.enterIndex(i)
+			v.value(item, s.Items)
+			v.leave(mark)
 		}
 	}
 	switch {
@@ -212,7 +329,9 @@ func (v *validator) array(n *yaml.Node, s *Schema, path string) {
 			}
 			key := typeOf(item) + ":" + item.Value
 			if seen[key] {
-				v.errorf(fmt.Sprintf("%s[%d]", path, i), "duplicate value %q", item.Value)
+				mark := v.enterIndex(i)
+				v.errorf("duplicate value %q", item.Value)
+				v.leave(mark)
 			}
 			seen[key] = true
 		}
@@ -228,73 +347,89 @@ func (v *validator) array(n *yaml.Node, s *Schema, path string) {
 			}
 			key := strings.Join(parts, ",")
 			if seen[key] {
-				v.errorf(fmt.Sprintf("%s[%d]", path, i), "duplicate entry with %s", key)
+				mark := v.enterIndex(i)
+				v.errorf("duplicate entry with %s", key)
+				v.leave(mark)
 			}
 			seen[key] = true
 		}
 	}
 }
 
-func (v *validator) str(n *yaml.Node, s *Schema, path string) {
-	length := int64(utf8.RuneCountInString(n.Value))
-	if s.MinLength != nil && length < *s.MinLength {
-		v.errorf(path, "must be at least %d %s long", *s.MinLength, plural(*s.MinLength, "character"))
-	}
-	if s.MaxLength != nil && length > *s.MaxLength {
-		v.errorf(path, "may not be longer than %d %s", *s.MaxLength, plural(*s.MaxLength, "character"))
+func (v *validator) str(n *yaml.Node, s *Schema) {
+	if s.MinLength != nil || s.MaxLength != nil {
+		length := int64(utf8.RuneCountInString(n.Value))
+		if s.MinLength != nil && length < *s.MinLength {
+			v.errorf("must be at least %d %s long", *s.MinLength, plural(*s.MinLength, "character"))
+		}
+		if s.MaxLength != nil && length > *s.MaxLength {
+			v.errorf("may not be longer than %d %s", *s.MaxLength, plural(*s.MaxLength, "character"))
+		}
 	}
 	if s.Pattern != "" {
 		if re := compilePattern(s.Pattern); re != nil && !re.MatchString(n.Value) {
-			v.errorf(path, "invalid value %q: should match '%s'", n.Value, s.Pattern)
+			v.errorf("invalid value %q: should match '%s'", n.Value, s.Pattern)
 		}
 	}
 	switch s.Format {
 	case "byte":
 		if _, err := base64.StdEncoding.DecodeString(n.Value); err != nil {
-			v.errorf(path, "invalid value: must be base64-encoded bytes (format byte)")
+			v.errorf("invalid value: must be base64-encoded bytes (format byte)")
 		}
 	case "date-time":
 		if _, err := time.Parse(time.RFC3339Nano, n.Value); err != nil {
-			v.errorf(path, "invalid value %q: must be an RFC 3339 date-time (format date-time)", n.Value)
+			v.errorf("invalid value %q: must be an RFC 3339 date-time (format date-time)", n.Value)
 		}
 	}
 }
 
-func (v *validator) number(n *yaml.Node, s *Schema, path string) {
+func (v *validator) number(n *yaml.Node, s *Schema) {
 	f, i, isInt := numberOf(n)
 	if s.Minimum != nil {
 		if f < *s.Minimum || (s.ExclusiveMinimum && f == *s.Minimum) {
-			v.errorf(path, "invalid value %s: must be greater than %s%s", n.Value, orEqual(!s.ExclusiveMinimum), formatNumber(*s.Minimum))
+			v.errorf("invalid value %s: must be greater than %s%s", n.Value, orEqual(!s.ExclusiveMinimum), formatNumber(*s.Minimum))
 		}
 	}
 	if s.Maximum != nil {
 		if f > *s.Maximum || (s.ExclusiveMaximum && f == *s.Maximum) {
-			v.errorf(path, "invalid value %s: must be less than %s%s", n.Value, orEqual(!s.ExclusiveMaximum), formatNumber(*s.Maximum))
+			v.errorf("invalid value %s: must be less than %s%s", n.Value, orEqual(!s.ExclusiveMaximum), formatNumber(*s.Maximum))
 		}
 	}
 	if s.Format == "int32" && isInt && (i < math.MinInt32 || i > math.MaxInt32) {
-		v.errorf(path, "invalid value %s: must be of type integer with format int32 (%d to %d)", n.Value, math.MinInt32, math.MaxInt32)
+		v.errorf("invalid value %s: must be of type integer with format int32 (%d to %d)", n.Value, math.MinInt32, math.MaxInt32)
 	}
 }
 
-func (v *validator) enum(n *yaml.Node, s *Schema, path string) {
+func (v *validator) enum(n *yaml.Node, s *Schema) {
+	got := typeOf(n)
+	for _, e := range s.Enum {
+		switch e := e.(type) {
+		case string:
+			if got == "string" && n.Value == e {
+				return
+			}
+		case float64:
+			if f, _, _ := numberOf(n); isNumberType(got) && f == e {
+				return
+			}
+		case bool:
+			if got == "boolean" && n.Value == strconv.FormatBool(e) {
+				return
+			}
+		}
+	}
+	if v.counting {
+		v.failed = true
+		return
+	}
 	var allowed []string
 	for _, e := range s.Enum {
 		switch e := e.(type) {
 		case string:
-			if typeOf(n) == "string" && n.Value == e {
-				return
-			}
 			allowed = append(allowed, strconv.Quote(e))
 		case float64:
-			if f, _, _ := numberOf(n); isNumberType(typeOf(n)) && f == e {
-				return
-			}
 			allowed = append(allowed, formatNumber(e))
 		case bool:
-			if typeOf(n) == "boolean" && n.Value == strconv.FormatBool(e) {
-				return
-			}
 			allowed = append(allowed, strconv.FormatBool(e))
 		}
 	}
@@ -305,42 +440,51 @@ func (v *validator) enum(n *yaml.Node, s *Schema, path string) {
 		}
 	}
 	shown := n.Value
-	if typeOf(n) == "string" {
+	if got == "string" {
 		shown = strconv.Quote(n.Value)
 	}
-	v.errorf(path, "unsupported value %s%s: supported values: %s", shown, hint, strings.Join(allowed, ", "))
+	v.errorf("unsupported value %s%s: supported values: %s", shown, hint, strings.Join(allowed, ", "))
 }
 
 // compositions checks oneOf, anyOf, allOf and not: value validations that
 // constrain n without declaring fields.
-func (v *validator) compositions(n *yaml.Node, s *Schema, path string) {
+func (v *validator) compositions(n *yaml.Node, s *Schema) {
 	if len(s.OneOf) > 0 {
-		if fields, ok := atMostOneOf(s.OneOf); ok && n.Kind == yaml.MappingNode {
+		fields, ok := s.atMostOne, s.atMostOne != nil
+		if !s.prepared {
+			// A schema that did not come from Load (the apiVersion, kind
+			// and metadata ones, or one a caller builds) was never
+			// prepared: work it out here.
+			fields, ok = atMostOneOf(s.OneOf)
+		}
+		if ok && n.Kind == yaml.MappingNode {
 			// Istio's encoding of a proto oneof: none of the fields, or
 			// exactly one of them.
-			var set []string
+			var buf [4]string
+			set := buf[:0]
 			for _, f := range fields {
 				if x := field(n, f); x != nil && !isNull(resolve(x)) {
 					set = append(set, f)
 				}
 			}
 			if len(set) > 1 {
-				v.errorf(path, "only one of %s can be set, found %s", orList(fields), strings.Join(set, " and "))
+				v.errorf("only one of %s can be set, found %s", orList(fields), strings.Join(set, " and "))
 			}
 		} else if matched := v.count(n, s.OneOf); matched != 1 {
-			v.errorf(path, "must validate one and only one schema (oneOf), found %d valid alternatives", matched)
+			v.errorf("must validate one and only one schema (oneOf), found %d valid alternatives", matched)
 		}
 	}
 	if len(s.AnyOf) > 0 && !s.IntOrString && v.count(n, s.AnyOf) == 0 {
-		v.errorf(path, "must validate at least one schema (anyOf)")
+		v.errorf("must validate at least one schema (anyOf)")
 	}
 	for _, sub := range s.AllOf {
-		b := v.sub()
-		b.value(n, sub, path)
-		v.errs = append(v.errs, b.errs...)
+		branch := v.branch
+		v.branch = true
+		v.value(n, sub)
+		v.branch = branch
 	}
-	if s.Not != nil && v.count(n, []*Schema{s.Not}) == 1 {
-		v.errorf(path, "must not validate the schema (not)")
+	if s.Not != nil && v.matches(n, s.Not) {
+		v.errorf("must not validate the schema (not)")
 	}
 }
 
@@ -348,16 +492,23 @@ func (v *validator) compositions(n *yaml.Node, s *Schema, path string) {
 func (v *validator) count(n *yaml.Node, alternatives []*Schema) int {
 	matched := 0
 	for _, alt := range alternatives {
-		b := v.sub()
-		b.value(n, alt, "")
-		if !slices.ContainsFunc(b.errs, func(e Error) bool { return !e.Warning }) {
+		if v.matches(n, alt) {
 			matched++
 		}
 	}
 	return matched
 }
 
-func (v *validator) sub() *validator { return &validator{budget: v.budget, branch: true} }
+// matches reports whether n validates against alt (warnings aside),
+// reporting nothing.
+func (v *validator) matches(n *yaml.Node, alt *Schema) bool {
+	branch, counting, failed := v.branch, v.counting, v.failed
+	v.branch, v.counting, v.failed = true, true, false
+	v.value(n, alt)
+	ok := !v.failed
+	v.branch, v.counting, v.failed = branch, counting, failed
+	return ok
+}
 
 // atMostOneOf recognises oneOf: [{not: {anyOf: [{required: [a]}, {required:
 // [b]}, ...]}}, {required: [a]}, {required: [b]}, ...], the way Istio's CRDs
@@ -391,35 +542,75 @@ var yaml11Bools = map[string]bool{
 	"on": true, "On": true, "ON": true, "off": true, "Off": true, "OFF": true,
 }
 
-// entry is one field of a mapping.
-type entry struct {
-	key   string
-	value *yaml.Node
-}
+// entry is one field of a mapping; the same type as KeyValue, so that
+// Fields can hand out what entries collects.
+type entry = KeyValue
 
 // entries lists the fields of a mapping, with YAML merge keys (<<) expanded
 // as kubectl does (the mapping's own fields win, then the merged maps in
-// order), and the keys it repeats. Each merged mapping is expanded once,
-// however often aliases name it, so a merge-key bomb costs its size, not
-// its expansion.
+// order), and the keys it repeats.
 func entries(n *yaml.Node) (fields []entry, dups []string) {
-	seen := map[string]bool{}
+	return appendEntries(nil, n)
+}
+
+// smallMapping is the number of fields up to which appendEntries looks for
+// a repeated key by scanning the fields so far; a larger mapping gets a
+// map, so that a hostile one is not quadratic.
+const smallMapping = 16
+
+// fieldSet is the fields of one mapping as appendEntries collects them, on
+// top of the fields of the mappings it is nested in.
+type fieldSet struct {
+	fields []entry // this mapping's are fields[start:]
+	start  int
+	index  map[string]bool // the keys, once there are more than smallMapping
+}
+
+func (f *fieldSet) has(key string) bool {
+	if f.index != nil {
+		return f.index[key]
+	}
+	for _, e := range f.fields[f.start:] {
+		if e.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *fieldSet) add(key string, value *yaml.Node) {
+	f.fields = append(f.fields, entry{key, value})
+	switch {
+	case f.index != nil:
+		f.index[key] = true
+	case len(f.fields)-f.start > smallMapping:
+		f.index = make(map[string]bool, 2*smallMapping)
+		for _, e := range f.fields[f.start:] {
+			f.index[e.Key] = true
+		}
+	}
+}
+
+// appendEntries appends the fields of mapping n to buf, as entries lists
+// them. Each merged mapping is expanded once, however often aliases name
+// it, so a merge-key bomb costs its size, not its expansion.
+func appendEntries(buf []entry, n *yaml.Node) (fields []entry, dups []string) {
+	set := fieldSet{fields: buf, start: len(buf)}
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
-		if k.ShortTag() == "!!merge" {
+		if isMergeKey(k) {
 			merges = append(merges, val)
 			continue
 		}
-		if seen[k.Value] {
+		if set.has(k.Value) {
 			dups = append(dups, k.Value)
 			continue
 		}
-		seen[k.Value] = true
-		fields = append(fields, entry{k.Value, val})
+		set.add(k.Value, val)
 	}
 	if len(merges) == 0 {
-		return fields, dups
+		return set.fields, dups
 	}
 	visited := map[*yaml.Node]bool{n: true}
 	var merge func(m *yaml.Node)
@@ -439,11 +630,10 @@ func entries(n *yaml.Node) (fields []entry, dups []string) {
 			for i := 0; i+1 < len(m.Content); i += 2 {
 				k, val := m.Content[i], m.Content[i+1]
 				switch {
-				case k.ShortTag() == "!!merge":
+				case isMergeKey(k):
 					nested = append(nested, val)
-				case !seen[k.Value]:
-					seen[k.Value] = true
-					fields = append(fields, entry{k.Value, val})
+				case !set.has(k.Value):
+					set.add(k.Value, val)
 				}
 			}
 			for _, x := range nested {
@@ -454,7 +644,7 @@ func entries(n *yaml.Node) (fields []entry, dups []string) {
 	for _, m := range merges {
 		merge(m)
 	}
-	return fields, dups
+	return set.fields, dups
 }
 
 // field returns the value of key in mapping n (merge keys included), or nil.
@@ -465,10 +655,11 @@ func field(n *yaml.Node, key string) *yaml.Node {
 	}
 	merges := false
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k := n.Content[i]; k.Value == key && k.ShortTag() != "!!merge" {
-			return resolve(n.Content[i+1])
-		} else if k.ShortTag() == "!!merge" {
+		k := n.Content[i]
+		if isMergeKey(k) {
 			merges = true
+		} else if k.Value == key {
+			return resolve(n.Content[i+1])
 		}
 	}
 	if !merges {
@@ -476,11 +667,23 @@ func field(n *yaml.Node, key string) *yaml.Node {
 	}
 	fields, _ := entries(n)
 	for _, e := range fields {
-		if e.key == key {
-			return resolve(e.value)
+		if e.Key == key {
+			return resolve(e.Value)
 		}
 	}
 	return nil
+}
+
+func isMergeKey(k *yaml.Node) bool { return shortTag(k) == "!!merge" }
+
+// shortTag is n.ShortTag(), without its work for the tags the parser
+// writes out: a tag that starts with "!!" is its own short form, for every
+// kind and style.
+func shortTag(n *yaml.Node) string {
+	if strings.HasPrefix(n.Tag, "!!") {
+		return n.Tag
+	}
+	return n.ShortTag()
 }
 
 // resolve follows aliases (and a document node) to the value.
@@ -502,7 +705,7 @@ func resolve(n *yaml.Node) *yaml.Node {
 }
 
 func isNull(n *yaml.Node) bool {
-	return n != nil && n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+	return n != nil && n.Kind == yaml.ScalarNode && shortTag(n) == "!!null"
 }
 
 func scalar(n *yaml.Node) string {
@@ -521,7 +724,7 @@ func typeOf(n *yaml.Node) string {
 	case yaml.SequenceNode:
 		return "array"
 	}
-	switch n.ShortTag() {
+	switch shortTag(n) {
 	case "!!null":
 		return "null"
 	case "!!bool":
@@ -629,18 +832,8 @@ func describe(n *yaml.Node) string {
 	return fmt.Sprintf("string %q", n.Value)
 }
 
-// child is the path of a field: path.key, or path[key] for a map key that
-// is not a plain name (the API server's form for map keys).
-func child(path, key string, mapKey bool) string {
-	if mapKey && !plainKey(key) {
-		return path + "[" + key + "]"
-	}
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
+// plainKey reports whether a map key shows in a path as .key; any other
+// shows as [key] (the API server's form for map keys).
 func plainKey(key string) bool {
 	if key == "" {
 		return false
@@ -651,11 +844,6 @@ func plainKey(key string) bool {
 		}
 	}
 	return true
-}
-
-// suggest returns ` (did you mean "x"?)` for the closest declared field.
-func suggest(unknown string, props map[string]*Schema) string {
-	return manifest.Suggest(unknown, slices.Sorted(maps.Keys(props)))
 }
 
 func plural(n int64, word string) string {
@@ -734,6 +922,31 @@ func Elements(n *yaml.Node) []*yaml.Node {
 	return out
 }
 
+// Items ranges over the items of a list as Elements returns them, without
+// copying them into a new slice.
+func Items(n *yaml.Node) iter.Seq2[int, *yaml.Node] {
+	n = resolve(n)
+	return func(yield func(int, *yaml.Node) bool) {
+		if n == nil || n.Kind != yaml.SequenceNode {
+			return
+		}
+		for i, item := range n.Content {
+			if !yield(i, resolve(item)) {
+				return
+			}
+		}
+	}
+}
+
+// Len is the number of items of a list, len(Elements(n)).
+func Len(n *yaml.Node) int {
+	n = resolve(n)
+	if n == nil || n.Kind != yaml.SequenceNode {
+		return 0
+	}
+	return len(n.Content)
+}
+
 // KeyValue is one field of a mapping.
 type KeyValue struct {
 	Key   string
@@ -746,10 +959,9 @@ func Fields(n *yaml.Node) []KeyValue {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
 	}
-	es, _ := entries(n)
-	out := make([]KeyValue, len(es))
-	for i, e := range es {
-		out[i] = KeyValue{e.key, resolve(e.value)}
+	out, _ := entries(n)
+	for i := range out {
+		out[i].Value = resolve(out[i].Value)
 	}
 	return out
 }
