@@ -366,7 +366,7 @@ func (x *eg004HostIndex) overlapping(h string, f func(eg004Served) bool) {
 
 // eg004MeshOnlyHost reports whether a host of a mesh-only VirtualService may
 // be meant for a gateway: not a name of the mesh's own.
-func eg004MeshOnlyHost(reg *eg006Registry, vs *VirtualService, h string) bool {
+func eg004MeshOnlyHost(reg *eg006Registry, serviceNamespaces map[string][]string, vs *VirtualService, h string) bool {
 	switch {
 	case h == "" || !hostname.IsWildcard(h) && !strings.Contains(h, "."):
 		return false // a short Service name
@@ -376,7 +376,7 @@ func eg004MeshOnlyHost(reg *eg006Registry, vs *VirtualService, h string) bool {
 		return false // a Service or ServiceEntry of the input
 	}
 	// "name.namespace" of a Service of the input.
-	if name, ns, ok := strings.Cut(h, "."); ok && !strings.Contains(ns, ".") && eg006Contains(reg.byName[name], ns) {
+	if name, ns, ok := strings.Cut(h, "."); ok && !strings.Contains(ns, ".") && eg006Contains(serviceNamespaces[name], ns) {
 		return false
 	}
 	return true
@@ -432,12 +432,13 @@ func eg004MeshOnly(idx *Index, r *Reporter) {
 		}
 	}
 	reg := eg006NewRegistry(idx)
+	_, serviceNamespaces := reg.names(idx)
 	type query struct{ ns, host string }
 	answers := map[query]*eg004Served{}
 	for _, vs := range meshOnly {
 		ns := vs.Obj.Namespace
 		for _, h := range vs.Spec.Hosts {
-			if !eg004MeshOnlyHost(reg, vs, h) {
+			if !eg004MeshOnlyHost(reg, serviceNamespaces, vs, h) {
 				continue
 			}
 			q := query{ns, h}

@@ -49,45 +49,101 @@ func (overlappingVirtualServices) Meta() Meta {
 // eg007Member is one VirtualService routing one virtual host.
 type eg007Member struct {
 	vs      *VirtualService
-	order   int
-	host    int // index in spec.hosts
 	matches []*eg008Match
 }
 
+// eg007AppendGateways appends to dst each Gateway vs binds to (as istiod
+// resolves spec.gateways), once each, in order.
+func eg007AppendGateways(dst []string, vs *VirtualService) []string {
+	var seen map[string]bool
+	if len(vs.Spec.Gateways) > 1 {
+		seen = make(map[string]bool, len(vs.Spec.Gateways))
+	}
+	for _, raw := range vs.Spec.Gateways {
+		if !eg007IsGatewayRef(raw) {
+			continue
+		}
+		pilot := eg004Resolve(vs.Obj.Namespace, raw)
+		if seen != nil {
+			if seen[pilot] {
+				continue
+			}
+			seen[pilot] = true
+		}
+		dst = append(dst, pilot)
+	}
+	return dst
+}
+
+// eg007IsGatewayRef reports whether an entry of spec.gateways names a
+// Gateway: eg004Ref.isGateway, which reads only the entry as written.
+func eg007IsGatewayRef(raw string) bool { return eg004Ref{raw: raw}.isGateway() }
+
 func (overlappingVirtualServices) Run(idx *Index, r *Reporter) {
-	cache := eg005Cache{}
-	vss := append([]*VirtualService(nil), idx.VirtualServices...)
-	sort.SliceStable(vss, func(i, j int) bool { return vss[i].Obj.Key() < vss[j].Obj.Key() })
-	groups := map[string][]*eg007Member{}
-	for order, vs := range vss {
+	// Only VirtualServices sharing a Gateway can compete for a virtual host
+	// of it: a Gateway only one of them binds to is skipped, which spares
+	// normalising the matches and intersecting the hosts of most
+	// VirtualServices of a render (one Gateway per app).
+	type bound struct {
+		vs  *VirtualService
+		gws []string // the Gateways it binds to
+		key string   // of vs, for sorting
+	}
+	n := 0
+	for _, vs := range idx.VirtualServices {
+		n += len(vs.Spec.Gateways)
+	}
+	gwBuf := make([]string, 0, n) // holds every bound.gws: large enough never to move
+	vss := make([]bound, 0, len(idx.VirtualServices))
+	binders := map[string]int{} // Gateway → VirtualServices with http rules binding to it
+	for _, vs := range idx.VirtualServices {
 		if len(vs.Spec.HTTP) == 0 {
 			continue
 		}
-		all := eg008Matches(vs)
-		seen := map[string]bool{}
-		for _, ref := range eg004SpecRefs(vs) {
-			if !ref.isGateway() || seen[ref.pilot] {
+		start := len(gwBuf)
+		gwBuf = eg007AppendGateways(gwBuf, vs)
+		b := bound{vs: vs, gws: gwBuf[start:len(gwBuf):len(gwBuf)]}
+		for _, gw := range b.gws {
+			binders[gw]++
+		}
+		vss = append(vss, b)
+	}
+	shared := vss[:0]
+	for _, b := range vss {
+		if slices.ContainsFunc(b.gws, func(gw string) bool { return binders[gw] > 1 }) {
+			b.key = b.vs.Obj.Key()
+			shared = append(shared, b)
+		}
+	}
+	vss = shared
+	sort.SliceStable(vss, func(i, j int) bool { return vss[i].key < vss[j].key })
+	cache := eg005Cache{}
+	groups := map[string][]*eg007Member{}
+	for _, b := range vss {
+		vs := b.vs
+		all := eg008Matches(vs, nil) // kept in groups: memory of their own
+		for _, gw := range b.gws {
+			if binders[gw] < 2 {
 				continue
 			}
-			seen[ref.pilot] = true
-			matches := eg007Applicable(all, ref.pilot)
+			matches := eg007Applicable(all, gw)
 			if len(matches) == 0 {
 				continue
 			}
-			g := idx.Gateway(ref.pilot)
-			for hi, h := range vs.Spec.Hosts {
+			g := idx.Gateway(gw)
+			for _, h := range vs.Spec.Hosts {
 				vhosts := []string{h}
 				if g != nil {
 					vhosts = cache.get(g).intersections(vs.Obj.Namespace, h)
 				}
 				for _, vh := range vhosts {
-					key := ref.pilot + "\x00" + strings.ToLower(vh)
-					groups[key] = append(groups[key], &eg007Member{vs: vs, order: order, host: hi, matches: matches})
+					key := gw + "\x00" + strings.ToLower(vh)
+					groups[key] = append(groups[key], &eg007Member{vs: vs, matches: matches})
 				}
 			}
 		}
 	}
-	re := eg008Regexps{}
+	re := newEG008Regexps()
 	reported := map[[2]string]bool{} // VirtualService, gateway
 	for _, key := range slices.Sorted(maps.Keys(groups)) {
 		members := eg007Dedup(groups[key])
@@ -150,37 +206,39 @@ type eg007Conflict struct {
 // once, against one other VirtualService, and stops looking at its first
 // order-decided conflict, so output and work stay linear when many
 // VirtualServices compete for one host.
-func eg007Conflicts(re eg008Regexps, members []*eg007Member) []eg007Conflict {
+func eg007Conflicts(re *eg008Regexps, members []*eg007Member) []eg007Conflict {
 	var x eg008URIIndex
-	owner := map[*eg008Match]*eg007Member{}
+	var owner []*eg007Member // by sequence number in x
 	for _, mem := range members {
 		for _, m := range mem.matches {
 			x.add(m)
-			owner[m] = mem
+			owner = append(owner, mem)
 		}
 	}
 	ov := newEG007Overlaps(&x)
 	var out []eg007Conflict
 	for _, mem := range members {
-		var found *eg007Conflict
+		var found eg007Conflict // found.self is nil until one is
 		for _, m := range mem.matches {
-			ov.candidates(re, m, func(o *eg008Match) bool {
-				other := owner[o]
+			for _, seq := range ov.candidates(re, m) {
+				o, other := x.all[seq], owner[seq]
 				if other == mem || !re.matchIntersects(m, o) {
-					return true
+					continue
 				}
 				c := eg007Conflict{self: mem, other: other, mine: m, theirs: o, orderDecides: m.envoyCatchAll() == o.envoyCatchAll()}
-				if found == nil || c.orderDecides && !found.orderDecides {
-					found = &c
+				if found.self == nil || c.orderDecides && !found.orderDecides {
+					found = c
 				}
-				return !found.orderDecides
-			})
-			if found != nil && found.orderDecides {
+				if found.orderDecides {
+					break
+				}
+			}
+			if found.self != nil && found.orderDecides {
 				break
 			}
 		}
-		if found != nil {
-			out = append(out, *found)
+		if found.self != nil {
+			out = append(out, found)
 		}
 	}
 	return out
@@ -190,66 +248,68 @@ func eg007Conflicts(re eg008Regexps, members []*eg007Member) []eg007Conflict {
 // may share a request with a given match's, in both directions: the same
 // exact path, prefixes of the path, exact paths and prefixes below a
 // prefix (by binary search over sorted keys), regexes accepting an exact
-// path or a prefix, and matches of any path.
+// path or a prefix, and matches of any path. Not safe to share between
+// goroutines: candidates reuses its found list.
 type eg007Overlaps struct {
 	x              *eg008URIIndex
 	exacts, prefix []string // sorted keys
+	found          []int    // candidates of the current lookup
 }
 
 func newEG007Overlaps(x *eg008URIIndex) *eg007Overlaps {
-	return &eg007Overlaps{x: x, exacts: slices.Sorted(maps.Keys(x.exact)), prefix: slices.Sorted(maps.Keys(x.prefix))}
+	x.indexPaths()
+	return &eg007Overlaps{x: x, exacts: slices.Sorted(slices.Values(x.first[eg008Exact])), prefix: slices.Sorted(slices.Values(x.first[eg008Prefix]))}
 }
 
-func (ov *eg007Overlaps) candidates(re eg008Regexps, m *eg008Match, f func(*eg008Match) bool) {
+// candidates lists the sequence numbers in ov.x of the matches whose path
+// may overlap m's, in the order they were added. The list is valid until
+// the next call.
+func (ov *eg007Overlaps) candidates(re *eg008Regexps, m *eg008Match) []int {
 	x := ov.x
+	found := ov.found[:0]
 	if m.uri.kind == eg008Any {
-		x.inOrder(append([]*eg008Match(nil), x.all...), f)
-		return
+		for seq := range x.all {
+			found = append(found, seq)
+		}
+		ov.found = found
+		return found
 	}
-	out := append([]*eg008Match(nil), x.any...)
+	found = append(found, x.bucket(eg008Any, "")...)
 	v := strings.ToLower(m.uri.value)
-	below := func(keys []string, idx map[string][]*eg008Match) {
+	below := func(keys []string, kind eg008Kind) {
 		for i := sort.SearchStrings(keys, v); i < len(keys) && strings.HasPrefix(keys[i], v); i++ {
-			out = append(out, idx[keys[i]]...)
+			found = append(found, x.bucket(kind, keys[i])...)
 		}
 	}
 	switch m.uri.kind {
 	case eg008Exact, eg008Prefix:
 		if m.uri.kind == eg008Exact {
-			out = append(out, x.exact[v]...)
+			found = append(found, x.bucket(eg008Exact, v)...)
 		} else {
-			below(ov.exacts, x.exact)
-			below(ov.prefix, x.prefix)
+			below(ov.exacts, eg008Exact)
+			below(ov.prefix, eg008Prefix)
 		}
 		for i := 1; i <= len(v); i++ {
 			if m.uri.kind == eg008Exact || i < len(v) {
-				out = append(out, x.prefix[v[:i]]...)
+				found = append(found, x.bucket(eg008Prefix, v[:i])...)
 			}
 		}
-		for _, r := range x.regexs {
+		for _, r := range x.first[eg008Regex] {
 			if re.fullMatch(r, m.uri.value) {
-				out = append(out, x.regex[r]...)
+				found = append(found, x.bucket(eg008Regex, r)...)
 			}
 		}
 	case eg008Regex:
-		out = append(out, x.regex[m.uri.value]...)
-		for _, ms := range [][]*eg008Match{eg007Flatten(x.exact, ov.exacts), eg007Flatten(x.prefix, ov.prefix)} {
-			for _, o := range ms {
-				if re.fullMatch(m.uri.value, o.uri.value) {
-					out = append(out, o)
-				}
+		found = append(found, x.bucket(eg008Regex, m.uri.value)...)
+		for seq, o := range x.all {
+			if (o.uri.kind == eg008Exact || o.uri.kind == eg008Prefix) && re.fullMatch(m.uri.value, o.uri.value) {
+				found = append(found, seq)
 			}
 		}
 	}
-	x.inOrder(out, f)
-}
-
-func eg007Flatten(idx map[string][]*eg008Match, keys []string) []*eg008Match {
-	var out []*eg008Match
-	for _, k := range keys {
-		out = append(out, idx[k]...)
-	}
-	return out
+	slices.Sort(found) // no match is found twice
+	ov.found = found
+	return found
 }
 
 func eg007Report(r *Reporter, c eg007Conflict, gw, host string) {

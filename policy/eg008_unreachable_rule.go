@@ -2,6 +2,8 @@ package policy
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/edgegate/edgegate/manifest"
@@ -55,31 +57,65 @@ func (unreachableRule) Meta() Meta {
 }
 
 func (unreachableRule) Run(idx *Index, r *Reporter) {
-	re := eg008Regexps{}
+	re := newEG008Regexps()
+	var scratch eg008Scratch // reused from one VirtualService to the next
 	for _, vs := range idx.VirtualServices {
-		eg008CheckHTTP(r, re, vs)
+		eg008CheckHTTP(r, re, vs, &scratch)
 		eg008CheckL4Rules(r, vs)
 	}
 }
 
 // eg008RuleName is how a finding names a rule: its field, and its name if any.
 func eg008RuleName(vs *VirtualService, rule int) string {
-	f := fmt.Sprintf("spec.http[%d]", rule)
+	f := eg008RuleField(rule)
 	if n := vs.Spec.HTTP[rule].Name; n != "" {
-		f += fmt.Sprintf(" (%q)", n)
+		f += " (" + strconv.Quote(n) + ")"
 	}
 	return f
 }
 
-func eg008CheckHTTP(r *Reporter, re eg008Regexps, vs *VirtualService) {
-	rules := eg008Matches(vs)
-	var earlier eg008URIIndex             // matches of earlier rules
-	var istioPrefixes []*eg008Match       // Istio's list of prefix matches, in order
-	istioKeys := map[string]*eg008Match{} // Istio's duplicate detection
+// eg008RuleField is the field of an http rule, built only for a finding.
+func eg008RuleField(rule int) string { return "spec.http[" + strconv.Itoa(rule) + "]" }
+
+// eg008Scratch is the memory eg008CheckHTTP needs for one VirtualService,
+// reused for the next: no match outlives the VirtualService it is of.
+type eg008Scratch struct {
+	store         eg008MatchStore
+	earlier, same eg008URIIndex // matches of earlier rules, earlier matches of the rule at hand
+	istioPrefixes []*eg008Match // Istio's list of prefix matches, in order
+	// Istio's duplicate detection. Only matches with a uri prefix are looked
+	// up, and identical matches have the same uri, so only those are
+	// recorded.
+	istioKeys map[string]bool
+	identity  []byte
+	shadows   []eg008Shadow // by match of the rule at hand
+}
+
+// eg008Shadow is what makes one match of a rule never used, if anything:
+// a match of an earlier rule covering it, else an earlier match of its rule
+// covering it, else (Istio's looser test only) an earlier prefix match.
+type eg008Shadow struct {
+	covered, redundant, istio *eg008Match
+}
+
+func eg008CheckHTTP(r *Reporter, re *eg008Regexps, vs *VirtualService, scratch *eg008Scratch) {
+	if len(vs.Spec.HTTP) == 0 {
+		return
+	}
+	rules := eg008Matches(vs, &scratch.store)
+	earlier, same := &scratch.earlier, &scratch.same
+	earlier.reset()
+	clear(scratch.istioPrefixes) // drop the matches of the last VirtualService for the collector
+	scratch.istioPrefixes = scratch.istioPrefixes[:0]
+	if scratch.istioKeys == nil {
+		scratch.istioKeys = map[string]bool{}
+	}
+	istioKeys := scratch.istioKeys
+	clear(istioKeys)
 	catchAll := (*eg008Match)(nil)
 	for ri, rule := range rules {
-		field := fmt.Sprintf("spec.http[%d]", ri)
 		if catchAll != nil {
+			field := eg008RuleField(ri)
 			why := "has no match"
 			if catchAll.index >= 0 {
 				why = fmt.Sprintf("has %s, which puts no condition on the request", catchAll.field())
@@ -93,57 +129,63 @@ func eg008CheckHTTP(r *Reporter, re eg008Regexps, vs *VirtualService) {
 			catchAll = rule[0]
 			continue
 		}
-		var same eg008URIIndex // earlier matches of this rule
-		coveredBy := make([]*eg008Match, len(rule))
-		redundant := make([]*eg008Match, len(rule))
-		istioOnly := make([]*eg008Match, len(rule))
+		same.reset()
+		shadows := slices.Grow(scratch.shadows[:0], len(rule))[:len(rule)]
+		clear(shadows)
+		scratch.shadows = shadows
 		all := true
 		for mi, m := range rule {
-			coveredBy[mi] = eg008FirstCover(re, &earlier, m)
-			if coveredBy[mi] == nil {
+			sh := &shadows[mi]
+			sh.covered = eg008FirstCover(re, earlier, m)
+			if sh.covered == nil {
 				all = false
-				redundant[mi] = eg008FirstCover(re, &same, m)
+				sh.redundant = eg008FirstCover(re, same, m)
 			}
-			if coveredBy[mi] == nil && redundant[mi] == nil && m.istio != nil {
+			istio := m.istioPrefix()
+			if sh.covered == nil && sh.redundant == nil && istio != nil {
 				// Istio's looser prefix test, over the prefix matches it kept.
-				for _, p := range istioPrefixes {
-					if p.istio.prefix != m.istio.prefix && eg008IstioCovered(p.istio, m.istio) {
-						istioOnly[mi] = p
+				for _, p := range scratch.istioPrefixes {
+					if p.istio.prefix != istio.prefix && eg008IstioCovered(&p.istio, istio) {
+						sh.istio = p
 						break
 					}
 				}
 			}
-			same.add(m)
-			if _, dup := istioKeys[m.key]; !dup {
-				istioKeys[m.key] = m
-				if m.istio != nil {
-					istioPrefixes = append(istioPrefixes, m)
+			if mi < len(rule)-1 { // the last match of a rule is looked up in no same index
+				same.add(m)
+			}
+			if istio != nil {
+				scratch.identity = m.appendIdentity(scratch.identity[:0])
+				if !istioKeys[string(scratch.identity)] {
+					istioKeys[string(scratch.identity)] = true
+					scratch.istioPrefixes = append(scratch.istioPrefixes, m)
 				}
 			}
 		}
 		if all {
+			field := eg008RuleField(ri)
 			var by []string
 			for mi := range rule {
-				by = append(by, fmt.Sprintf("match[%d] by %s", mi, coveredBy[mi].field()))
+				by = append(by, fmt.Sprintf("match[%d] by %s", mi, shadows[mi].covered.field()))
 			}
 			r.Report(vs.Obj, field,
 				"rule can never match: earlier rules take every request it matches (%s); move it above them, or remove it",
 				strings.Join(by, ", "))
 		} else {
 			for mi, m := range rule {
-				switch {
-				case coveredBy[mi] != nil:
+				switch sh := &shadows[mi]; {
+				case sh.covered != nil:
 					r.Warn(vs.Obj, m.field(),
 						"match is never used: every request it matches is taken first by %s of an earlier rule; remove it, or move the rule up",
-						coveredBy[mi].field())
-				case redundant[mi] != nil:
+						sh.covered.field())
+				case sh.redundant != nil:
 					r.Warn(vs.Obj, m.field(),
 						"match is never used: every request it matches also matches %s of the same rule; remove it",
-						redundant[mi].field())
-				case istioOnly[mi] != nil:
+						sh.redundant.field())
+				case sh.istio != nil:
 					r.Warn(vs.Obj, m.field(),
 						"istioctl analyze reports this match as shadowed by %s (IST0131: uri prefix %q starts with %q), though requests that differ in scheme, case, gateway, source, method or header value can still reach it; put the narrower match first if you want istioctl quiet",
-						istioOnly[mi].field(), m.istio.prefix, istioOnly[mi].istio.prefix)
+						sh.istio.field(), m.istio.prefix, sh.istio.istio.prefix)
 				}
 			}
 		}
@@ -157,14 +199,13 @@ func eg008CheckHTTP(r *Reporter, re eg008Regexps, vs *VirtualService) {
 }
 
 // eg008FirstCover returns the earliest indexed match covering m.
-func eg008FirstCover(re eg008Regexps, x *eg008URIIndex, m *eg008Match) *eg008Match {
-	var found *eg008Match
-	x.candidates(re, m, func(o *eg008Match) {
-		if found == nil && re.matchCovers(o, m) {
-			found = o
+func eg008FirstCover(re *eg008Regexps, x *eg008URIIndex, m *eg008Match) *eg008Match {
+	for _, seq := range x.candidates(re, m) {
+		if o := x.all[seq]; re.matchCovers(o, m) {
+			return o
 		}
-	})
-	return found
+	}
+	return nil
 }
 
 // eg008L4Match is a tcp or tls match; rules compare them whole, as Istio does.
@@ -179,8 +220,21 @@ type eg008L4Match struct {
 }
 
 func (m eg008L4Match) key() string {
-	return fmt.Sprintf("%d|%q|%q|%s|%q|%q|%q", m.Port, m.SniHosts, m.DestinationSubnets,
-		eg008RawLabels(m.SourceLabels), m.Gateways, m.SourceNamespace, m.SourceSubnet)
+	b := make([]byte, 0, 64)
+	b = strconv.AppendInt(b, int64(m.Port), 10)
+	b = append(b, '|')
+	b = eg008AppendQuotedList(b, m.SniHosts)
+	b = append(b, '|')
+	b = eg008AppendQuotedList(b, m.DestinationSubnets)
+	b = append(b, '|')
+	b = eg008AppendRawLabels(b, m.SourceLabels)
+	b = append(b, '|')
+	b = eg008AppendQuotedList(b, m.Gateways)
+	b = append(b, '|')
+	b = strconv.AppendQuote(b, m.SourceNamespace)
+	b = append(b, '|')
+	b = strconv.AppendQuote(b, m.SourceSubnet)
+	return string(b)
 }
 
 func eg008CheckL4Rules(r *Reporter, vs *VirtualService) {

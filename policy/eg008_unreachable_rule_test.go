@@ -1,8 +1,14 @@
 package policy
 
 import (
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/edgegate/edgegate/manifest"
 )
 
 // eg008VS is a VirtualService whose http rules have the given matches
@@ -84,4 +90,114 @@ func TestUnreachableRule(t *testing.T) {
 				"{uri: {prefix: /static}}", "{uri: {regex: '(?i)/static/.*'}}", "{uri: {regex: '.*/static/.*'}}")},
 	}
 	runCases(t, "EG008", append(cases, eg004GoldenCases(t)...))
+}
+
+// TestEG008IdenticalMatchesCover checks what lets matchCovers do without a
+// shortcut for identical matches: each condition covers itself, so a match
+// covers its copy whatever it holds. And that appendIdentity writes matches
+// as the format it replaced did.
+func TestEG008IdenticalMatchesCover(t *testing.T) {
+	matches := []string{
+		"{}", "{uri: {exact: /a}}", "{uri: {prefix: /A}, ignoreUriCase: true}", "{uri: {regex: '[a-z]+'}}",
+		"{uri: {regex: '['}}", "{uri: {prefix: /}, headers: {x: {}}}", "{headers: {x: {regex: '.*'}, y: {prefix: A}}, ignoreUriCase: true}",
+		"{queryParams: {q: {exact: '1'}}, withoutHeaders: {x: {exact: a}, y: {regex: b}}}",
+		"{method: {exact: GET}, scheme: {prefix: h}, authority: {regex: 'a.*'}, port: 80}",
+		"{gateways: [mesh, istio-ingress/public], sourceLabels: {app: a}, sourceNamespace: shop}",
+	}
+	objs, d := manifest.Parse([]byte(eg008VS(matches...)), "in.yaml")
+	if d.HasErrors() {
+		t.Fatal(d)
+	}
+	vs := NewIndex(objs).VirtualServices[0]
+	re := newEG008Regexps()
+	for _, rule := range eg008Matches(vs, nil) {
+		for _, m := range rule {
+			c := *m
+			if !re.matchCovers(m, &c) {
+				t.Errorf("%s does not cover its copy", matches[m.rule])
+			}
+			if m.index < 0 {
+				continue
+			}
+			raw := vs.Spec.HTTP[m.rule].Match[m.index]
+			want := fmt.Sprintf("%s|%t|%s|%s|%s|%s|%s|%s|%d|%q|%s|%q",
+				eg008OldRaw(raw.URI), raw.IgnoreURICase, eg008OldRaw(raw.Scheme), eg008OldRaw(raw.Method), eg008OldRaw(raw.Authority),
+				eg008OldRawMap(raw.Headers), eg008OldRawMap(raw.QueryParams), eg008OldRawMap(raw.WithoutHeaders), raw.Port, raw.Gateways,
+				eg008OldRawLabels(raw.SourceLabels), raw.SourceNamespace)
+			if got := string(m.appendIdentity(nil)); got != want {
+				t.Errorf("identity %s, want %s", got, want)
+			}
+		}
+	}
+}
+
+func eg008OldRaw(m *StringMatch) string {
+	if m == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%q/%q/%q", m.Exact, m.Prefix, m.Regex)
+}
+
+func eg008OldRawMap(m map[string]StringMatch) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		v := m[k]
+		parts = append(parts, fmt.Sprintf("%q=%s", k, eg008OldRaw(&v)))
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+func eg008OldRawLabels(m map[string]string) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%q=%q", k, m[k]))
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+// TestEG008URIIndexModes checks the scan of a small eg008URIIndex against
+// the lookup of its maps: on random matches, an index of up to
+// eg008ScanLimit matches finds the same candidates in the same order,
+// scanned and once it has built its maps.
+func TestEG008URIIndexModes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	paths := []string{"", "/", "/a", "/A", "/a/", "/a/b", "/ab", "/api", "/API/v1", "/api/v1/x", "/b"}
+	regexes := []string{".*", "/a.*", "/api/v[0-9]+/.*", "/[ab]", "(/a|/b)", "/a/b", "[", "/A.*", "(?i)/a", "^/api/.*", "/a", "/ap+"}
+	pick := func(list []string) string { return list[rng.IntN(len(list))] }
+	random := func() *eg008Match {
+		var uri *StringMatch
+		switch rng.IntN(5) {
+		case 1:
+			uri = &StringMatch{Exact: pick(paths)}
+		case 2:
+			uri = &StringMatch{Prefix: pick(paths)}
+		case 3:
+			uri = &StringMatch{Regex: pick(regexes)}
+		case 4:
+			uri = &StringMatch{}
+		}
+		return &eg008Match{uri: eg008NewURI(uri, rng.IntN(3) == 0)}
+	}
+	re := newEG008Regexps()
+	for range 3000 {
+		var scanned, mapped eg008URIIndex
+		var added []eg008Str
+		for range 1 + rng.IntN(eg008ScanLimit) {
+			m := random()
+			scanned.add(m)
+			mapped.add(m)
+			added = append(added, m.uri)
+		}
+		mapped.indexPaths()
+		if scanned.byPath != nil {
+			t.Fatalf("an index of %d matches is not scanned", len(scanned.all))
+		}
+		for range 8 {
+			m := random()
+			got := slices.Clone(scanned.candidates(re, m))
+			if want := mapped.candidates(re, m); !slices.Equal(got, want) {
+				t.Fatalf("candidates for %s among %v: scanned %v, mapped %v", m.uri, added, got, want)
+			}
+		}
+	}
 }

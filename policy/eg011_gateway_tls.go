@@ -5,7 +5,7 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -111,14 +111,10 @@ type eg011CredInfo struct {
 
 func (gatewayTLSCheck) Run(idx *Index, r *Reporter) {
 	t := &eg011Run{idx: idx, r: r, m: newEG010Ownership(idx), cat: newEG011Secrets(idx), now: time.Now(), infos: map[string]*eg011CredInfo{}}
-	gateways := append([]*Gateway(nil), idx.Gateways...)
-	sort.Slice(gateways, func(i, j int) bool { return gateways[i].Obj.Key() < gateways[j].Obj.Key() })
-	for _, g := range gateways {
+	for _, g := range sortByObjectKey(idx.Gateways, func(g *Gateway) *manifest.Object { return g.Obj }) {
 		t.gateway(g)
 	}
-	apps := append([]*DeclaredApp(nil), idx.AppIntents...)
-	sort.Slice(apps, func(i, j int) bool { return apps[i].Obj.Key() < apps[j].Obj.Key() })
-	for _, a := range apps {
+	for _, a := range sortByObjectKey(idx.AppIntents, func(a *DeclaredApp) *manifest.Object { return a.Obj }) {
 		t.app(a)
 	}
 	t.reportOwnership()
@@ -134,35 +130,93 @@ func (t *eg011Run) gateway(g *Gateway) {
 	if a := t.m.appFor(g); a != nil {
 		source = fmt.Sprintf(" (from AppIntent %s/%s spec.tls.credentialName, %s)", a.Obj.Namespace, a.Obj.Name, eg010Where(a.Obj, "spec.tls.credentialName"))
 	}
+	type credentialField struct{ field, name string }
+	var names []credentialField
 	for si, node := range servers.Content {
-		path := fmt.Sprintf("spec.servers[%d]", si)
-		var s eg011Server
-		decodeAt(g.Obj, node, path, &s)
-		t.settings(g, ws, path, s)
+		s, ok := eg011PlainServer(node)
+		if !ok {
+			decodeAt(g.Obj, node, eg011ServerPath(si), &s)
+		}
+		t.settings(g, ws, si, s)
 		if s.TLS == nil {
 			continue
 		}
+		path := eg011ServerPath(si)
 		mode := strings.ToUpper(s.TLS.Mode)
-		names := map[string]string{}
+		names = names[:0]
 		if s.TLS.CredentialName != "" {
-			names[path+".tls.credentialName"] = s.TLS.CredentialName
+			names = append(names, credentialField{path + ".tls.credentialName", s.TLS.CredentialName})
 		}
 		for j, cn := range s.TLS.CredentialNames {
 			if cn != "" {
-				names[fmt.Sprintf("%s.tls.credentialNames[%d]", path, j)] = cn
+				names = append(names, credentialField{path + ".tls.credentialNames[" + strconv.Itoa(j) + "]", cn})
 			}
 		}
-		for _, field := range slices.Sorted(maps.Keys(names)) {
-			t.credential(g, ws, field, names[field], mode, source)
-			t.gatewayUsages(g, ws, field, names[field], s.Hosts)
+		// By field, as text: credentialNames[10] before credentialNames[2].
+		slices.SortFunc(names, func(a, b credentialField) int { return strings.Compare(a.field, b.field) })
+		for _, n := range names {
+			t.credential(g, ws, n.field, n.name, mode, source)
+			t.gatewayUsages(g, ws, n.field, n.name, s.Hosts)
 		}
 	}
 }
 
-// settings checks a server's TLS settings against its protocol.
-func (t *eg011Run) settings(g *Gateway, ws []*eg010Workload, path string, s eg011Server) {
+// eg011ServerPath is the field of server si, built when it is needed.
+func eg011ServerPath(si int) string { return "spec.servers[" + strconv.Itoa(si) + "]" }
+
+// eg011PlainServer reads a server without tls settings, which is all
+// settings reads of it: its protocol, as decodeAt would. False for any
+// other server, or one it leaves to the decoder (an alias).
+func eg011PlainServer(n *yaml.Node) (eg011Server, bool) {
+	var s eg011Server
+	switch n.Kind {
+	case yaml.MappingNode:
+	case yaml.AliasNode:
+		return s, false
+	default:
+		return s, true // null, or not a map: an empty server
+	}
+	var port *yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		switch key := n.Content[i].Value; key {
+		case "tls":
+			return s, false
+		case "port":
+			if port == nil && !keySeenBefore(n.Content[:i], key) {
+				port = n.Content[i+1]
+			}
+		}
+	}
+	if port == nil {
+		return s, true
+	}
+	if port.Kind == yaml.AliasNode {
+		return s, false
+	}
+	if port.Kind != yaml.MappingNode {
+		return s, true // null, or not a map: no protocol
+	}
+	for i := 0; i+1 < len(port.Content); i += 2 {
+		if port.Content[i].Value != "protocol" || keySeenBefore(port.Content[:i], "protocol") {
+			continue
+		}
+		v := port.Content[i+1]
+		if v.Kind == yaml.AliasNode {
+			return s, false
+		}
+		s.Port.Protocol = nodeString(v)
+	}
+	return s, true
+}
+
+// settings checks the TLS settings of server si against its protocol.
+func (t *eg011Run) settings(g *Gateway, ws []*eg010Workload, si int, s eg011Server) {
 	proto := strings.ToUpper(s.Port.Protocol)
 	isTLS := proto == "HTTPS" || proto == "TLS"
+	if !isTLS && s.TLS == nil {
+		return
+	}
+	path := eg011ServerPath(si)
 	if isTLS && s.TLS == nil {
 		t.r.Report(g.Obj, path+".tls",
 			"%s server needs tls settings, and istiod rejects the Gateway without them (\"server must have TLS settings for HTTPS/TLS protocols\"): add tls: {mode: SIMPLE, credentialName: <a Secret with tls.crt and tls.key in %s>}",

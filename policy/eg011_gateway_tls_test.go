@@ -10,10 +10,14 @@ import (
 	"encoding/pem"
 	"maps"
 	"math/big"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/edgegate/edgegate/manifest"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // eg011Certificate returns base64 PEM of a throwaway self-signed certificate
@@ -202,4 +206,38 @@ func TestGatewayTLS(t *testing.T) {
 				eg011HTTPSGateway("b", "two", eg010PublicSelector, "{mode: SIMPLE, credentialName: wildcard-cert}", "./b.example.com")},
 	}
 	runCases(t, "EG011", cases)
+}
+
+// TestEG011PlainServer checks that reading a server without tls from the
+// nodes gives what the lenient decoder gives of what settings reads (the
+// protocol), and leaves the others to it.
+func TestEG011PlainServer(t *testing.T) {
+	for _, doc := range []string{
+		`{port: {number: 80, name: http, protocol: HTTP}, hosts: [a.example.com]}`,
+		`{port: {protocol: 80}}`, `{port: {protocol: null}}`, `{port: null}`, `{port: 80}`,
+		`{port: {protocol: HTTP, protocol: TCP}, port: {protocol: TLS}}`,
+		`null`, `[a]`, `{}`, `{hosts: 3}`,
+		`{port: {protocol: HTTPS}, tls: {mode: SIMPLE}}`,
+		`{port: {protocol: HTTP}, tls: null}`,
+		`{port: &p {protocol: HTTP}, other: *p}`,
+	} {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(doc), &n); err != nil {
+			t.Fatal(err)
+		}
+		node := n.Content[0]
+		got, ok := eg011PlainServer(node)
+		if !ok {
+			if !strings.Contains(doc, "tls") {
+				t.Errorf("%s: left to the decoder", doc)
+			}
+			continue
+		}
+		var want eg011Server
+		decodeAt(manifest.NewObject(node, manifest.Position{}), node, "spec.servers[0]", &want)
+		want.Hosts = nil // only read with tls settings
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: read %+v, decoder %+v", doc, got, want)
+		}
+	}
 }

@@ -5,9 +5,11 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/edgegate/edgegate/manifest"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 func init() { register(portNameCheck{}) }
@@ -85,22 +87,37 @@ func (portNameCheck) Run(idx *Index, r *Reporter) {
 		}
 	}
 
-	for _, d := range eg012Destinations(idx) {
+	dests := eg012Destinations(idx)
+	var ports []eg012Port
+	for i := range dests.list {
+		d := &dests.list[i]
 		s := d.svc
-		if gatewayServices[s.Obj.Key()] != nil || eg012GeneratedByIstio(s.Obj) || s.Obj.Label("istio") != "" || s.Obj.Label("release") == "istio" {
+		if gatewayServices[s.Obj.Key()] != nil {
 			continue
 		}
-		for i, p := range eg012Ports(s) {
-			if d.ports != nil && !d.ports[p.Port] {
+		ports = eg012AppendPorts(ports[:0], s)
+		checked := false // the labels that exempt a Service, read at its first problem
+		for i, p := range ports {
+			if !d.routesTo(p.Port) {
 				continue
 			}
-			if field, msg := eg012Problem(p, i); msg != "" {
-				r.Info(s.Obj, field, "%s; %s routes ingress traffic to it, and the gateway talks to it in the protocol the name says (Istio: IST0118)", msg, d.via)
+			field, msg := eg012Problem(p, i)
+			if msg == "" {
+				continue
 			}
+			if !checked {
+				checked = true
+				if eg012GeneratedByIstio(s.Obj) || s.Obj.Label("istio") != "" || s.Obj.Label("release") == "istio" {
+					break
+				}
+			}
+			r.Info(s.Obj, field, "%s; %s routes ingress traffic to it, and the gateway talks to it in the protocol the name says (Istio: IST0118)", msg, dests.via(idx, s).Ref)
 		}
 	}
 
-	for _, g := range eg002SortedGateways(idx) {
+	// In the order of eg002SortedGateways (a Gateway repeated in the input
+	// is reported where the first of its copies is), each key built once.
+	for _, g := range sortByObjectKey(idx.Gateways, func(g *Gateway) *manifest.Object { return g.Obj }) {
 		for si, srv := range g.Spec.Servers {
 			name, proto := srv.Port.Name, strings.ToLower(srv.Port.Protocol)
 			if name == "" || proto == "" || proto == "tcp" || proto == "udp" {
@@ -110,7 +127,7 @@ func (portNameCheck) Run(idx *Index, r *Reporter) {
 			if lower == proto || strings.HasPrefix(lower, proto+"-") {
 				continue
 			}
-			r.Info(g.Obj, fmt.Sprintf("spec.servers[%d].port.name", si),
+			r.Info(g.Obj, "spec.servers["+strconv.Itoa(si)+"].port.name",
 				"port name %q does not start with its protocol %s: Istio only needs a unique name, but Kiali reports KIA0601; name it %s or %s-%d",
 				name, srv.Port.Protocol, proto, proto, srv.Port.Number)
 		}
@@ -118,10 +135,86 @@ func (portNameCheck) Run(idx *Index, r *Reporter) {
 }
 
 // eg012Ports decodes a Service's ports with appProtocol.
-func eg012Ports(s *Service) []eg012Port {
+func eg012Ports(s *Service) []eg012Port { return eg012AppendPorts(nil, s) }
+
+// eg012AppendPorts decodes a Service's ports with appProtocol into buf,
+// which it overwrites. Reading the nodes directly costs a fraction of the
+// reflective decoder, which remains for what eg012ReadPorts leaves to it.
+func eg012AppendPorts(buf []eg012Port, s *Service) []eg012Port {
+	n := s.Obj.Field("spec", "ports")
+	if ports, ok := eg012ReadPorts(buf, n); ok {
+		return ports
+	}
 	var ports []eg012Port
-	decodeAt(s.Obj, s.Obj.Field("spec", "ports"), "spec.ports", &ports)
+	decodeAt(s.Obj, n, "spec.ports", &ports)
 	return ports
+}
+
+// eg012MaxReadPorts is the longest list of ports eg012ReadPorts reads: the
+// decoder visits at most eg012NodesPerPort nodes of a port without aliases
+// (the port, its name, port and protocol, and its appProtocol twice: the
+// pointer, then the string), plus one for the list, so a longer list may
+// spend its decoderNodeBudget, and is left to it. TestEG012MaxReadPorts
+// checks that the limit is exact.
+const (
+	eg012NodesPerPort = 6
+	eg012MaxReadPorts = (decoderNodeBudget - 1) / eg012NodesPerPort
+)
+
+// eg012ReadPorts reads a list of Service ports exactly as the lenient
+// decoder does (a field of the wrong type is left empty, a repeated key is
+// ignored, null is absent); false when it meets what it leaves to the
+// decoder: an alias, or a list longer than eg012MaxReadPorts.
+func eg012ReadPorts(buf []eg012Port, n *yaml.Node) ([]eg012Port, bool) {
+	switch {
+	case n == nil:
+		return nil, true
+	case n.Kind == yaml.AliasNode || len(n.Content) > eg012MaxReadPorts:
+		return nil, false
+	case n.Kind != yaml.SequenceNode:
+		return nil, true // null, or not a list: nothing
+	}
+	ports := slices.Grow(buf[:0], len(n.Content))[:len(n.Content)]
+	clear(ports)
+	for i, item := range n.Content {
+		switch item.Kind {
+		case yaml.AliasNode:
+			return nil, false
+		case yaml.MappingNode:
+		default:
+			continue // null, or not a map: an empty port
+		}
+		p := &ports[i]
+		for j := 0; j+1 < len(item.Content); j += 2 {
+			key, val := item.Content[j].Value, item.Content[j+1]
+			switch key {
+			case "name", "port", "protocol", "appProtocol":
+			default:
+				continue
+			}
+			if keySeenBefore(item.Content[:j], key) {
+				continue
+			}
+			if val.Kind == yaml.AliasNode {
+				return nil, false
+			}
+			if isNullNode(val) {
+				continue
+			}
+			switch key {
+			case "name":
+				p.Name = nodeString(val)
+			case "protocol":
+				p.Protocol = nodeString(val)
+			case "port":
+				p.Port = nodeInt(val)
+			case "appProtocol":
+				v := nodeString(val)
+				p.AppProtocol = &v
+			}
+		}
+	}
+	return ports, true
 }
 
 // eg012GeneratedByIstio reports Services Istio generates for Gateway API
@@ -184,59 +277,140 @@ func eg012KnownAppProtocol(ap string) bool {
 
 // eg012Destination is a Service an ingress route sends to.
 type eg012Destination struct {
-	svc   *Service
-	ports map[int]bool // nil: any port
-	via   string
+	svc     *Service
+	anyPort bool // a route names no port of a Service with several
+	// The ports routes name, unless anyPort: the first inline, as most
+	// Services are routed to on one port, the others sorted.
+	hasPort bool
+	port    int
+	more    []int
+}
+
+// routesTo reports whether a route sends to port.
+func (d *eg012Destination) routesTo(port int) bool {
+	if d.anyPort || d.hasPort && d.port == port {
+		return true
+	}
+	_, found := slices.BinarySearch(d.more, port)
+	return found
+}
+
+func (d *eg012Destination) addPort(port int) {
+	switch {
+	case !d.hasPort:
+		d.port, d.hasPort = port, true
+	case port != d.port:
+		d.more = append(d.more, port)
+	}
+}
+
+// eg012DestinationSet is the Services ingress routes send to, in the order
+// they are first routed to. Not safe to share between goroutines: via fills
+// vias lazily.
+type eg012DestinationSet struct {
+	list []eg012Destination
+	// vias are the VirtualServices that name them in messages, found when
+	// a message needs one.
+	vias map[*Service]*manifest.Object
 }
 
 // eg012Destinations finds the Services of the input that VirtualServices
 // bound to a Gateway route to, with the ports they name.
-func eg012Destinations(idx *Index) []eg012Destination {
-	byKey := map[string]*eg012Destination{}
-	vss := append([]*VirtualService(nil), idx.VirtualServices...)
-	sort.Slice(vss, func(i, j int) bool { return vss[i].Obj.Key() < vss[j].Obj.Key() })
-	for _, vs := range vss {
-		gateway := false
-		for _, ref := range vs.Spec.Gateways {
-			if ref != "mesh" && ref != "" {
-				gateway = true
-			}
+func eg012Destinations(idx *Index) *eg012DestinationSet {
+	// At most every Service, in one allocation rather than a growing list.
+	set := &eg012DestinationSet{list: make([]eg012Destination, 0, len(idx.Services))}
+	// A Service the index resolves a host to is the one of its namespace
+	// and name, so the pointer identifies it as its key does.
+	byService := make(map[*Service]int, len(idx.Services))
+	eg012EachRoute(idx, idx.VirtualServices, func(vs *VirtualService, s *Service, d *RouteDestination) {
+		i, ok := byService[s]
+		if !ok {
+			i = len(set.list)
+			byService[s] = i
+			set.list = append(set.list, eg012Destination{svc: s})
 		}
-		if !gateway {
+		e := &set.list[i]
+		switch {
+		case d.Destination.Port == nil || d.Destination.Port.Number == 0:
+			if len(s.Spec.Ports) == 1 {
+				e.addPort(s.Spec.Ports[0].Port)
+			} else {
+				e.anyPort = true
+			}
+		case !e.anyPort:
+			e.addPort(d.Destination.Port.Number)
+		}
+	})
+	for i := range set.list {
+		if e := &set.list[i]; e.anyPort {
+			e.more = nil
+		} else if len(e.more) > 1 {
+			slices.Sort(e.more)
+			e.more = slices.Compact(e.more)
+		}
+	}
+	return set
+}
+
+// eg012EachRoute calls f with each destination of the VirtualServices vss
+// bound to a Gateway that names a Service of the input, with the Service.
+func eg012EachRoute(idx *Index, vss []*VirtualService, f func(*VirtualService, *Service, *RouteDestination)) {
+	for _, vs := range vss {
+		if !slices.ContainsFunc(vs.Spec.Gateways, func(ref string) bool { return ref != "mesh" && ref != "" }) {
 			continue
 		}
-		var dests []RouteDestination
-		for _, h := range vs.Spec.HTTP {
-			dests = append(dests, h.Route...)
-		}
-		for _, l := range append(append([]L4Route(nil), vs.Spec.TLS...), vs.Spec.TCP...) {
-			dests = append(dests, l.Route...)
-		}
-		for _, d := range dests {
-			s := eg012Service(idx, d.Destination.Host, vs.Obj.Namespace)
-			if s == nil {
-				continue
+		each := func(d *RouteDestination) {
+			if s := eg012Service(idx, d.Destination.Host, vs.Obj.Namespace); s != nil {
+				f(vs, s, d)
 			}
-			key := s.Obj.Key()
-			e := byKey[key]
-			if e == nil {
-				e = &eg012Destination{svc: s, ports: map[int]bool{}, via: vs.Obj.Ref.String()}
-				byKey[key] = e
+		}
+		for i := range vs.Spec.HTTP {
+			for j := range vs.Spec.HTTP[i].Route {
+				each(&vs.Spec.HTTP[i].Route[j])
 			}
-			if d.Destination.Port == nil || d.Destination.Port.Number == 0 {
-				if len(s.Spec.Ports) == 1 {
-					e.ports[s.Spec.Ports[0].Port] = true
-				} else {
-					e.ports = nil
+		}
+		for _, rules := range [2][]L4Route{vs.Spec.TLS, vs.Spec.TCP} {
+			for i := range rules {
+				for j := range rules[i].Route {
+					each(&rules[i].Route[j])
 				}
-			} else if e.ports != nil {
-				e.ports[d.Destination.Port.Number] = true
 			}
 		}
 	}
-	out := make([]eg012Destination, 0, len(byKey))
-	for _, k := range slices.Sorted(maps.Keys(byKey)) {
-		out = append(out, *byKey[k])
+}
+
+// via is the VirtualService that names s in a message: the first, by key,
+// that routes to it.
+func (set *eg012DestinationSet) via(idx *Index, s *Service) *manifest.Object {
+	if set.vias == nil {
+		set.vias = map[*Service]*manifest.Object{}
+		sorted := sortByObjectKey(idx.VirtualServices, func(vs *VirtualService) *manifest.Object { return vs.Obj })
+		eg012EachRoute(idx, sorted, func(vs *VirtualService, s *Service, _ *RouteDestination) {
+			if set.vias[s] == nil {
+				set.vias[s] = vs.Obj
+			}
+		})
+	}
+	return set.vias[s]
+}
+
+// sortByObjectKey returns items sorted by the key of their object, in the
+// order sort.Slice gives when it compares Obj.Key() (ties included: the
+// comparisons are the same), computing each key once rather than at every
+// comparison.
+func sortByObjectKey[T any](items []T, obj func(T) *manifest.Object) []T {
+	type keyed struct {
+		key  string
+		item T
+	}
+	pairs := make([]keyed, len(items))
+	for i, item := range items {
+		pairs[i] = keyed{obj(item).Key(), item}
+	}
+	sort.Slice(pairs, func(i, j int) bool { return pairs[i].key < pairs[j].key })
+	out := make([]T, len(pairs))
+	for i, p := range pairs {
+		out[i] = p.item
 	}
 	return out
 }
@@ -244,14 +418,19 @@ func eg012Destinations(idx *Index) []eg012Destination {
 // eg012Service finds the Service of the input a destination host names:
 // name (in the VirtualService's namespace), name.ns, name.ns.svc[.domain].
 func eg012Service(idx *Index, host, vsNamespace string) *Service {
-	labels := strings.Split(host, ".")
-	switch {
-	case host == "" || strings.Contains(host, "*"):
+	if host == "" || strings.Contains(host, "*") {
 		return nil
-	case len(labels) == 1:
+	}
+	name, rest, ok := strings.Cut(host, ".")
+	if !ok {
 		return idx.Service(vsNamespace + "/" + host)
-	case len(labels) == 2 || labels[2] == "svc":
-		return idx.Service(labels[1] + "/" + labels[0])
+	}
+	ns, rest, ok := strings.Cut(rest, ".")
+	if !ok {
+		return idx.Service(ns + "/" + name)
+	}
+	if third, _, _ := strings.Cut(rest, "."); third == "svc" {
+		return idx.Service(ns + "/" + name)
 	}
 	return nil
 }

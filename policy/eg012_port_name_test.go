@@ -1,8 +1,13 @@
 package policy
 
 import (
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/edgegate/edgegate/manifest"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 func TestPortName(t *testing.T) {
@@ -60,4 +65,70 @@ spec:
 	}
 	cases = append(cases, eg002Examples(t)...)
 	runCases(t, "EG012", cases)
+}
+
+// TestEG012ReadPorts checks that reading Service ports from the nodes gives
+// what the lenient decoder gives, or leaves the list to it.
+func TestEG012ReadPorts(t *testing.T) {
+	for _, doc := range []string{
+		`[{name: http, port: 80}, {name: grpc-web, port: 8080, protocol: TCP, appProtocol: grpc}]`,
+		`[{name: 80, port: "80", protocol: 6, appProtocol: 7}]`,
+		`[{name: null, port: null, appProtocol: null}, null, 3, [a], {}]`,
+		`[{name: a, name: b, port: 1, port: 2, appProtocol: x, appProtocol: y}]`,
+		`[{port: 0x50, other: {deep: true}}, {port: 99999999999999999999}, {port: 1.5}]`,
+		`[{appProtocol: {a: b}, protocol: [UDP]}]`,
+		`{name: http}`, `null`, `"ports"`, `[]`,
+		`[&p {name: http, port: 80}, *p]`,
+		`[{name: &n http, port: 80}, {name: *n}]`,
+	} {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(doc), &n); err != nil {
+			t.Fatal(err)
+		}
+		node := n.Content[0]
+		var want []eg012Port
+		decodeAt(manifest.NewObject(node, manifest.Position{}), node, "spec.ports", &want)
+		got, ok := eg012ReadPorts(nil, node)
+		if !ok {
+			if !strings.Contains(doc, "*") {
+				t.Errorf("%s: left to the decoder", doc)
+			}
+			continue
+		}
+		if !reflect.DeepEqual(got, want) && !(len(got) == 0 && len(want) == 0) {
+			t.Errorf("%s: read %+v, decoder %+v", doc, got, want)
+		}
+	}
+}
+
+// TestEG012MaxReadPorts checks eg012MaxReadPorts against the decoder's node
+// budget: a list that long, each port with every field, decodes in full,
+// and one port more does not, so a longer list is left to the decoder.
+func TestEG012MaxReadPorts(t *testing.T) {
+	var item yaml.Node
+	if err := yaml.Unmarshal([]byte(`{name: http, port: 80, protocol: TCP, appProtocol: http}`), &item); err != nil {
+		t.Fatal(err)
+	}
+	port := item.Content[0] // shared by every item: not an alias, and cheap
+	list := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+	decode := func() []eg012Port {
+		var ports []eg012Port
+		decodeAt(manifest.NewObject(list, manifest.Position{}), list, "spec.ports", &ports)
+		return ports
+	}
+	list.Content = slices.Repeat([]*yaml.Node{port}, eg012MaxReadPorts)
+	read, ok := eg012ReadPorts(nil, list)
+	if !ok {
+		t.Fatal("a list of eg012MaxReadPorts ports is left to the decoder")
+	}
+	if decoded := decode(); !reflect.DeepEqual(read, decoded) {
+		t.Error("a list of eg012MaxReadPorts ports is read otherwise than decoded")
+	}
+	list.Content = append(list.Content, port)
+	if decoded := decode(); decoded[len(decoded)-1].AppProtocol != nil {
+		t.Error("the decoder decodes a list of eg012MaxReadPorts+1 ports in full: the limit can be raised")
+	}
+	if _, ok := eg012ReadPorts(nil, list); ok {
+		t.Error("a list of eg012MaxReadPorts+1 ports is read")
+	}
 }

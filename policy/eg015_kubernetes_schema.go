@@ -88,10 +88,35 @@ func (kubernetesSchemaCheck) Run(idx *Index, r *Reporter) {
 type eg015 struct {
 	r *Reporter
 	o *manifest.Object
+	// Set by item: fields are then named relative to item itemIndex of the
+	// list at path itemList, and their paths written out only for a finding.
+	itemList  string
+	itemIndex int
+}
+
+// item is k for the fields of item i of the list at path list: every
+// Service port is checked, and most have no finding, so building their
+// paths up front would cost more than checking them.
+func (k eg015) item(list string, i int) eg015 {
+	k.itemList, k.itemIndex = list, i
+	return k
+}
+
+// path is the path of field, which is relative to k's item if it has one
+// ("" for the item itself).
+func (k eg015) path(field string) string {
+	if k.itemList == "" {
+		return field
+	}
+	p := k.itemList + "[" + strconv.Itoa(k.itemIndex) + "]"
+	if field != "" {
+		p += "." + field
+	}
+	return p
 }
 
 func (k eg015) report(field, format string, args ...any) {
-	k.r.Report(k.o, field, format, args...)
+	k.r.Report(k.o, k.path(field), format, args...)
 }
 
 // integer reads an integer field: its value and true, or false when it is
@@ -221,74 +246,79 @@ func (k eg015) service() {
 		}
 	}
 	names := map[string]int{}
-	portProto := map[string]int{}
+	type portAndProtocol struct {
+		port     int64
+		protocol string
+	}
+	portProto := map[portAndProtocol]int{}
 	nodePorts := map[int64]int{}
 	for i, p := range ports {
-		pp := fmt.Sprintf("spec.ports[%d]", i)
-		if !k.object(p, pp) {
+		kp := k.item("spec.ports", i) // for the fields of the port
+		if !kp.object(p, "") {
 			continue
 		}
-		name, hasName := k.str(schema.Field(p, "name"), pp+".name")
+		name, hasName := kp.str(schema.Field(p, "name"), "name")
 		switch {
 		case !hasName || name == "":
 			if len(ports) > 1 {
-				k.report(pp+".name", "required value: every port of a Service with several ports needs a name")
+				kp.report("name", "required value: every port of a Service with several ports needs a name")
 			}
 		default:
 			if msg := eg015DNSLabel(name); msg != "" {
-				k.report(pp+".name", "invalid value %q: %s", name, msg)
+				kp.report("name", "invalid value %q: %s", name, msg)
 			}
 			if first, dup := names[name]; dup {
-				k.report(pp+".name", "duplicate value %q: spec.ports[%d] has the same name", name, first)
+				kp.report("name", "duplicate value %q: spec.ports[%d] has the same name", name, first)
 			} else {
 				names[name] = i
 			}
 		}
 		portNode := schema.Field(p, "port")
-		port, hasPort := k.integer(portNode, pp+".port")
+		port, hasPort := kp.integer(portNode, "port")
 		switch {
 		case hasPort:
-			k.portRange(port, pp+".port")
+			kp.portRange(port, "port")
 		case !schema.Present(portNode):
-			k.report(pp+".port", "required value")
+			kp.report("port", "required value")
 		}
-		k.protocol(schema.Field(p, "protocol"), pp+".protocol")
-		proto, _ := schema.String(schema.Field(p, "protocol"))
+		protoNode := schema.Field(p, "protocol")
+		kp.protocol(protoNode, "protocol")
+		proto, _ := schema.String(protoNode)
 		if proto == "" {
 			proto = "TCP"
 		}
 		if hasPort {
-			key := fmt.Sprintf("%d/%s", port, proto)
+			key := portAndProtocol{port, proto}
 			if first, dup := portProto[key]; dup {
-				k.report(pp, "duplicate value: port %s is spec.ports[%d] too", key, first)
+				kp.report("", "duplicate value: port %d/%s is spec.ports[%d] too", port, proto, first)
 			} else {
 				portProto[key] = i
 			}
 		}
-		if ti, ts, isInt, ok := k.intOrString(schema.Field(p, "targetPort"), pp+".targetPort"); ok {
+		if ti, ts, isInt, ok := kp.intOrString(schema.Field(p, "targetPort"), "targetPort"); ok {
 			switch {
 			case isInt && ti != 0:
-				k.portRange(ti, pp+".targetPort")
+				kp.portRange(ti, "targetPort")
 			case !isInt:
 				if msg := eg015PortName(ts); msg != "" {
-					k.report(pp+".targetPort", "invalid value %q: %s", ts, msg)
+					kp.report("targetPort", "invalid value %q: %s", ts, msg)
 				}
 			}
 		}
-		if np, ok := k.integer(schema.Field(p, "nodePort"), pp+".nodePort"); ok && np != 0 {
+		if np, ok := kp.integer(schema.Field(p, "nodePort"), "nodePort"); ok && np != 0 {
 			switch {
 			case typ == "ClusterIP" || typ == "ExternalName":
-				k.report(pp+".nodePort", "forbidden: may not be used when `type` is '%s'", typ)
+				kp.report("nodePort", "forbidden: may not be used when `type` is '%s'", typ)
 			case np < 1 || np > 65535:
-				k.portRange(np, pp+".nodePort")
+				kp.portRange(np, "nodePort")
 			default:
 				if first, dup := nodePorts[np]; dup {
-					k.report(pp+".nodePort", "duplicate value %d: spec.ports[%d] has the same nodePort", np, first)
+					kp.report("nodePort", "duplicate value %d: spec.ports[%d] has the same nodePort", np, first)
 				} else {
 					nodePorts[np] = i
 				}
 				if np < 30000 || np > 32767 {
-					k.r.Warn(k.o, pp+".nodePort", "nodePort %d is outside the API server's default range 30000-32767 (--service-node-port-range): the API server rejects it unless the cluster's range includes it", np)
+					kp.r.Warn(kp.o, kp.path("nodePort"), "nodePort %d is outside the API server's default range 30000-32767 (--service-node-port-range): the API server rejects it unless the cluster's range includes it", np)
 				}
 			}
 		}
@@ -692,21 +722,85 @@ var eg015Percent = regexp.MustCompile(`^[0-9]+%$`)
 
 // ---- names and labels ----
 
-var (
-	eg015DNSLabelRe   = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	eg015DNSSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	eg015Qualified    = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
-	eg015LabelValueRe = regexp.MustCompile(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`)
-	eg015PortNameRe   = regexp.MustCompile(`^[-a-z0-9]+$`)
-	eg015Letter       = regexp.MustCompile(`[a-z]`)
-)
+// The API server's name patterns, matched byte by byte: every label and
+// port of every Service goes through them, and a regexp costs several
+// times as much. eg015_kubernetes_schema_test.go checks them against the
+// regexps they stand for.
+
+func eg015IsLowerAlnum(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }
+
+func eg015IsAlnum(c byte) bool { return eg015IsLowerAlnum(c) || 'A' <= c && c <= 'Z' }
+
+// eg015IsDNSLabel matches ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$.
+func eg015IsDNSLabel(s string) bool {
+	if s == "" || !eg015IsLowerAlnum(s[0]) || !eg015IsLowerAlnum(s[len(s)-1]) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !eg015IsLowerAlnum(c) && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// eg015IsDNSSubdomain matches ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$:
+// DNS labels joined by dots.
+func eg015IsDNSSubdomain(s string) bool {
+	for {
+		label, rest, more := strings.Cut(s, ".")
+		if !eg015IsDNSLabel(label) {
+			return false
+		}
+		if !more {
+			return true
+		}
+		s = rest
+	}
+}
+
+// eg015IsQualified matches ^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$.
+func eg015IsQualified(s string) bool {
+	if s == "" || !eg015IsAlnum(s[0]) || !eg015IsAlnum(s[len(s)-1]) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !eg015IsAlnum(c) && c != '-' && c != '_' && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// eg015IsLabelValue matches ^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$.
+func eg015IsLabelValue(s string) bool { return s == "" || eg015IsQualified(s) }
+
+// eg015IsPortNameChars matches ^[-a-z0-9]+$.
+func eg015IsPortNameChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !eg015IsLowerAlnum(c) && c != '-' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// eg015HasLetter matches [a-z].
+func eg015HasLetter(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'a' <= s[i] && s[i] <= 'z' {
+			return true
+		}
+	}
+	return false
+}
 
 // eg015DNSLabel returns the API server's complaint about a DNS-1123 label.
 func eg015DNSLabel(s string) string {
 	if len(s) > 63 {
 		return "must be no more than 63 characters"
 	}
-	if !eg015DNSLabelRe.MatchString(s) {
+	if !eg015IsDNSLabel(s) {
 		return "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc')"
 	}
 	return ""
@@ -717,11 +811,11 @@ func eg015PortName(s string) string {
 	switch {
 	case len(s) > 15:
 		return "must be no more than 15 characters"
-	case !eg015PortNameRe.MatchString(s):
+	case !eg015IsPortNameChars(s):
 		return "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)"
 	case strings.Contains(s, "--"):
 		return "must not contain consecutive hyphens"
-	case !eg015Letter.MatchString(s):
+	case !eg015HasLetter(s):
 		return "must contain at least one letter (a-z)"
 	case strings.HasPrefix(s, "-") || strings.HasSuffix(s, "-"):
 		return "must not begin or end with a hyphen"
@@ -739,7 +833,7 @@ func eg015LabelKey(key string) string {
 			return "prefix part must be non-empty"
 		case len(prefix) > 253:
 			return "prefix part must be no more than 253 characters"
-		case !eg015DNSSubdomain.MatchString(prefix):
+		case !eg015IsDNSSubdomain(prefix):
 			return "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
 		}
 	}
@@ -748,7 +842,7 @@ func eg015LabelKey(key string) string {
 		return "name part must be non-empty"
 	case len(name) > 63:
 		return "name part must be no more than 63 characters"
-	case !eg015Qualified.MatchString(name):
+	case !eg015IsQualified(name):
 		return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc')"
 	}
 	return ""
@@ -758,7 +852,7 @@ func eg015LabelValue(v string) string {
 	switch {
 	case len(v) > 63:
 		return "must be no more than 63 characters"
-	case !eg015LabelValueRe.MatchString(v):
+	case !eg015IsLabelValue(v):
 		return "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345')"
 	}
 	return ""
@@ -771,9 +865,9 @@ func (k eg015) labels(n *yaml.Node, field string) bool {
 	}
 	ok := true
 	for _, kv := range schema.Fields(n) {
-		fp := eg014Key(field, kv.Key)
+		// The label's path, eg014Key(field, kv.Key), is built only for a finding.
 		if msg := eg015LabelKey(kv.Key); msg != "" {
-			k.report(fp, "invalid label key %q: %s", kv.Key, msg)
+			k.report(eg014Key(field, kv.Key), "invalid label key %q: %s", kv.Key, msg)
 			ok = false
 		}
 		if !schema.Present(kv.Value) {
@@ -781,12 +875,12 @@ func (k eg015) labels(n *yaml.Node, field string) bool {
 		}
 		v, isStr := schema.String(kv.Value)
 		if !isStr {
-			k.typeError(kv.Value, fp, "a string")
+			k.typeError(kv.Value, eg014Key(field, kv.Key), "a string")
 			ok = false
 			continue
 		}
 		if msg := eg015LabelValue(v); msg != "" {
-			k.report(fp, "invalid value %q: %s", v, msg)
+			k.report(eg014Key(field, kv.Key), "invalid value %q: %s", v, msg)
 			ok = false
 		}
 	}

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -203,4 +204,41 @@ func TestKubernetesSchema(t *testing.T) {
 	}
 	cases = append(cases, renderedOutputCases(t)...)
 	runCases(t, "EG015", cases)
+}
+
+// TestEG015NamePatterns checks the byte-by-byte name matchers against the
+// regexps they stand for, on every short string over an alphabet of the
+// characters that matter, and on a few longer ones.
+func TestEG015NamePatterns(t *testing.T) {
+	matchers := []struct {
+		re    *regexp.Regexp
+		match func(string) bool
+	}{
+		{regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`), eg015IsDNSLabel},
+		{regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`), eg015IsDNSSubdomain},
+		{regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`), eg015IsQualified},
+		{regexp.MustCompile(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`), eg015IsLabelValue},
+		{regexp.MustCompile(`^[-a-z0-9]+$`), eg015IsPortNameChars},
+		{regexp.MustCompile(`[a-z]`), eg015HasLetter},
+	}
+	alphabet := []string{"a", "Z", "0", "-", "_", ".", "/", " ", "\n", "é", "\xff"}
+	inputs := []string{"", "app.kubernetes.io", "my-name", "123-abc", "a..b", "-a", "a-", "MyValue", "my_value", "a\n"}
+	var grow func(prefix string, n int)
+	grow = func(prefix string, n int) {
+		inputs = append(inputs, prefix)
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			grow(prefix+c, n-1)
+		}
+	}
+	grow("", 4)
+	for _, m := range matchers {
+		for _, s := range inputs {
+			if got, want := m.match(s), m.re.MatchString(s); got != want {
+				t.Errorf("%s on %q: got %v, want %v", m.re, s, got, want)
+			}
+		}
+	}
 }
