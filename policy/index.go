@@ -57,9 +57,15 @@ func NewIndex(objs []*manifest.Object) *Index {
 		suppressions:   map[*manifest.Object]map[string]bool{},
 	}
 	decoded := make([]any, len(objs))
-	manifest.Parallel(len(objs), func(i int) { decoded[i] = decodeIndexed(objs[i]) })
+	suppress := make([]string, len(objs))
+	manifest.Parallel(len(objs), func(i int) {
+		decoded[i] = decodeIndexed(objs[i])
+		suppress[i] = objs[i].Annotation(SuppressAnnotation)
+	})
 	for i, o := range objs {
-		idx.parseSuppressions(o)
+		if suppress[i] != "" {
+			idx.parseSuppressions(o, suppress[i])
+		}
 		idx.insert(o, decoded[i])
 	}
 	for _, w := range idx.Workloads {
@@ -342,12 +348,9 @@ func (s *Service) translationDisabled() bool {
 
 var suppressionEntry = regexp.MustCompile(`^(EG\d{3})\s*:\s*(\S.*)$`)
 
-// parseSuppressions reads edgegate.dev/suppress: "EG001: reason, EG012: reason".
-func (idx *Index) parseSuppressions(o *manifest.Object) {
-	value := o.Annotation(SuppressAnnotation)
-	if value == "" {
-		return
-	}
+// parseSuppressions reads the value of o's edgegate.dev/suppress
+// annotation: "EG001: reason, EG012: reason".
+func (idx *Index) parseSuppressions(o *manifest.Object, value string) {
 	field := "metadata.annotations." + SuppressAnnotation
 	known := map[string]bool{}
 	for _, c := range catalog {
