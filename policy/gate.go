@@ -10,6 +10,11 @@ import (
 // bindings as this render leaves them (which replace the lock it read, so
 // ownership is judged by the bindings that will be recorded).
 func Gate(res *render.Result, cfg Config) manifest.Diagnostics {
+	return Run(gated(res), cfg)
+}
+
+// gated lists what Gate checks of a render.
+func gated(res *render.Result) []*manifest.Object {
 	m := res.Model
 	current := make(map[string]bool, len(res.Locks))
 	for _, o := range res.Locks {
@@ -24,5 +29,5 @@ func Gate(res *render.Result, cfg Config) manifest.Diagnostics {
 	}
 	objs = append(objs, res.Locks...)
 	objs = append(objs, res.Objects...)
-	return Run(objs, cfg)
+	return objs
 }
