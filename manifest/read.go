@@ -277,8 +277,7 @@ var parallelParseMin = 1 << 20
 // part is one fastyaml declines: the caller then parses the stream whole.
 func parseInParts(data []byte) (docs []*yaml.Node, ok bool) {
 	parts := 4 * runtime.GOMAXPROCS(0)
-	if len(data) < parallelParseMin || parts <= 4 ||
-		data[0] == '%' || bytes.Contains(data, []byte("\n%")) || bytes.Contains(data, []byte("\n...")) {
+	if len(data) < parallelParseMin || parts <= 4 || startsLine(data, "%") || startsLine(data, "...") {
 		return nil, false
 	}
 	cuts := []int{0}
@@ -290,6 +289,10 @@ func parseInParts(data []byte) (docs []*yaml.Node, ok bool) {
 	if len(cuts) == 1 {
 		return nil, false
 	}
+	lines := make([]int, len(cuts)) // the line each part starts on, less one
+	for k := 1; k < len(cuts); k++ {
+		lines[k] = lines[k-1] + bytes.Count(data[cuts[k-1]:cuts[k]], []byte("\n"))
+	}
 	type part struct {
 		docs []*yaml.Node
 		ok   bool
@@ -300,22 +303,35 @@ func parseInParts(data []byte) (docs []*yaml.Node, ok bool) {
 		if k+1 < len(cuts) {
 			end = cuts[k+1]
 		}
-		results[k].docs, results[k].ok = fastyaml.Parse(data[cuts[k]:end])
+		r := &results[k]
+		if r.docs, r.ok = fastyaml.Parse(data[cuts[k]:end]); r.ok {
+			for _, d := range r.docs {
+				shiftLines(d, lines[k])
+			}
+		}
 	})
-	line := 0
-	for k, r := range results {
+	for _, r := range results {
 		if !r.ok {
 			return nil, false
-		}
-		if k > 0 {
-			line += bytes.Count(data[cuts[k-1]:cuts[k]], []byte("\n"))
-		}
-		for _, d := range r.docs {
-			shiftLines(d, line)
 		}
 		docs = append(docs, r.docs...)
 	}
 	return docs, true
+}
+
+// startsLine reports whether some line of data starts with prefix. The
+// prefixes looked for are rare, so it searches for them, not for lines.
+func startsLine(data []byte, prefix string) bool {
+	for from := 0; ; {
+		i := bytes.Index(data[from:], []byte(prefix))
+		if i < 0 {
+			return false
+		}
+		if at := from + i; at == 0 || data[at-1] == '\n' {
+			return true
+		}
+		from += i + 1
+	}
 }
 
 // nextDocumentMarker returns the offset of the first line at or after from
