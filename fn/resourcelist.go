@@ -150,11 +150,13 @@ func WriteResourceList(w io.Writer, items []*manifest.Object, functionConfig *ma
 		for _, d := range diags {
 			results = append(results, toResult(d))
 		}
-		var n yaml.Node
-		if err := n.Encode(results); err != nil {
+		// ToNode, not yaml's Node.Encode, which writes YAML text and parses
+		// it back: at 10,000 apps that was 200 MB of garbage for the infos.
+		n, err := manifest.ToNode(results)
+		if err != nil {
 			return err
 		}
-		add("results", &n)
+		add("results", n)
 	}
 	doc, err := manifest.EncodeDocument(out)
 	if err != nil {
