@@ -35,6 +35,8 @@ func init() { register(istioSchemaCheck{}) }
 // EG011's, and not repeated here.
 type istioSchemaCheck struct{}
 
+func (istioSchemaCheck) walksEveryNode() {}
+
 func (istioSchemaCheck) Meta() Meta {
 	return Meta{
 		ID: "EG014", Name: "istio-schema", Severity: manifest.Error,

@@ -51,6 +51,8 @@ func init() { register(kubernetesSchemaCheck{}) }
 // A field of the wrong type (port: "80") is reported as such.
 type kubernetesSchemaCheck struct{}
 
+func (kubernetesSchemaCheck) walksEveryNode() {}
+
 func (kubernetesSchemaCheck) Meta() Meta {
 	return Meta{
 		ID: "EG015", Name: "kubernetes-schema", Severity: manifest.Error,

@@ -91,7 +91,7 @@ func Run(objs []*manifest.Object, cfg Config) manifest.Diagnostics {
 			}
 		}()
 	}
-	for i := range checks {
+	for _, i := range dispatchOrder(checks) {
 		work <- i
 	}
 	close(work)
@@ -103,6 +103,26 @@ func Run(objs []*manifest.Object, cfg Config) manifest.Diagnostics {
 	}
 	out.Sort()
 	return out
+}
+
+// nodeWalker marks the checks that walk every node of the objects they
+// check (the schema checks), where the others read the index: the longest
+// checks by far.
+type nodeWalker interface{ walksEveryNode() }
+
+// dispatchOrder hands out the node walkers first, then the rest in catalog
+// order, so that the last check to start is a short one and no core waits
+// long for it at the end.
+func dispatchOrder(checks []Check) []int {
+	var walkers, rest []int
+	for i, c := range checks {
+		if _, ok := c.(nodeWalker); ok {
+			walkers = append(walkers, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	return append(walkers, rest...)
 }
 
 // Reporter collects the findings of one check.
