@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -40,9 +41,13 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cfg, _, d := in.policyConfig(objs)
 	diags = append(diags, d...)
 	if !diags.HasErrors() {
-		// Intents are validated as a render would, without rendering.
-		_, d := render.Build(objs, in.options())
-		diags = append(diags, d...)
+		// Intents are validated as a render would, without rendering. A
+		// stream without edgegate's objects (a rendered output) has none,
+		// and building a model of its objects would find nothing.
+		if slices.ContainsFunc(objs, func(o *manifest.Object) bool { return o.Group() == render.Group }) {
+			_, d := render.Build(objs, in.options())
+			diags = append(diags, d...)
+		}
 		diags = append(diags, policy.Run(objs, cfg)...)
 	}
 	diags.Sort()
