@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -162,5 +163,25 @@ func TestSortOrder(t *testing.T) {
 	want := "Namespace a, Service a/x, Deployment a/x, Gateway a/y, Gateway b/x, VirtualService a/x"
 	if strings.Join(got, ", ") != want {
 		t.Errorf("order = %s\nwant    %s", strings.Join(got, ", "), want)
+	}
+}
+
+// TestCompareKeysIsKeyOrder checks CompareKeys against comparing the Keys
+// themselves, on refs built from parts that share prefixes and hold the
+// separator.
+func TestCompareKeysIsKeyOrder(t *testing.T) {
+	parts := []string{"", "a", "a-b", "a/b", "ab", "a.b", "b", "A", "a0", "networking.istio.io", "networking.istio.io/v1"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	pick := func() string { return parts[rng.IntN(len(parts))] }
+	for range 50000 {
+		a := Ref{APIVersion: pick() + "/v1", Kind: pick(), Namespace: pick(), Name: pick()}
+		b := Ref{APIVersion: pick() + "/v1", Kind: pick(), Namespace: pick(), Name: pick()}
+		if rng.IntN(4) == 0 {
+			b = a
+			b.Name = pick()
+		}
+		if got, want := CompareKeys(a, b), strings.Compare(a.Key(), b.Key()); got != want {
+			t.Fatalf("CompareKeys(%q, %q) = %d, want %d", a.Key(), b.Key(), got, want)
+		}
 	}
 }

@@ -60,7 +60,7 @@ func (conflictingGateways) Run(idx *Index, r *Reporter) {
 	}
 	sets := map[listener]*hostname.Set[hostClaim]{}
 	gateways := append([]*Gateway(nil), idx.Gateways...)
-	sort.Slice(gateways, func(i, j int) bool { return gateways[i].Obj.Key() < gateways[j].Obj.Key() })
+	sort.Slice(gateways, func(i, j int) bool { return manifest.CompareKeys(gateways[i].Obj.Ref, gateways[j].Obj.Ref) < 0 })
 	for _, g := range gateways {
 		type pending struct {
 			l     listener

@@ -516,6 +516,6 @@ func eg002ServiceName(key string) string {
 // eg002SortedGateways returns the Gateways in key order, for stable output.
 func eg002SortedGateways(idx *Index) []*Gateway {
 	gateways := append([]*Gateway(nil), idx.Gateways...)
-	sort.Slice(gateways, func(i, j int) bool { return gateways[i].Obj.Key() < gateways[j].Obj.Key() })
+	sort.Slice(gateways, func(i, j int) bool { return manifest.CompareKeys(gateways[i].Obj.Ref, gateways[j].Obj.Ref) < 0 })
 	return gateways
 }

@@ -229,7 +229,7 @@ func eg009IngressUses(idx *Index) map[*Gateway]string {
 		}
 	}
 	vss := append([]*VirtualService(nil), idx.VirtualServices...)
-	sort.Slice(vss, func(i, j int) bool { return vss[i].Obj.Key() < vss[j].Obj.Key() })
+	sort.Slice(vss, func(i, j int) bool { return manifest.CompareKeys(vss[i].Obj.Ref, vss[j].Obj.Ref) < 0 })
 	for _, vs := range vss {
 		ns := vs.Obj.Namespace
 		bound := map[string]bool{}

@@ -299,7 +299,7 @@ func eg010Claims(m *eg010Ownership) []*eg010Claim {
 	var claims []*eg010Claim
 
 	apps := append([]*DeclaredApp(nil), m.idx.AppIntents...)
-	sort.Slice(apps, func(i, j int) bool { return apps[i].Obj.Key() < apps[j].Obj.Key() })
+	sort.Slice(apps, func(i, j int) bool { return manifest.CompareKeys(apps[i].Obj.Ref, apps[j].Obj.Ref) < 0 })
 	for _, a := range apps {
 		for _, w := range m.ofApp(a) {
 			for i, h := range a.Spec.Hosts {
@@ -313,7 +313,7 @@ func eg010Claims(m *eg010Ownership) []*eg010Claim {
 	}
 
 	gateways := append([]*Gateway(nil), m.idx.Gateways...)
-	sort.Slice(gateways, func(i, j int) bool { return gateways[i].Obj.Key() < gateways[j].Obj.Key() })
+	sort.Slice(gateways, func(i, j int) bool { return manifest.CompareKeys(gateways[i].Obj.Ref, gateways[j].Obj.Ref) < 0 })
 	open := map[*Gateway]*eg010OpenHosts{}
 	for _, g := range gateways {
 		ws := m.ofGateway(g)
@@ -347,7 +347,7 @@ func eg010Claims(m *eg010Ownership) []*eg010Claim {
 	}
 
 	services := append([]*VirtualService(nil), m.idx.VirtualServices...)
-	sort.Slice(services, func(i, j int) bool { return services[i].Obj.Key() < services[j].Obj.Key() })
+	sort.Slice(services, func(i, j int) bool { return manifest.CompareKeys(services[i].Obj.Ref, services[j].Obj.Ref) < 0 })
 	for _, vs := range services {
 		ns := vs.Obj.Namespace
 		for _, ref := range vs.Spec.Gateways {

@@ -229,7 +229,7 @@ func newEG010Ownership(idx *Index) *eg010Ownership {
 	m := &eg010Ownership{idx: idx, workloads: map[string]*eg010Workload{}, gatewayOf: map[string]*DeclaredApp{},
 		ofDeclared: map[*DeclaredGateway][]*eg010Workload{}, ofGW: map[*Gateway][]*eg010Workload{}}
 	m.declared = append(m.declared, idx.IngressGateways...)
-	sort.Slice(m.declared, func(i, j int) bool { return m.declared[i].Obj.Key() < m.declared[j].Obj.Key() })
+	sort.Slice(m.declared, func(i, j int) bool { return manifest.CompareKeys(m.declared[i].Obj.Ref, m.declared[j].Obj.Ref) < 0 })
 	for _, g := range m.declared {
 		for _, w := range m.gatewayWorkloads(g) {
 			if w.patterns == nil {
@@ -400,7 +400,7 @@ func (m *eg010Ownership) readLocks() {
 			locks = append(locks, o)
 		}
 	}
-	sort.Slice(locks, func(i, j int) bool { return locks[i].Key() < locks[j].Key() })
+	sort.Slice(locks, func(i, j int) bool { return manifest.CompareKeys(locks[i].Ref, locks[j].Ref) < 0 })
 	pos := 0
 	for _, o := range locks {
 		var hb render.HostBindings

@@ -394,24 +394,10 @@ func (set *eg012DestinationSet) via(idx *Index, s *Service) *manifest.Object {
 	return set.vias[s]
 }
 
-// sortByObjectKey returns items sorted by the key of their object, in the
-// order sort.Slice gives when it compares Obj.Key() (ties included: the
-// comparisons are the same), computing each key once rather than at every
-// comparison.
+// sortByObjectKey returns a copy of items sorted by the key of their object.
 func sortByObjectKey[T any](items []T, obj func(T) *manifest.Object) []T {
-	type keyed struct {
-		key  string
-		item T
-	}
-	pairs := make([]keyed, len(items))
-	for i, item := range items {
-		pairs[i] = keyed{obj(item).Key(), item}
-	}
-	sort.Slice(pairs, func(i, j int) bool { return pairs[i].key < pairs[j].key })
-	out := make([]T, len(pairs))
-	for i, p := range pairs {
-		out[i] = p.item
-	}
+	out := slices.Clone(items)
+	sort.Slice(out, func(i, j int) bool { return manifest.CompareKeys(obj(out[i]).Ref, obj(out[j]).Ref) < 0 })
 	return out
 }
 

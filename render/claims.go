@@ -67,7 +67,7 @@ func (m *Model) buildClaims() manifest.Diagnostics {
 	sort.SliceStable(m.Claims, func(i, j int) bool {
 		a, b := m.Claims[i], m.Claims[j]
 		if a.Obj.Key() != b.Obj.Key() {
-			return a.Obj.Key() < b.Obj.Key()
+			return manifest.CompareKeys(a.Obj.Ref, b.Obj.Ref) < 0
 		}
 		return a.Field < b.Field
 	})
