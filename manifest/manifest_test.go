@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -182,6 +184,32 @@ func TestCompareKeysIsKeyOrder(t *testing.T) {
 		}
 		if got, want := CompareKeys(a, b), strings.Compare(a.Key(), b.Key()); got != want {
 			t.Fatalf("CompareKeys(%q, %q) = %d, want %d", a.Key(), b.Key(), got, want)
+		}
+	}
+}
+
+// TestSortIsLessOrder checks Sort against a stable sort by Less.
+func TestSortIsLessOrder(t *testing.T) {
+	kinds := []string{"Namespace", "Service", "Deployment", "Gateway", "VirtualService", "Zebra", "ConfigMap", "Role"}
+	words := []string{"", "a", "b", "a-b", "ab"}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 200 {
+		var objs []*Object
+		for range rng.IntN(60) {
+			objs = append(objs, &Object{Ref: Ref{
+				APIVersion: words[rng.IntN(len(words))] + "/v1",
+				Kind:       kinds[rng.IntN(len(kinds))],
+				Namespace:  words[rng.IntN(len(words))],
+				Name:       words[rng.IntN(len(words))],
+			}})
+		}
+		want := slices.Clone(objs)
+		sort.SliceStable(want, func(i, j int) bool { return Less(want[i], want[j]) })
+		Sort(objs)
+		for i := range objs {
+			if objs[i] != want[i] {
+				t.Fatalf("position %d: %v, want %v", i, objs[i].Ref, want[i].Ref)
+			}
 		}
 	}
 }

@@ -3,8 +3,10 @@ package manifest
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"io"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/edgegate/edgegate/manifest/fastyaml"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -52,9 +54,36 @@ func Less(a, b *Object) bool {
 	return a.APIVersion < b.APIVersion
 }
 
-// Sort sorts objects in output order.
+// Sort sorts objects in output order. Each object's place in the install
+// order is looked up once, not at every comparison: at 10,000 apps the
+// stream holds 54,000 objects.
 func Sort(objs []*Object) {
-	sort.SliceStable(objs, func(i, j int) bool { return Less(objs[i], objs[j]) })
+	type ranked struct {
+		rank int // installOrder, or after every listed kind
+		obj  *Object
+	}
+	keyed := make([]ranked, len(objs))
+	for i, o := range objs {
+		rank, ok := installOrder[o.Kind]
+		if !ok {
+			rank = len(installOrder)
+		}
+		keyed[i] = ranked{rank, o}
+	}
+	slices.SortStableFunc(keyed, func(a, b ranked) int {
+		if c := cmp.Compare(a.rank, b.rank); c != 0 {
+			return c
+		}
+		return cmp.Or(
+			strings.Compare(a.obj.Kind, b.obj.Kind),
+			strings.Compare(a.obj.Namespace, b.obj.Namespace),
+			strings.Compare(a.obj.Name, b.obj.Name),
+			strings.Compare(a.obj.APIVersion, b.obj.APIVersion),
+		)
+	})
+	for i, k := range keyed {
+		objs[i] = k.obj
+	}
 }
 
 // NewEncoder returns a YAML encoder with the layout kubectl and kustomize use:

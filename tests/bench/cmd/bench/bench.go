@@ -138,10 +138,11 @@ func bench(o options) error {
 	for _, n := range o.sizes {
 		runs := o.runs
 		if runs <= 0 {
+			// Five at every size: at 10,000 apps the machine's own noise
+			// (page faults, the memory a previous step freed) moves single
+			// runs by several percent, and the growth target is a ratio of
+			// two medians.
 			runs = 5
-			if n > 1000 {
-				runs = 3
-			}
 		}
 		r := &result{N: n, M: o.gateways, Seed: o.seed, Runs: runs, IstioTimeout: o.istioTimeout}
 		repo, rl, err := prepareInChild(o, n)

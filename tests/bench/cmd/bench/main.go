@@ -21,8 +21,7 @@
 //     its own elapsed time), in a subprocess killed after 5 minutes ("timeout");
 //     speedup = istio_ms / check_ms.
 //
-// Times are medians over the runs (BENCH_RUNS, default 5 for n ≤ 1000 and 3
-// above), sizes come from BENCH_SIZES (default 100,1000,10000). With -write or
+// Times are medians over the runs (BENCH_RUNS, default 5), sizes come from BENCH_SIZES (default 100,1000,10000). With -write or
 // BENCH_WRITE=1 it rewrites BENCHMARKS.md from the numbers it measured.
 //
 //	cd tests/istio && go build -o ../../bin/istio-analyze ./cmd/istio-analyze && cd ../.. && go run ./tests/bench/cmd/bench -write
@@ -41,7 +40,7 @@ import (
 type options struct {
 	root         string
 	sizes        []int
-	runs         int // 0: 5 for n ≤ 1000, 3 above
+	runs         int // 0: 5
 	gateways     int
 	seed         uint64
 	write        bool
@@ -71,7 +70,7 @@ func run() error {
 	var o options
 	o.root = root
 	sizes := flag.String("sizes", envOr("BENCH_SIZES", "100,1000,10000"), "comma-separated numbers of AppIntents (env BENCH_SIZES)")
-	flag.IntVar(&o.runs, "runs", envInt("BENCH_RUNS", 0), "runs per size, the median is reported; 0: 5 for n ≤ 1000, 3 above (env BENCH_RUNS)")
+	flag.IntVar(&o.runs, "runs", envInt("BENCH_RUNS", 0), "runs per size, the median is reported; 0: 5 (env BENCH_RUNS)")
 	flag.IntVar(&o.gateways, "m", 10, "number of IngressGateways")
 	flag.Uint64Var(&o.seed, "seed", 1, "generator seed")
 	flag.BoolVar(&o.write, "write", envBool("BENCH_WRITE"), "rewrite BENCHMARKS.md from this run (env BENCH_WRITE=1)")
