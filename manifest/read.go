@@ -276,10 +276,11 @@ var parallelParseMin = 1 << 20
 // document-end markers (which belong with the documents around them), or a
 // part is one fastyaml declines: the caller then parses the stream whole.
 func parseInParts(data []byte) (docs []*yaml.Node, ok bool) {
-	parts := 4 * runtime.GOMAXPROCS(0)
-	if len(data) < parallelParseMin || parts <= 4 || startsLine(data, "%") || startsLine(data, "...") {
+	cores := runtime.GOMAXPROCS(0)
+	if len(data) < parallelParseMin || cores == 1 || startsLine(data, "%") || startsLine(data, "...") {
 		return nil, false
 	}
+	parts := 4 * cores // several a core, so that one slow part leaves no core idle for long
 	cuts := []int{0}
 	for k := 1; k < parts; k++ {
 		if cut := nextDocumentMarker(data, max(k*len(data)/parts, cuts[len(cuts)-1]+1)); cut > 0 {
