@@ -36,19 +36,13 @@ func (conflictingGateways) Meta() Meta {
 }
 
 // hostClaim is one host of one Gateway server.
-type hostClaim struct {
-	gw     *Gateway
-	server int
-	host   int
-}
-
-func (c hostClaim) field() string { return fmt.Sprintf("spec.servers[%d].hosts[%d]", c.server, c.host) }
+type hostClaim struct{ serverHost }
 
 // port is the server port as the Gateway writes it.
 func (c hostClaim) port() int { return c.gw.Spec.Servers[c.server].Port.Number }
 
 func (c hostClaim) bare() string {
-	_, h := SplitGatewayHost(c.gw.Spec.Servers[c.server].Hosts[c.host])
+	_, h := SplitGatewayHost(c.raw())
 	return h
 }
 
@@ -69,7 +63,7 @@ func (conflictingGateways) Run(idx *Index, r *Reporter) {
 		var mine []pending
 		for si, s := range g.Spec.Servers {
 			for hi := range s.Hosts {
-				claim := hostClaim{gw: g, server: si, host: hi}
+				claim := hostClaim{serverHost{gw: g, server: si, host: hi}}
 				if len(g.Workloads) == 0 {
 					// No workload in the input: Gateways with the same selector
 					// still land on the same pods wherever those run.

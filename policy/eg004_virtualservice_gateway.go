@@ -285,32 +285,19 @@ func eg004Limit(s []string, n int) []string {
 // eg004MeshOnlyCandidates bounds the Gateways examined for one host.
 const eg004MeshOnlyCandidates = 32
 
-// eg004Served is one server host of a Gateway.
-type eg004Served struct {
-	gw     *Gateway
-	server int
-	host   int
-}
-
-func (s eg004Served) raw() string { return s.gw.Spec.Servers[s.server].Hosts[s.host] }
-
-func (s eg004Served) field() string {
-	return fmt.Sprintf("spec.servers[%d].hosts[%d]", s.server, s.host)
-}
-
 // eg004HostIndex finds every server host overlapping a host, with Istio's
 // matching (render/hostname): "*" overlaps everything, "*.d" a host below d.
 type eg004HostIndex struct {
-	all       []eg004Served
-	star      []eg004Served            // "*"
-	exact     map[string][]eg004Served // concrete hosts
-	wildcards map[string][]eg004Served // "*.d" under d
-	below     map[string][]eg004Served // d → hosts strictly below d
+	all       []serverHost
+	star      []serverHost            // "*"
+	exact     map[string][]serverHost // concrete hosts
+	wildcards map[string][]serverHost // "*.d" under d
+	below     map[string][]serverHost // d → hosts strictly below d
 }
 
-func (x *eg004HostIndex) add(name string, s eg004Served) {
+func (x *eg004HostIndex) add(name string, s serverHost) {
 	if x.exact == nil {
-		x.exact, x.wildcards, x.below = map[string][]eg004Served{}, map[string][]eg004Served{}, map[string][]eg004Served{}
+		x.exact, x.wildcards, x.below = map[string][]serverHost{}, map[string][]serverHost{}, map[string][]serverHost{}
 	}
 	x.all = append(x.all, s)
 	switch {
@@ -332,8 +319,8 @@ func (x *eg004HostIndex) add(name string, s eg004Served) {
 
 // overlapping calls f with the server hosts overlapping h (a server host may
 // come more than once) until f returns false.
-func (x *eg004HostIndex) overlapping(h string, f func(eg004Served) bool) {
-	each := func(list []eg004Served) bool {
+func (x *eg004HostIndex) overlapping(h string, f func(serverHost) bool) {
+	each := func(list []serverHost) bool {
 		for _, s := range list {
 			if !f(s) {
 				return false
@@ -427,14 +414,14 @@ func eg004MeshOnly(idx *Index, r *Reporter) {
 					x = &eg004HostIndex{}
 					byScope[ns] = x
 				}
-				x.add(name, eg004Served{gw: g, server: si, host: hi})
+				x.add(name, serverHost{gw: g, server: si, host: hi})
 			}
 		}
 	}
 	reg := eg006NewRegistry(idx)
 	_, serviceNamespaces := reg.names(idx)
 	type query struct{ ns, host string }
-	answers := map[query]*eg004Served{}
+	answers := map[query]*serverHost{}
 	for _, vs := range meshOnly {
 		ns := vs.Obj.Namespace
 		for _, h := range vs.Spec.Hosts {
@@ -461,15 +448,15 @@ func eg004MeshOnly(idx *Index, r *Reporter) {
 
 // eg004Unrouted finds a Gateway server host visible to namespace ns that
 // overlaps h on a Gateway no VirtualService routes h on, or nil.
-func eg004Unrouted(byScope map[string]*eg004HostIndex, routed map[string]*hostname.Set[*VirtualService], ns, h string) *eg004Served {
-	var found *eg004Served
+func eg004Unrouted(byScope map[string]*eg004HostIndex, routed map[string]*hostname.Set[*VirtualService], ns, h string) *serverHost {
+	var found *serverHost
 	seen := map[*Gateway]bool{}
 	for _, scope := range []string{"*", ns} {
 		x := byScope[scope]
 		if x == nil {
 			continue
 		}
-		x.overlapping(h, func(s eg004Served) bool {
+		x.overlapping(h, func(s serverHost) bool {
 			if seen[s.gw] {
 				return true
 			}

@@ -42,17 +42,9 @@ func (virtualServiceHostNotInGateway) Meta() Meta {
 
 // eg005ServerHost is one host of one Gateway server, split.
 type eg005ServerHost struct {
-	gw        *Gateway
-	server    int
-	host      int
+	serverHost
 	namespace string // the namespace it admits, "*" for all
 	name      string
-}
-
-func (h eg005ServerHost) raw() string { return h.gw.Spec.Servers[h.server].Hosts[h.host] }
-
-func (h eg005ServerHost) field() string {
-	return fmt.Sprintf("spec.servers[%d].hosts[%d]", h.server, h.host)
 }
 
 // eg005Exposed indexes the hosts of one Gateway by the namespace they admit.
@@ -71,7 +63,7 @@ func eg005NewExposed(g *Gateway) *eg005Exposed {
 			if ns == "." {
 				ns = g.Obj.Namespace
 			}
-			sh := eg005ServerHost{gw: g, server: si, host: hi, namespace: ns, name: name}
+			sh := eg005ServerHost{serverHost: serverHost{gw: g, server: si, host: hi}, namespace: ns, name: name}
 			x.all = append(x.all, sh)
 			x.names.Add(name, sh)
 			if ns == "*" {

@@ -39,6 +39,21 @@ type Server struct {
 	} `yaml:"tls"`
 }
 
+// serverHost is one host of one server of a Gateway, by position, so a
+// finding about it can name its field.
+type serverHost struct {
+	gw     *Gateway
+	server int
+	host   int
+}
+
+// raw is the host as the Gateway writes it ("ns/host" or "host").
+func (h serverHost) raw() string { return h.gw.Spec.Servers[h.server].Hosts[h.host] }
+
+func (h serverHost) field() string {
+	return fmt.Sprintf("spec.servers[%d].hosts[%d]", h.server, h.host)
+}
+
 // IsTLS reports whether the server terminates or passes TLS.
 func (s Server) IsTLS() bool {
 	switch strings.ToUpper(s.Port.Protocol) {
