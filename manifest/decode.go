@@ -24,10 +24,11 @@ type ScalarDecoder interface {
 	DecodeScalar(n *yaml.Node) error
 }
 
-// maxDecodeNodes bounds the nodes one Decode visits, so a YAML alias bomb
+// MaxDecodeNodes bounds the nodes one Decode visits, so a YAML alias bomb
 // (aliases of aliases, each expanding the last) fails fast instead of
-// exhausting memory.
-const maxDecodeNodes = 1 << 20
+// exhausting memory; code that reads nodes by hand in the decoder's stead
+// leaves what could reach it to the decoder.
+const MaxDecodeNodes = 1 << 20
 
 // Decode fills v, a pointer to a struct, from node strictly: an unknown field
 // (with a "did you mean" hint), a wrong type or a duplicate key is an error
@@ -101,12 +102,12 @@ var (
 	scalarDecoderType = reflect.TypeOf((*ScalarDecoder)(nil)).Elem()
 )
 
-// budget counts a node against maxDecodeNodes; false once it is spent.
+// budget counts a node against MaxDecodeNodes; false once it is spent.
 func (d *decoder) budget(n *yaml.Node) bool {
 	d.nodes++
-	if d.nodes > maxDecodeNodes {
-		if d.nodes == maxDecodeNodes+1 {
-			d.errorf(n, "document expands to more than %d nodes (YAML alias bomb?)", maxDecodeNodes)
+	if d.nodes > MaxDecodeNodes {
+		if d.nodes == MaxDecodeNodes+1 {
+			d.errorf(n, "document expands to more than %d nodes (YAML alias bomb?)", MaxDecodeNodes)
 		}
 		return false
 	}
@@ -130,7 +131,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value) {
 		}
 		return
 	}
-	if isNull(n) {
+	if IsNull(n) {
 		return // absent and null are the same: the zero value
 	}
 	if v.CanAddr() && v.Addr().Type().Implements(nodeDecoderType) {
@@ -244,7 +245,7 @@ func (d *decoder) structValue(n *yaml.Node, v reflect.Value) {
 		key, val := n.Content[i], n.Content[i+1]
 		d.push(pathElem{key: key.Value})
 		switch idx, ok := fields[key.Value]; {
-		case seenBefore(n.Content[:i], key.Value):
+		case SeenBefore(n.Content[:i], key.Value):
 			d.errorf(key, "duplicate key")
 		case !ok:
 			if !d.lenient {
@@ -257,9 +258,10 @@ func (d *decoder) structValue(n *yaml.Node, v reflect.Value) {
 	}
 }
 
-// seenBefore reports whether key is among the keys of the (key, value) pairs
-// before it. Objects have few keys, so a scan beats allocating a set.
-func seenBefore(pairs []*yaml.Node, key string) bool {
+// SeenBefore reports whether key is among the keys of the (key, value) pairs
+// before it: the decoder reports such a key as a duplicate and decodes only
+// the first. Objects have few keys, so a scan beats allocating a set.
+func SeenBefore(pairs []*yaml.Node, key string) bool {
 	for j := 0; j+1 < len(pairs); j += 2 {
 		if pairs[j].Value == key {
 			return true
@@ -306,7 +308,8 @@ func buildFields(t reflect.Type) map[string]int {
 	return fields
 }
 
-func isNull(n *yaml.Node) bool {
+// IsNull reports whether n is null, which the decoder reads as absent.
+func IsNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
 }
 

@@ -213,7 +213,7 @@ func Parse(data []byte, file string) ([]*Object, Diagnostics) {
 			continue
 		}
 		node := doc.Content[0]
-		if node.Kind == yaml.ScalarNode && node.Tag == "!!null" {
+		if IsNull(node) {
 			continue
 		}
 		pos := Position{File: file, Index: index, Line: node.Line}

@@ -182,7 +182,7 @@ func eg011PlainServer(n *yaml.Node) (eg011Server, bool) {
 		case "tls":
 			return s, false
 		case "port":
-			if port == nil && !keySeenBefore(n.Content[:i], key) {
+			if port == nil && !manifest.SeenBefore(n.Content[:i], key) {
 				port = n.Content[i+1]
 			}
 		}
@@ -197,7 +197,7 @@ func eg011PlainServer(n *yaml.Node) (eg011Server, bool) {
 		return s, true // null, or not a map: no protocol
 	}
 	for i := 0; i+1 < len(port.Content); i += 2 {
-		if port.Content[i].Value != "protocol" || keySeenBefore(port.Content[:i], "protocol") {
+		if port.Content[i].Value != "protocol" || manifest.SeenBefore(port.Content[:i], "protocol") {
 			continue
 		}
 		v := port.Content[i+1]

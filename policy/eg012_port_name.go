@@ -154,11 +154,11 @@ func eg012AppendPorts(buf []eg012Port, s *Service) []eg012Port {
 // decoder visits at most eg012NodesPerPort nodes of a port without aliases
 // (the port, its name, port and protocol, and its appProtocol twice: the
 // pointer, then the string), plus one for the list, so a longer list may
-// spend its decoderNodeBudget, and is left to it. TestEG012MaxReadPorts
+// spend its manifest.MaxDecodeNodes, and is left to it. TestEG012MaxReadPorts
 // checks that the limit is exact.
 const (
 	eg012NodesPerPort = 6
-	eg012MaxReadPorts = (decoderNodeBudget - 1) / eg012NodesPerPort
+	eg012MaxReadPorts = (manifest.MaxDecodeNodes - 1) / eg012NodesPerPort
 )
 
 // eg012ReadPorts reads a list of Service ports exactly as the lenient
@@ -192,13 +192,13 @@ func eg012ReadPorts(buf []eg012Port, n *yaml.Node) ([]eg012Port, bool) {
 			default:
 				continue
 			}
-			if keySeenBefore(item.Content[:j], key) {
+			if manifest.SeenBefore(item.Content[:j], key) {
 				continue
 			}
 			if val.Kind == yaml.AliasNode {
 				return nil, false
 			}
-			if isNullNode(val) {
+			if manifest.IsNull(val) {
 				continue
 			}
 			switch key {

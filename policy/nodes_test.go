@@ -31,7 +31,7 @@ func TestNodeReaders(t *testing.T) {
 		var got fields
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key, val := n.Content[i].Value, n.Content[i+1]
-			if keySeenBefore(n.Content[:i], key) || isNullNode(val) {
+			if manifest.SeenBefore(n.Content[:i], key) || manifest.IsNull(val) {
 				continue
 			}
 			switch key {
