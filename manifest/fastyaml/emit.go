@@ -343,35 +343,8 @@ func analyze(value string) analysis {
 			return analyzeSlow(value)
 		}
 		followedByWhitespace := i+1 >= len(value) || value[i+1] == ' ' || value[i+1] == '\t'
-		if i == 0 {
-			switch c {
-			case '#', ',', '[', ']', '{', '}', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`':
-				flowIndicators, blockIndicators = true, true
-			case '?', ':':
-				flowIndicators = true
-				if followedByWhitespace {
-					blockIndicators = true
-				}
-			case '-':
-				if followedByWhitespace {
-					flowIndicators, blockIndicators = true, true
-				}
-			}
-		} else {
-			switch c {
-			case ',', '?', '[', ']', '{', '}':
-				flowIndicators = true
-			case ':':
-				flowIndicators = true
-				if followedByWhitespace {
-					blockIndicators = true
-				}
-			case '#':
-				if precededByWhitespace {
-					flowIndicators, blockIndicators = true, true
-				}
-			}
-		}
+		flow, block := indicators(c, i == 0, precededByWhitespace, followedByWhitespace)
+		flowIndicators, blockIndicators = flowIndicators || flow, blockIndicators || block
 		precededByWhitespace = c == ' '
 	}
 	a := analysis{flowPlainAllowed: true, blockPlainAllowed: true, singleQuotedAllowed: true, blockAllowed: true}
@@ -391,6 +364,32 @@ func analyze(value string) analysis {
 	return a
 }
 
+// indicators reports whether the character c of a scalar, its first or a
+// later one, keeps the scalar from being written plain in flow context and
+// in block context.
+func indicators(c byte, first, precededByWhitespace, followedByWhitespace bool) (flow, block bool) {
+	if first {
+		switch c {
+		case '#', ',', '[', ']', '{', '}', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`':
+			return true, true
+		case '?', ':':
+			return true, followedByWhitespace
+		case '-':
+			return followedByWhitespace, followedByWhitespace
+		}
+		return false, false
+	}
+	switch c {
+	case ',', '?', '[', ']', '{', '}':
+		return true, false
+	case ':':
+		return true, followedByWhitespace
+	case '#':
+		return precededByWhitespace, precededByWhitespace
+	}
+	return false, false
+}
+
 func analyzeSlow(value string) analysis {
 	var blockIndicators, flowIndicators, lineBreaks, specialCharacters, tabCharacters bool
 	var leadingSpace, leadingBreak, trailingSpace, trailingBreak, breakSpace, spaceBreak bool
@@ -405,38 +404,8 @@ func analyzeSlow(value string) analysis {
 		c := value[i]
 		w = width(c)
 		followedByWhitespace := i+w >= len(value) || isBlank(value, i+w)
-		if i == 0 {
-			switch c {
-			case '#', ',', '[', ']', '{', '}', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`':
-				flowIndicators = true
-				blockIndicators = true
-			case '?', ':':
-				flowIndicators = true
-				if followedByWhitespace {
-					blockIndicators = true
-				}
-			case '-':
-				if followedByWhitespace {
-					flowIndicators = true
-					blockIndicators = true
-				}
-			}
-		} else {
-			switch c {
-			case ',', '?', '[', ']', '{', '}':
-				flowIndicators = true
-			case ':':
-				flowIndicators = true
-				if followedByWhitespace {
-					blockIndicators = true
-				}
-			case '#':
-				if precededByWhitespace {
-					flowIndicators = true
-					blockIndicators = true
-				}
-			}
-		}
+		flow, block := indicators(c, i == 0, precededByWhitespace, followedByWhitespace)
+		flowIndicators, blockIndicators = flowIndicators || flow, blockIndicators || block
 
 		if c == '\t' {
 			tabCharacters = true
