@@ -780,20 +780,7 @@ func (p *parser) parseFlow() *yaml.Node {
 	if open == '[' {
 		n.Kind = sequenceNode
 		n.Tag = seqTag
-		for first := true; ; first = false {
-			p.flowSpaces()
-			c := p.src[p.pos]
-			if !first && c == ',' {
-				p.pos++
-				p.flowSpaces()
-				c = p.src[p.pos]
-			} else if !first && c != ']' {
-				fail()
-			}
-			if c == ']' {
-				p.pos++
-				break
-			}
+		for first := true; !p.flowNext(first, ']'); first = false {
 			p.stack = append(p.stack, p.parseFlowItem())
 			p.flowSpaces()
 			if p.src[p.pos] == ':' {
@@ -803,21 +790,8 @@ func (p *parser) parseFlow() *yaml.Node {
 	} else {
 		n.Kind = mappingNode
 		n.Tag = mapTag
-		for first := true; ; first = false {
-			p.flowSpaces()
-			c := p.src[p.pos]
-			if !first && c == ',' {
-				p.pos++
-				p.flowSpaces()
-				c = p.src[p.pos]
-			} else if !first && c != '}' {
-				fail()
-			}
-			if c == '}' {
-				p.pos++
-				break
-			}
-			if c == '[' || c == '{' {
+		for first := true; !p.flowNext(first, '}'); first = false {
+			if c := p.src[p.pos]; c == '[' || c == '{' {
 				fail() // complex key
 			}
 			keyStart := p.pos
@@ -840,6 +814,26 @@ func (p *parser) parseFlow() *yaml.Node {
 	n.Content = p.content(base)
 	p.depth--
 	return n
+}
+
+// flowNext moves to the next entry of a flow collection closed by close,
+// past the comma before it unless it is the first, and reports whether the
+// collection ended instead.
+func (p *parser) flowNext(first bool, close byte) (ended bool) {
+	p.flowSpaces()
+	c := p.src[p.pos]
+	if !first && c == ',' {
+		p.pos++
+		p.flowSpaces()
+		c = p.src[p.pos]
+	} else if !first && c != close {
+		fail()
+	}
+	if c == close {
+		p.pos++
+		return true
+	}
+	return false
 }
 
 func (p *parser) parseFlowItem() *yaml.Node {
