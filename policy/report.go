@@ -35,6 +35,15 @@ type Finding struct {
 	Message string `json:"message"`
 }
 
+// Object names the finding's object as messages name it, "Kind ns/name";
+// "" for a finding about no object.
+func (f Finding) Object() string {
+	if f.Resource == nil {
+		return ""
+	}
+	return manifest.Ref{Kind: f.Resource.Kind, Namespace: f.Resource.Namespace, Name: f.Resource.Name}.String()
+}
+
 // WriteText writes one line per diagnostic.
 func WriteText(w io.Writer, diags manifest.Diagnostics) error {
 	for _, d := range diags {

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgegate/edgegate/policy"
 	"github.com/edgegate/edgegate/tests/testutil"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -63,31 +64,9 @@ func findingKey(id, object, field, severity string) string {
 }
 
 // Finding is one element of `edgegate check -o json`.
-type Finding struct {
-	Severity string `json:"severity"`
-	Check    string `json:"check"`
-	File     string `json:"file"`
-	Line     int    `json:"line"`
-	Resource *struct {
-		Kind      string `json:"kind"`
-		Namespace string `json:"namespace"`
-		Name      string `json:"name"`
-	} `json:"resource"`
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+type Finding struct{ policy.Finding }
 
-func (f Finding) object() string {
-	if f.Resource == nil {
-		return ""
-	}
-	if f.Resource.Namespace == "" {
-		return f.Resource.Kind + " " + f.Resource.Name
-	}
-	return f.Resource.Kind + " " + f.Resource.Namespace + "/" + f.Resource.Name
-}
-
-func (f Finding) key() string { return findingKey(f.Check, f.object(), f.Field, f.Severity) }
+func (f Finding) key() string { return findingKey(f.Check, f.Object(), f.Field, f.Severity) }
 
 func (f Finding) String() string {
 	return fmt.Sprintf("%s\n      %s:%d: %s", f.key(), filepath.Base(f.File), f.Line, f.Message)
