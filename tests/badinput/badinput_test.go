@@ -32,7 +32,6 @@ package badinput
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -314,18 +313,9 @@ func run(t testing.TB, dir string, stdin []byte, args ...string) testutil.Result
 	cmd := exec.CommandContext(ctx, testutil.Binary(t), args...)
 	cmd.Dir = dir
 	cmd.Stdin = bytes.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
+	res := testutil.RunCmd(t, cmd)
 	if ctx.Err() != nil {
 		t.Fatalf("edgegate %s did not finish within %v", strings.Join(args, " "), timeout)
 	}
-	code := 0
-	var exitErr *exec.ExitError
-	if errors.As(err, &exitErr) {
-		code = exitErr.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running edgegate: %v", err)
-	}
-	return testutil.Result{Stdout: stdout.String(), Stderr: stderr.String(), Code: code}
+	return res
 }

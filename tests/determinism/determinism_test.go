@@ -337,7 +337,7 @@ func check(t *testing.T, r repo, seed uint64) {
 		t.Fatalf("lock of %s records no bindings:\n%s", r.dir, wantLock)
 	}
 	if committed := committedLock(t, r); committed != "" && committed != wantLock {
-		t.Errorf("a fresh lock of %s differs from its committed lock:\n%s", r.dir, firstDifference(committed, wantLock))
+		t.Errorf("a fresh lock of %s differs from its committed lock:\n%s", r.dir, testutil.FirstDifference(committed, wantLock))
 	}
 	var noLocks []doc
 	for _, d := range r.docs {
@@ -354,7 +354,7 @@ func check(t *testing.T, r repo, seed uint64) {
 			where := fmt.Sprintf("seed %d variant %d", seed, i)
 			got, diags := renderLayout(t, rl)
 			if got != wantRender {
-				t.Errorf("%s: render from %s differs from the original layout's:\n%s", where, rl.desc, firstDifference(wantRender, got))
+				t.Errorf("%s: render from %s differs from the original layout's:\n%s", where, rl.desc, testutil.FirstDifference(wantRender, got))
 				keep(t, r.name, i, rl)
 			}
 			if d := diffLines(wantDiags, diags); d != "" {
@@ -362,7 +362,7 @@ func check(t *testing.T, r repo, seed uint64) {
 			}
 			lock, changes := lockLayout(t, ll)
 			if lock != wantLock {
-				t.Errorf("%s: lock from %s differs from the original layout's:\n%s", where, ll.desc, firstDifference(wantLock, lock))
+				t.Errorf("%s: lock from %s differs from the original layout's:\n%s", where, ll.desc, testutil.FirstDifference(wantLock, lock))
 				keep(t, r.name, i, ll)
 			}
 			if changes != wantChanges {
@@ -442,25 +442,6 @@ func TestSplitDocuments(t *testing.T) {
 			t.Errorf("object %d: %v, want %v", i, got[i].Ref, want[i].Ref)
 		}
 	}
-}
-
-func firstDifference(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			lo := max(0, i-3)
-			return fmt.Sprintf("line %d:\n  want: %q\n  got:  %q\n(context from line %d:\n  %s)", i+1, wl, gl, lo+1,
-				strings.Join(w[lo:min(len(w), i+1)], "\n  "))
-		}
-	}
-	return "(equal)"
 }
 
 func diffLines(want, got []string) string {

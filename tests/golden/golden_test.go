@@ -6,7 +6,6 @@ package golden
 import (
 	"bytes"
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -54,7 +53,7 @@ func TestExamplesRender(t *testing.T) {
 				t.Fatalf("%v (run with -update to create it)", err)
 			}
 			if res.Stdout != string(want) {
-				t.Errorf("output differs from %s (run with -update and read the diff):\n%s", golden, firstDifference(string(want), res.Stdout))
+				t.Errorf("output differs from %s (run with -update and read the diff):\n%s", golden, testutil.FirstDifference(string(want), res.Stdout))
 			}
 			for _, kind := range []string{"kind: AppIntent", "kind: IngressGateway", "kind: HostBindings"} {
 				if strings.Contains(res.Stdout, kind) {
@@ -86,7 +85,7 @@ func TestExamplesInputOrder(t *testing.T) {
 			res := testutil.Run(t, testutil.Root, []byte(reversed.String()), "render", "-")
 			want, _ := os.ReadFile(filepath.Join("testdata", name+".yaml"))
 			if res.Code != 0 || res.Stdout != string(want) {
-				t.Errorf("exit %d; reversed input changes the output:\n%s\n%s", res.Code, res.Stderr, firstDifference(string(want), res.Stdout))
+				t.Errorf("exit %d; reversed input changes the output:\n%s\n%s", res.Code, res.Stderr, testutil.FirstDifference(string(want), res.Stdout))
 			}
 		})
 	}
@@ -132,12 +131,12 @@ func TestExamplesFunction(t *testing.T) {
 			}
 			want, _ := os.ReadFile(filepath.Join("testdata", name+".yaml"))
 			if got.String() != string(want) {
-				t.Errorf("function objects differ from the CLI's:\n%s", firstDifference(string(want), got.String()))
+				t.Errorf("function objects differ from the CLI's:\n%s", testutil.FirstDifference(string(want), got.String()))
 			}
 
 			second := testutil.Run(t, dir, []byte(first.Stdout))
 			if second.Code != 0 || second.Stdout != first.Stdout {
-				t.Errorf("running the function on its own output changed it (exit %d):\n%s", second.Code, firstDifference(first.Stdout, second.Stdout))
+				t.Errorf("running the function on its own output changed it (exit %d):\n%s", second.Code, testutil.FirstDifference(first.Stdout, second.Stdout))
 			}
 		})
 	}
@@ -158,22 +157,4 @@ func itemsOf(t *testing.T, resourceList string) []*manifest.Object {
 		out = append(out, manifest.NewObject(n, manifest.Position{}))
 	}
 	return out
-}
-
-// firstDifference shows the first differing line with a little context.
-func firstDifference(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d:\n  want: %s\n  got:  %s", i+1, wl, gl)
-		}
-	}
-	return "(no difference)"
 }

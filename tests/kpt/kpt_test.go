@@ -41,7 +41,7 @@ func workspace(t *testing.T) (root, pkg string) {
 	return root, pkg
 }
 
-func run(t *testing.T, dir string, args ...string) testutil.Command {
+func run(t *testing.T, dir string, args ...string) testutil.Result {
 	t.Helper()
 	start := time.Now()
 	res := testutil.Exec(t, dir, nil, kpt(t), args...)

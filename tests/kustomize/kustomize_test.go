@@ -34,7 +34,7 @@ func example(t *testing.T) string {
 
 // build runs kustomize from an unrelated working directory: the exec path
 // must resolve against the kustomization, not the caller.
-func build(t *testing.T, dir string) testutil.Command {
+func build(t *testing.T, dir string) testutil.Result {
 	t.Helper()
 	kustomize := testutil.Kustomize(t)
 	start := time.Now()

@@ -5,12 +5,14 @@ package testutil
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 
@@ -52,7 +54,7 @@ func Binary(t testing.TB) string {
 	return binary
 }
 
-// Result of one run of the binary.
+// Result of one run of a command.
 type Result struct {
 	Stdout, Stderr string
 	Code           int
@@ -64,14 +66,22 @@ func Run(t testing.TB, dir string, stdin []byte, args ...string) Result {
 	cmd := exec.Command(Binary(t), args...)
 	cmd.Dir = dir
 	cmd.Stdin = bytes.NewReader(stdin)
+	return RunCmd(t, cmd)
+}
+
+// RunCmd runs cmd and returns its output and exit code; only a failure to
+// start it fails the test.
+func RunCmd(t testing.TB, cmd *exec.Cmd) Result {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	code := 0
-	if exitErr, ok := err.(*exec.ExitError); ok {
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
 		code = exitErr.ExitCode()
 	} else if err != nil {
-		t.Fatalf("running edgegate: %v", err)
+		t.Fatalf("running %s: %v", filepath.Base(cmd.Path), err)
 	}
 	return Result{Stdout: stdout.String(), Stderr: stderr.String(), Code: code}
 }
@@ -142,4 +152,26 @@ func encodeResourceList(t testing.TB, items, functionConfig *yaml.Node) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// FirstDifference shows the first line where got differs from want, with
+// the lines of want before it.
+func FirstDifference(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			end := min(len(w), i+1)
+			lo := max(0, end-4)
+			return fmt.Sprintf("line %d:\n  want: %q\n  got:  %q\n(context from line %d:\n  %s)", i+1, wl, gl, lo+1,
+				strings.Join(w[lo:end], "\n  "))
+		}
+	}
+	return "(equal)"
 }

@@ -1,7 +1,6 @@
 package testutil
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -194,31 +193,16 @@ func Snapshot(t testing.TB, dir string) map[string]string {
 	return files
 }
 
-// Command is one run of an external tool.
-type Command struct {
-	Stdout, Stderr string
-	Code           int
-}
-
 // Exec runs name with args in dir and returns its output and exit code;
 // only a failure to start it fails the test.
-func Exec(t testing.TB, dir string, env []string, name string, args ...string) Command {
+func Exec(t testing.TB, dir string, env []string, name string, args ...string) Result {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
 	if env != nil {
 		cmd.Env = env
 	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if exitErr, ok := err.(*exec.ExitError); ok {
-		code = exitErr.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running %s: %v", name, err)
-	}
-	return Command{Stdout: stdout.String(), Stderr: stderr.String(), Code: code}
+	return RunCmd(t, cmd)
 }
 
 // Objects decodes a YAML stream into its objects, keyed by
