@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/edgegate/edgegate/manifest"
@@ -53,8 +52,7 @@ func (conflictingGateways) Run(idx *Index, r *Reporter) {
 		port     int
 	}
 	sets := map[listener]*hostname.Set[hostClaim]{}
-	gateways := append([]*Gateway(nil), idx.Gateways...)
-	sort.Slice(gateways, func(i, j int) bool { return manifest.CompareKeys(gateways[i].Obj.Ref, gateways[j].Obj.Ref) < 0 })
+	gateways := idx.GatewaysByKey()
 	for _, g := range gateways {
 		type pending struct {
 			l     listener

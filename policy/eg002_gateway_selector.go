@@ -90,7 +90,7 @@ type eg002Candidate struct {
 func (gatewaySelectorCheck) Run(idx *Index, r *Reporter) {
 	predicted := eg002Predictions(idx)
 	ws := newEG002Workloads(idx)
-	for _, g := range eg002SortedGateways(idx) {
+	for _, g := range idx.GatewaysByKey() {
 		var matches []eg002Candidate
 		var others []*Workload
 		seen := map[string]bool{}
@@ -511,11 +511,4 @@ func eg002ServiceName(key string) string {
 		return key
 	}
 	return parts[1] + " " + parts[2] + "/" + parts[3]
-}
-
-// eg002SortedGateways returns the Gateways in key order, for stable output.
-func eg002SortedGateways(idx *Index) []*Gateway {
-	gateways := append([]*Gateway(nil), idx.Gateways...)
-	sort.Slice(gateways, func(i, j int) bool { return manifest.CompareKeys(gateways[i].Obj.Ref, gateways[j].Obj.Ref) < 0 })
-	return gateways
 }

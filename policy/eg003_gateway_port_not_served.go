@@ -82,7 +82,7 @@ func (gatewayPortNotServedCheck) Run(idx *Index, r *Reporter) {
 		}
 	}
 	ws := newEG002Workloads(idx)
-	for _, g := range eg002SortedGateways(idx) {
+	for _, g := range idx.GatewaysByKey() {
 		workloads := eg003Targets(ws, g)
 		if len(workloads) == 0 {
 			continue // EG002's finding

@@ -396,7 +396,7 @@ func eg004MeshOnly(idx *Index, r *Reporter) {
 	}
 	// The server hosts of the Gateways, by the namespace they admit ("*": all).
 	byScope := map[string]*eg004HostIndex{}
-	for _, g := range eg002SortedGateways(idx) {
+	for _, g := range idx.GatewaysByKey() {
 		key := g.Obj.Namespace + "/" + g.Obj.Name
 		if set := routed[key]; set != nil {
 			if _, all := set.Exact("*"); all {

@@ -68,7 +68,7 @@ func (egressGatewayForIngressCheck) Run(idx *Index, r *Reporter) {
 	}
 	ws := newEG002Workloads(idx)
 	clusterIPOnly := map[*Workload]bool{}
-	for _, g := range eg002SortedGateways(idx) {
+	for _, g := range idx.GatewaysByKey() {
 		use := uses[g]
 		if use == "" {
 			continue
@@ -228,8 +228,7 @@ func eg009IngressUses(idx *Index) map[*Gateway]string {
 			uses[g] = "edgegate rendered it for an AppIntent"
 		}
 	}
-	vss := append([]*VirtualService(nil), idx.VirtualServices...)
-	sort.Slice(vss, func(i, j int) bool { return manifest.CompareKeys(vss[i].Obj.Ref, vss[j].Obj.Ref) < 0 })
+	vss := sortByObjectKey(idx.VirtualServices, func(vs *VirtualService) *manifest.Object { return vs.Obj })
 	for _, vs := range vss {
 		ns := vs.Obj.Namespace
 		bound := map[string]bool{}

@@ -298,8 +298,7 @@ func eg010Claims(m *eg010Ownership) []*eg010Claim {
 	fromApp := map[claimKey]bool{}
 	var claims []*eg010Claim
 
-	apps := append([]*DeclaredApp(nil), m.idx.AppIntents...)
-	sort.Slice(apps, func(i, j int) bool { return manifest.CompareKeys(apps[i].Obj.Ref, apps[j].Obj.Ref) < 0 })
+	apps := sortByObjectKey(m.idx.AppIntents, func(a *DeclaredApp) *manifest.Object { return a.Obj })
 	for _, a := range apps {
 		for _, w := range m.ofApp(a) {
 			for i, h := range a.Spec.Hosts {
@@ -312,8 +311,7 @@ func eg010Claims(m *eg010Ownership) []*eg010Claim {
 		}
 	}
 
-	gateways := append([]*Gateway(nil), m.idx.Gateways...)
-	sort.Slice(gateways, func(i, j int) bool { return manifest.CompareKeys(gateways[i].Obj.Ref, gateways[j].Obj.Ref) < 0 })
+	gateways := m.idx.GatewaysByKey()
 	open := map[*Gateway]*eg010OpenHosts{}
 	for _, g := range gateways {
 		ws := m.ofGateway(g)
@@ -346,8 +344,7 @@ func eg010Claims(m *eg010Ownership) []*eg010Claim {
 		}
 	}
 
-	services := append([]*VirtualService(nil), m.idx.VirtualServices...)
-	sort.Slice(services, func(i, j int) bool { return manifest.CompareKeys(services[i].Obj.Ref, services[j].Obj.Ref) < 0 })
+	services := sortByObjectKey(m.idx.VirtualServices, func(vs *VirtualService) *manifest.Object { return vs.Obj })
 	for _, vs := range services {
 		ns := vs.Obj.Namespace
 		for _, ref := range vs.Spec.Gateways {

@@ -228,8 +228,7 @@ type eg010Ownership struct {
 func newEG010Ownership(idx *Index) *eg010Ownership {
 	m := &eg010Ownership{idx: idx, workloads: map[string]*eg010Workload{}, gatewayOf: map[string]*DeclaredApp{},
 		ofDeclared: map[*DeclaredGateway][]*eg010Workload{}, ofGW: map[*Gateway][]*eg010Workload{}}
-	m.declared = append(m.declared, idx.IngressGateways...)
-	sort.Slice(m.declared, func(i, j int) bool { return manifest.CompareKeys(m.declared[i].Obj.Ref, m.declared[j].Obj.Ref) < 0 })
+	m.declared = sortByObjectKey(idx.IngressGateways, func(g *DeclaredGateway) *manifest.Object { return g.Obj })
 	for _, g := range m.declared {
 		for _, w := range m.gatewayWorkloads(g) {
 			if w.patterns == nil {
@@ -400,7 +399,7 @@ func (m *eg010Ownership) readLocks() {
 			locks = append(locks, o)
 		}
 	}
-	sort.Slice(locks, func(i, j int) bool { return manifest.CompareKeys(locks[i].Ref, locks[j].Ref) < 0 })
+	locks = sortByObjectKey(locks, func(o *manifest.Object) *manifest.Object { return o })
 	pos := 0
 	for _, o := range locks {
 		var hb render.HostBindings

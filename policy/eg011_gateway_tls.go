@@ -111,7 +111,7 @@ type eg011CredInfo struct {
 
 func (gatewayTLSCheck) Run(idx *Index, r *Reporter) {
 	t := &eg011Run{idx: idx, r: r, m: newEG010Ownership(idx), cat: newEG011Secrets(idx), now: time.Now(), infos: map[string]*eg011CredInfo{}}
-	for _, g := range sortByObjectKey(idx.Gateways, func(g *Gateway) *manifest.Object { return g.Obj }) {
+	for _, g := range idx.GatewaysByKey() {
 		t.gateway(g)
 	}
 	for _, a := range sortByObjectKey(idx.AppIntents, func(a *DeclaredApp) *manifest.Object { return a.Obj }) {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -115,9 +114,9 @@ func (portNameCheck) Run(idx *Index, r *Reporter) {
 		}
 	}
 
-	// In the order of eg002SortedGateways (a Gateway repeated in the input
+	// In the order of GatewaysByKey (a Gateway repeated in the input
 	// is reported where the first of its copies is), each key built once.
-	for _, g := range sortByObjectKey(idx.Gateways, func(g *Gateway) *manifest.Object { return g.Obj }) {
+	for _, g := range idx.GatewaysByKey() {
 		for si, srv := range g.Spec.Servers {
 			name, proto := srv.Port.Name, strings.ToLower(srv.Port.Protocol)
 			if name == "" || proto == "" || proto == "tcp" || proto == "udp" {
@@ -392,13 +391,6 @@ func (set *eg012DestinationSet) via(idx *Index, s *Service) *manifest.Object {
 		})
 	}
 	return set.vias[s]
-}
-
-// sortByObjectKey returns a copy of items sorted by the key of their object.
-func sortByObjectKey[T any](items []T, obj func(T) *manifest.Object) []T {
-	out := slices.Clone(items)
-	sort.Slice(out, func(i, j int) bool { return manifest.CompareKeys(obj(out[i]).Ref, obj(out[j]).Ref) < 0 })
-	return out
 }
 
 // eg012Service finds the Service of the input a destination host names:

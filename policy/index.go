@@ -22,6 +22,7 @@ type Index struct {
 	IngressGateways []*DeclaredGateway
 	AppIntents      []*DeclaredApp
 
+	gatewaysByKey  []*Gateway          // Gateways sorted by key, for checks that report in that order
 	gatewayByKey   map[string]*Gateway // namespace/name
 	serviceByKey   map[string]*Service // namespace/name
 	secretByKey    map[string]*Secret  // namespace/name
@@ -84,8 +85,12 @@ func NewIndex(objs []*manifest.Object) *Index {
 	for _, g := range idx.Gateways {
 		g.Workloads = idx.Select(g.Spec.Selector)
 	}
+	idx.gatewaysByKey = sortByObjectKey(idx.Gateways, func(g *Gateway) *manifest.Object { return g.Obj })
 	return idx
 }
+
+// GatewaysByKey returns the Gateways in key order, for stable output.
+func (idx *Index) GatewaysByKey() []*Gateway { return idx.gatewaysByKey }
 
 // decodeIndexed decodes the parts of o the checks read, into the type the
 // index keeps for its kind; nil for kinds no check reads.

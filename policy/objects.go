@@ -2,6 +2,8 @@ package policy
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -37,6 +39,14 @@ type Server struct {
 		Mode           string `yaml:"mode"`
 		CredentialName string `yaml:"credentialName"`
 	} `yaml:"tls"`
+}
+
+// sortByObjectKey returns a copy of items sorted by the key of their
+// object, so that checks walk the index in an order no input order shows.
+func sortByObjectKey[T any](items []T, obj func(T) *manifest.Object) []T {
+	out := slices.Clone(items)
+	sort.Slice(out, func(i, j int) bool { return manifest.CompareKeys(obj(out[i]).Ref, obj(out[j]).Ref) < 0 })
+	return out
 }
 
 // serverHost is one host of one server of a Gateway, by position, so a
