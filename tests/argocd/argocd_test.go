@@ -275,7 +275,7 @@ func TestGenerate(t *testing.T) {
 		{
 			name: "bad intent", app: base,
 			edit: func(t *testing.T, dir string) {
-				replaceIn(t, filepath.Join(dir, appFile), "to: helloworld:5000", "to: helloworld")
+				testutil.ReplaceIn(t, filepath.Join(dir, appFile), "to: helloworld:5000", "to: helloworld")
 			},
 			stderr: "AppIntent sample/helloworld: spec.routes[0].to: ",
 		},
@@ -315,7 +315,7 @@ func TestGenerate(t *testing.T) {
 				return a
 			}(),
 			edit: func(t *testing.T, dir string) {
-				replaceIn(t, filepath.Join(dir, appFile), "  namespace: sample\n", "")
+				testutil.ReplaceIn(t, filepath.Join(dir, appFile), "  namespace: sample\n", "")
 			},
 			ok: true, stderr: "has no HostBindings lock", namespace: "shop",
 		},
@@ -327,7 +327,7 @@ func TestGenerate(t *testing.T) {
 				return a
 			}(),
 			edit: func(t *testing.T, dir string) {
-				replaceIn(t, filepath.Join(dir, appFile), "  namespace: sample\n", "")
+				testutil.ReplaceIn(t, filepath.Join(dir, appFile), "  namespace: sample\n", "")
 			},
 			stderr: "metadata.namespace: required",
 		},
@@ -366,18 +366,6 @@ func TestGenerate(t *testing.T) {
 			}
 		})
 	}
-}
-
-func replaceIn(t *testing.T, path, old, new string) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(data), old) {
-		t.Fatalf("%s has no %q; update this test", path, old)
-	}
-	writeFile(t, path, strings.Replace(string(data), old, new, 1))
 }
 
 func writeFile(t *testing.T, path, content string) {

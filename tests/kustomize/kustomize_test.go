@@ -135,7 +135,7 @@ func TestFailures(t *testing.T) {
 		{
 			name: "bad intent",
 			edit: func(t *testing.T, dir string) {
-				replaceIn(t, filepath.Join(dir, "helloworld.yaml"), "to: helloworld:5000", "to: helloworld")
+				testutil.ReplaceIn(t, filepath.Join(dir, "helloworld.yaml"), "to: helloworld:5000", "to: helloworld")
 			},
 			ref: "AppIntent sample/helloworld", field: "spec.routes[0].to", msg: "port",
 		},
@@ -228,25 +228,11 @@ func compare(t *testing.T, want, got map[string]map[string]any) {
 	}
 }
 
-func replaceIn(t *testing.T, path, old, new string) {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(data), old) {
-		t.Fatalf("%s has no %q; update this test", path, old)
-	}
-	if err := os.WriteFile(path, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // addResource writes a file and lists it among the kustomization's resources.
 func addResource(t *testing.T, dir, name, content string) {
 	t.Helper()
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	replaceIn(t, filepath.Join(dir, "Kustomization"), "- hostbindings.yaml\n", "- hostbindings.yaml\n- "+name+"\n")
+	testutil.ReplaceIn(t, filepath.Join(dir, "Kustomization"), "- hostbindings.yaml\n", "- hostbindings.yaml\n- "+name+"\n")
 }

@@ -233,3 +233,19 @@ func Objects(t testing.TB, stream []byte, source string) map[string]map[string]a
 func ObjectKey(o *manifest.Object) string {
 	return fmt.Sprintf("%s %s %s/%s", o.APIVersion, o.Kind, o.Namespace, o.Name)
 }
+
+// ReplaceIn replaces the first old in the file at path with new; a file
+// without old fails the test, which the change it makes no longer fits.
+func ReplaceIn(t testing.TB, path, old, new string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), old) {
+		t.Fatalf("%s has no %q; update this test", path, old)
+	}
+	if err := os.WriteFile(path, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

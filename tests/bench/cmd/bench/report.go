@@ -20,19 +20,8 @@ const (
 	targetGrowth   = 11 // time(10000) ≤ 11 × time(1000)
 )
 
-func median(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
-func medianInt(xs []int64) int64 {
+// median of durations or byte counts.
+func median[T ~int64](xs []T) T {
 	if len(xs) == 0 {
 		return 0
 	}
@@ -73,15 +62,15 @@ func (r *result) floor() time.Duration    { return median(floorTotals(r.Floor)) 
 func (r *result) fn() time.Duration       { return median(walls(r.Fn)) }
 func (r *result) fnFloor() time.Duration  { return median(floorTotals(r.FnFloor)) }
 func (r *result) check() time.Duration    { return median(walls(r.Check)) }
-func (r *result) rssMiB() float64         { return float64(medianInt(rsses(r.Render))) / mib }
-func (r *result) fnRSSMiB() float64       { return float64(medianInt(rsses(r.Fn))) / mib }
-func (r *result) checkRSSMiB() float64    { return float64(medianInt(rsses(r.Check))) / mib }
+func (r *result) rssMiB() float64         { return float64(median(rsses(r.Render))) / mib }
+func (r *result) fnRSSMiB() float64       { return float64(median(rsses(r.Fn))) / mib }
+func (r *result) checkRSSMiB() float64    { return float64(median(rsses(r.Check))) / mib }
 func floorRSSMiB(fs []floorReport) float64 {
 	xs := make([]int64, len(fs))
 	for i, f := range fs {
 		xs[i] = f.RSS
 	}
-	return float64(medianInt(xs)) / mib
+	return float64(median(xs)) / mib
 }
 
 func (r *result) ratio() float64   { return div(r.edgegate(), r.floor()) }
