@@ -8,7 +8,7 @@ import (
 
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/render"
-	"github.com/edgegate/edgegate/render/hostname"
+	"github.com/edgegate/edgegate/hostname"
 )
 
 // hostVocabulary is small so generated apps overlap often: equal hosts,

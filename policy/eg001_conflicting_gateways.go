@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/edgegate/edgegate/manifest"
-	"github.com/edgegate/edgegate/render/hostname"
+	"github.com/edgegate/edgegate/hostname"
 )
 
 func init() { register(conflictingGateways{}) }

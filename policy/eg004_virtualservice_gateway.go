@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/edgegate/edgegate/manifest"
-	"github.com/edgegate/edgegate/render/hostname"
+	"github.com/edgegate/edgegate/hostname"
 )
 
 func init() { register(virtualServiceGateway{}) }
@@ -286,7 +286,7 @@ func eg004Limit(s []string, n int) []string {
 const eg004MeshOnlyCandidates = 32
 
 // eg004HostIndex finds every server host overlapping a host, with Istio's
-// matching (render/hostname): "*" overlaps everything, "*.d" a host below d.
+// matching (the hostname package): "*" overlaps everything, "*.d" a host below d.
 type eg004HostIndex struct {
 	all       []serverHost
 	star      []serverHost            // "*"

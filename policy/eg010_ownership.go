@@ -9,7 +9,7 @@ import (
 
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/render"
-	"github.com/edgegate/edgegate/render/hostname"
+	"github.com/edgegate/edgegate/hostname"
 )
 
 // The ownership model EG010 (host-ownership) and EG011 (gateway-tls) share:

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/edgegate/edgegate/manifest"
-	"github.com/edgegate/edgegate/render/hostname"
+	"github.com/edgegate/edgegate/hostname"
 )
 
 // Binding is the hosts one app serves on one listener of its gateway workload.

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/edgegate/edgegate/manifest"
-	"github.com/edgegate/edgegate/render/hostname"
+	"github.com/edgegate/edgegate/hostname"
 )
 
 // Lock is the HostBindings object of one gateway: the bindings an earlier

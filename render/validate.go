@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/edgegate/edgegate/manifest"
-	"github.com/edgegate/edgegate/render/hostname"
+	"github.com/edgegate/edgegate/hostname"
 )
 
 // fieldErrors collects the validation errors of one object.
