@@ -38,16 +38,16 @@ func BenchmarkChecks(b *testing.B) {
 	b.Run("index", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			NewIndex(gate)
+			NewIndex(gate, nil)
 		}
 	})
-	idx := NewIndex(gate)
+	idx := NewIndex(gate, nil)
 	for _, c := range Catalog() {
 		meta := c.Meta()
 		b.Run(meta.ID, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				c.Run(idx, &Reporter{meta: meta, severity: meta.Severity, idx: idx})
+				c.Run(idx, NewReporter(meta, meta.Severity, idx))
 			}
 		})
 	}

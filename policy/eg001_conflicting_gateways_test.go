@@ -83,7 +83,7 @@ func TestResolvePort(t *testing.T) {
 			if d.HasErrors() {
 				t.Fatal(d)
 			}
-			idx := NewIndex(objs)
+			idx := NewIndex(objs, nil)
 			if len(idx.Workloads) != 1 {
 				t.Fatalf("%d workloads, want 1", len(idx.Workloads))
 			}

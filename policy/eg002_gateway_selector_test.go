@@ -403,13 +403,13 @@ spec:
 	if d.HasErrors() {
 		t.Fatal(d)
 	}
-	predicted := eg002Predictions(NewIndex(objs))
+	predicted := eg002Predictions(NewIndex(objs, nil))
 	res := render.Render(objs, render.Options{})
 	if res.Diagnostics.HasErrors() {
 		t.Fatal(res.Diagnostics)
 	}
 	rendered := 0
-	for _, w := range NewIndex(res.Objects).Workloads {
+	for _, w := range NewIndex(res.Objects, nil).Workloads {
 		if w.Obj.Kind != "Deployment" {
 			continue
 		}

@@ -108,7 +108,7 @@ func TestEG008IdenticalMatchesCover(t *testing.T) {
 	if d.HasErrors() {
 		t.Fatal(d)
 	}
-	vs := NewIndex(objs).VirtualServices[0]
+	vs := NewIndex(objs, nil).VirtualServices[0]
 	re := newEG008Regexps()
 	for _, rule := range eg008Matches(vs, nil) {
 		for _, m := range rule {

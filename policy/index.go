@@ -29,6 +29,7 @@ type Index struct {
 	namespaceByKey map[string]*Namespace
 	workloads      labelIndex[*Workload]
 
+	knownChecks       map[string]bool // the IDs a suppression may name
 	suppressions      map[*manifest.Object]map[string]bool
 	suppressionErrors manifest.Diagnostics
 }
@@ -48,8 +49,13 @@ type DeclaredApp struct {
 // NewIndex decodes objs and builds the lookups. Objects decode on every
 // core, each on its own; the lookups are then filled in input order, so the
 // index never depends on which core decoded what.
-func NewIndex(objs []*manifest.Object) *Index {
+func NewIndex(objs []*manifest.Object, checkIDs []string) *Index {
+	known := make(map[string]bool, len(checkIDs))
+	for _, id := range checkIDs {
+		known[id] = true
+	}
 	idx := &Index{
+		knownChecks:    known,
 		Objects:        objs,
 		gatewayByKey:   map[string]*Gateway{},
 		serviceByKey:   map[string]*Service{},
@@ -357,10 +363,7 @@ var suppressionEntry = regexp.MustCompile(`^(EG\d{3})\s*:\s*(\S.*)$`)
 // annotation: "EG001: reason, EG012: reason".
 func (idx *Index) parseSuppressions(o *manifest.Object, value string) {
 	field := "metadata.annotations." + SuppressAnnotation
-	known := map[string]bool{}
-	for _, c := range catalog {
-		known[c.Meta().ID] = true
-	}
+	known := idx.knownChecks
 	ids := map[string]bool{}
 	for _, entry := range strings.FieldsFunc(value, func(r rune) bool { return r == ',' || r == '\n' || r == ';' }) {
 		entry = strings.TrimSpace(entry)
@@ -380,6 +383,9 @@ func (idx *Index) parseSuppressions(o *manifest.Object, value string) {
 	}
 	idx.suppressions[o] = ids
 }
+
+// SuppressionErrors are the malformed suppressions of the input.
+func (idx *Index) SuppressionErrors() manifest.Diagnostics { return idx.suppressionErrors }
 
 func (idx *Index) suppressed(o *manifest.Object, id string) bool {
 	return idx.suppressions[o][id]

@@ -63,13 +63,17 @@ type Config struct {
 // Run builds the index of objs and runs every enabled check. Findings are
 // sorted; suppressed ones are dropped, and malformed suppressions reported.
 func Run(objs []*manifest.Object, cfg Config) manifest.Diagnostics {
-	idx := NewIndex(objs)
+	checks := Catalog()
+	ids := make([]string, len(checks))
+	for i, c := range checks {
+		ids[i] = c.Meta().ID
+	}
+	idx := NewIndex(objs, ids)
 	var out manifest.Diagnostics
-	out = append(out, idx.suppressionErrors...)
+	out = append(out, idx.SuppressionErrors()...)
 	// Checks only read the index, so they run side by side on every core;
 	// their findings are sorted afterwards, so the order they finish in
 	// never shows.
-	checks := Catalog()
 	reporters := make([]*Reporter, len(checks))
 	work := make(chan int)
 	var wg sync.WaitGroup
@@ -86,7 +90,7 @@ func Run(objs []*manifest.Object, cfg Config) manifest.Diagnostics {
 				if sev == Off {
 					continue
 				}
-				reporters[i] = &Reporter{meta: meta, severity: sev, idx: idx}
+				reporters[i] = NewReporter(meta, sev, idx)
 				checks[i].Run(idx, reporters[i])
 			}
 		}()
@@ -98,7 +102,7 @@ func Run(objs []*manifest.Object, cfg Config) manifest.Diagnostics {
 	wg.Wait()
 	for _, r := range reporters {
 		if r != nil {
-			out = append(out, r.diags...)
+			out = append(out, r.Diagnostics()...)
 		}
 	}
 	out.Sort()
@@ -133,6 +137,15 @@ type Reporter struct {
 	diags    manifest.Diagnostics
 	seen     map[string]bool
 }
+
+// NewReporter collects the findings of the check meta describes, at
+// severity, dropping those idx says are suppressed.
+func NewReporter(meta Meta, severity manifest.Severity, idx *Index) *Reporter {
+	return &Reporter{meta: meta, severity: severity, idx: idx}
+}
+
+// Diagnostics are the findings reported so far.
+func (r *Reporter) Diagnostics() manifest.Diagnostics { return r.diags }
 
 // Report records a finding about obj at field, at the check's severity.
 func (r *Reporter) Report(obj *manifest.Object, field, format string, args ...any) {
