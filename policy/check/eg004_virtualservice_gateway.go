@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -50,7 +51,7 @@ func bound(vs *model.VirtualService) map[string]bool {
 		out[model.Mesh] = true
 	}
 	for _, g := range vs.Spec.Gateways {
-		out[model.Resolve(vs.Obj.Namespace, g)] = true
+		out[model.ResolveGatewayName(vs.Obj.Namespace, g)] = true
 	}
 	return out
 }
@@ -86,7 +87,7 @@ func (virtualServiceGateway) Run(idx *model.Index, r *model.Reporter) {
 		for ri, rule := range vs.Spec.HTTP {
 			for mi, m := range rule.Match {
 				for gi, g := range m.Gateways {
-					ref := model.NewRef(vs.Obj.Namespace, g, fmt.Sprintf("spec.http[%d].match[%d].gateways[%d]", ri, mi, gi))
+					ref := model.NewGatewayRef(vs.Obj.Namespace, g, fmt.Sprintf("spec.http[%d].match[%d].gateways[%d]", ri, mi, gi))
 					if ref.IsGateway() && !checkRef(idx, r, cat, vs, ref) {
 						continue
 					}
@@ -111,7 +112,7 @@ func describeBound(vs *model.VirtualService) string {
 
 // checkRef reports on one reference to a Gateway and says whether it
 // resolves to a Gateway of the input.
-func checkRef(idx *model.Index, r *model.Reporter, cat catalog, vs *model.VirtualService, ref model.Ref) bool {
+func checkRef(idx *model.Index, r *model.Reporter, cat catalog, vs *model.VirtualService, ref model.GatewayRef) bool {
 	if !ref.IsGateway() {
 		return true
 	}
@@ -159,7 +160,7 @@ func checkRef(idx *model.Index, r *model.Reporter, cat catalog, vs *model.Virtua
 	case len(elsewhere) > 0:
 		hint = fmt.Sprintf(" (the input has %s)", strings.Join(elsewhere, ", "))
 	case len(cat.byNamespace[gwNS]) > 0:
-		hint = fmt.Sprintf(" (Gateways of namespace %s in the input: %s)", gwNS, strings.Join(model.Limit(cat.byNamespace[gwNS], 5), ", "))
+		hint = fmt.Sprintf(" (Gateways of namespace %s in the input: %s)", gwNS, strings.Join(model.Abbreviate(cat.byNamespace[gwNS], 5), ", "))
 	}
 	if len(cat.byNamespace[gwNS]) > 0 || len(elsewhere) > 0 && short {
 		r.Report(vs.Obj, ref.Field,
@@ -263,7 +264,7 @@ func meshOnlyHost(reg *model.Registry, serviceNamespaces map[string][]string, vs
 		return false // a Service or ServiceEntry of the input
 	}
 	// "name.namespace" of a Service of the input.
-	if name, ns, ok := strings.Cut(h, "."); ok && !strings.Contains(ns, ".") && model.Contains(serviceNamespaces[name], ns) {
+	if name, ns, ok := strings.Cut(h, "."); ok && !strings.Contains(ns, ".") && slices.Contains(serviceNamespaces[name], ns) {
 		return false
 	}
 	return true
@@ -283,7 +284,7 @@ func meshOnly(idx *model.Index, r *model.Reporter) {
 	routed := map[string]*hostname.Set[*model.VirtualService]{}
 	for _, vs := range idx.VirtualServices {
 		for _, g := range vs.Spec.Gateways {
-			key := model.Resolve(vs.Obj.Namespace, g)
+			key := model.ResolveGatewayName(vs.Obj.Namespace, g)
 			set := routed[key]
 			if set == nil {
 				set = &hostname.Set[*model.VirtualService]{}

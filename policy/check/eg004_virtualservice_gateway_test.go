@@ -146,7 +146,7 @@ func TestResolvedGateway(t *testing.T) {
 		{"gw.ns.svc.cluster.local", "app/gw.ns.svc.cluster.local", "ns/gw"},
 		{"mesh", "app/mesh", "mesh"},
 	} {
-		ref := model.NewRef("app", tc.raw, "")
+		ref := model.NewGatewayRef("app", tc.raw, "")
 		if ref.Analyzer != tc.analyzer || ref.Pilot != tc.pilot {
 			t.Errorf("%q: analyzer %q pilot %q, want %q %q", tc.raw, ref.Analyzer, ref.Pilot, tc.analyzer, tc.pilot)
 		}

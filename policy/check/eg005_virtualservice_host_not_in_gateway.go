@@ -29,7 +29,7 @@ import (
 type virtualServiceHostNotInGateway struct{}
 
 func (virtualServiceHostNotInGateway) Run(idx *model.Index, r *model.Reporter) {
-	cache := model.Cache{}
+	cache := model.ExposureCache{}
 	for _, vs := range idx.VirtualServices {
 		ns := vs.Obj.Namespace
 		served := make([]bool, len(vs.Spec.Hosts))
@@ -96,7 +96,7 @@ func hostsExposed(x *model.Exposed, ns string, hosts []string, served []bool) bo
 	return found
 }
 
-func reportNotExposed(r *model.Reporter, vs *model.VirtualService, ref model.Ref, g *model.Gateway, x *model.Exposed) {
+func reportNotExposed(r *model.Reporter, vs *model.VirtualService, ref model.GatewayRef, g *model.Gateway, x *model.Exposed) {
 	ns := vs.Obj.Namespace
 	// Is a host there, but scoped to other namespaces?
 	for _, h := range vs.Spec.Hosts {

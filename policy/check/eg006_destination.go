@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -187,22 +188,13 @@ func (destinationCheck) Run(idx *model.Index, r *model.Reporter) {
 				r.Report(vs.Obj, d.field(),
 					"%s %s has several ports %s and the destination names none: set port.number (IST0112)",
 					e.Obj.Kind, model.NSName(e.Obj), fmt.Sprint(e.Ports))
-			case d.hasPort && !containsInt(e.Ports, d.port):
+			case d.hasPort && !slices.Contains(e.Ports, d.port):
 				r.Report(vs.Obj, d.field()+".port.number",
 					"%s %s has no port %d (its ports are %s): the route answers 503",
 					e.Obj.Kind, model.NSName(e.Obj), d.port, fmt.Sprint(e.Ports))
 			}
 		}
 	}
-}
-
-func containsInt(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // reportMissing reports a destination host the input does not resolve:
@@ -223,7 +215,7 @@ func reportMissing(r *model.Reporter, idx *model.Index, reg *model.Registry, vs 
 		if names := services[svcNS]; len(names) > 0 {
 			r.Report(vs.Obj, field,
 				"host %q is not a Service: the input has no Service %s/%s (its Services of namespace %s: %s), so the route answers 503",
-				d.host, svcNS, svc, svcNS, strings.Join(model.Limit(names, 5), ", "))
+				d.host, svcNS, svc, svcNS, strings.Join(model.Abbreviate(names, 5), ", "))
 			return
 		}
 		if !strings.Contains(d.host, ".") {

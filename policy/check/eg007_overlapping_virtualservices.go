@@ -53,7 +53,7 @@ func appendGateways(dst []string, vs *model.VirtualService) []string {
 		if !isGatewayRef(raw) {
 			continue
 		}
-		pilot := model.Resolve(vs.Obj.Namespace, raw)
+		pilot := model.ResolveGatewayName(vs.Obj.Namespace, raw)
 		if seen != nil {
 			if seen[pilot] {
 				continue
@@ -67,7 +67,7 @@ func appendGateways(dst []string, vs *model.VirtualService) []string {
 
 // isGatewayRef reports whether an entry of spec.gateways names a
 // Gateway: Ref.isGateway, which reads only the entry as written.
-func isGatewayRef(raw string) bool { return model.Ref{Raw: raw}.IsGateway() }
+func isGatewayRef(raw string) bool { return model.GatewayRef{Raw: raw}.IsGateway() }
 
 func (overlappingVirtualServices) Run(idx *model.Index, r *model.Reporter) {
 	// Only VirtualServices sharing a Gateway can compete for a virtual host
@@ -107,7 +107,7 @@ func (overlappingVirtualServices) Run(idx *model.Index, r *model.Reporter) {
 	}
 	vss = shared
 	sort.SliceStable(vss, func(i, j int) bool { return vss[i].key < vss[j].key })
-	cache := model.Cache{}
+	cache := model.ExposureCache{}
 	groups := map[string][]*member{}
 	for _, b := range vss {
 		vs := b.vs
@@ -158,7 +158,7 @@ func applicable(rules [][]*model.Match, gw string) []*model.Match {
 	var out []*model.Match
 	for _, rule := range rules {
 		for _, m := range rule {
-			if len(m.Gateways) > 0 && !model.Contains(m.Gateways, gw) {
+			if len(m.Gateways) > 0 && !slices.Contains(m.Gateways, gw) {
 				continue
 			}
 			out = append(out, m)

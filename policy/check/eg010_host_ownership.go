@@ -390,7 +390,7 @@ func (o *openHosts) covers(vh string) bool {
 	if vh == "*" {
 		return false
 	}
-	for _, s := range model.Suffixes(name) {
+	for _, s := range model.HostSuffixes(name) {
 		if _, ok := o.set.Exact("*." + s); ok {
 			return true
 		}

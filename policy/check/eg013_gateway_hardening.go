@@ -83,7 +83,7 @@ func (gatewayHardeningCheck) Run(idx *model.Index, r *model.Reporter) {
 		if w.External || !model.IsGateway(w) {
 			continue
 		}
-		if id := model.Identity(w); id != w.Obj.Kind+"/"+w.Namespace+"/"+w.Obj.Name && inInput[id] {
+		if id := model.WorkloadIdentity(w); id != w.Obj.Kind+"/"+w.Namespace+"/"+w.Obj.Name && inInput[id] {
 			continue
 		}
 		var extra pod

@@ -1153,7 +1153,7 @@ func (p *fieldPath) String() string {
 	parent := p.parent.String()
 	switch {
 	case p.mapKey:
-		return model.Key(parent, p.name)
+		return model.EntryPath(parent, p.name)
 	case p.name == "":
 		return parent + "[" + strconv.Itoa(p.index) + "]"
 	}

@@ -228,7 +228,11 @@ func (k eg015) service() {
 	portsNode := schema.Field(spec, "ports")
 	ports := k.list(portsNode, "spec.ports")
 	if len(ports) == 0 && typ != "ExternalName" && clusterIP != "None" && (schema.TypeOf(portsNode) == "array" || !schema.Present(portsNode)) {
-		k.report("spec.ports", "required value: a %sService needs at least one port", or(typ+" ", ""))
+		article := ""
+		if strings.TrimSpace(typ) != "" {
+			article = typ + " "
+		}
+		k.report("spec.ports", "required value: a %sService needs at least one port", article)
 	}
 	if typ == "ExternalName" {
 		if name, _ := schema.String(schema.Field(spec, "externalName")); name == "" {
@@ -844,7 +848,7 @@ func (k eg015) labels(n *yaml.Node, field string) bool {
 	for _, kv := range schema.Fields(n) {
 		// The label's path, Key(field, kv.Key), is built only for a finding.
 		if msg := labelKey(kv.Key); msg != "" {
-			k.report(model.Key(field, kv.Key), "invalid label key %q: %s", kv.Key, msg)
+			k.report(model.EntryPath(field, kv.Key), "invalid label key %q: %s", kv.Key, msg)
 			ok = false
 		}
 		if !schema.Present(kv.Value) {
@@ -852,12 +856,12 @@ func (k eg015) labels(n *yaml.Node, field string) bool {
 		}
 		v, isStr := schema.String(kv.Value)
 		if !isStr {
-			k.typeError(kv.Value, model.Key(field, kv.Key), "a string")
+			k.typeError(kv.Value, model.EntryPath(field, kv.Key), "a string")
 			ok = false
 			continue
 		}
 		if msg := labelValue(v); msg != "" {
-			k.report(model.Key(field, kv.Key), "invalid value %q: %s", v, msg)
+			k.report(model.EntryPath(field, kv.Key), "invalid value %q: %s", v, msg)
 			ok = false
 		}
 	}
@@ -897,11 +901,4 @@ func hint(v string, supported []string) string {
 		}
 	}
 	return ""
-}
-
-func or(s, fallback string) string {
-	if strings.TrimSpace(s) == "" {
-		return fallback
-	}
-	return s
 }

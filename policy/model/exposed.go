@@ -88,10 +88,10 @@ func (x *Exposed) Intersections(ns, h string) []string {
 	return out
 }
 
-// Cache builds exposedHosts once per Gateway.
-type Cache map[*Gateway]*Exposed
+// ExposureCache builds exposedHosts once per Gateway.
+type ExposureCache map[*Gateway]*Exposed
 
-func (c Cache) Get(g *Gateway) *Exposed {
+func (c ExposureCache) Get(g *Gateway) *Exposed {
 	x, ok := c[g]
 	if !ok {
 		x = newExposed(g)

@@ -2,8 +2,8 @@ package model
 
 import ()
 
-// Key is the path of a map entry: path.key, or path[key].
-func Key(p, key string) string {
+// EntryPath is the path of a map entry: path.key, or path[key].
+func EntryPath(p, key string) string {
 	for _, r := range key {
 		if !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
 			return p + "[" + key + "]"

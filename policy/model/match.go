@@ -1,6 +1,7 @@
 package model
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"regexp"
@@ -317,7 +318,7 @@ func Matches(vs *VirtualService, store *MatchStore) [][]*Match {
 			if m.URI != nil && m.URI.Exact == "" && m.URI.Prefix != "" {
 				hm.Istio = istioPrefix{
 					Prefix: m.URI.Prefix, port: m.Port,
-					method:    or(istioValue(m.Method), "exact:GET"),
+					method:    cmp.Or(istioValue(m.Method), "exact:GET"),
 					authority: istioValue(m.Authority),
 					headers:   istioMap(m.Headers), query: istioMap(m.QueryParams), without: istioMap(m.WithoutHeaders),
 				}
@@ -326,7 +327,7 @@ func Matches(vs *VirtualService, store *MatchStore) [][]*Match {
 			hm.query, conds = appendConds(conds, m.QueryParams)
 			hm.without, conds = appendConds(conds, m.WithoutHeaders)
 			for _, g := range m.Gateways {
-				hm.Gateways = append(hm.Gateways, Resolve(ns, g))
+				hm.Gateways = append(hm.Gateways, ResolveGatewayName(ns, g))
 			}
 		}
 	}
@@ -747,13 +748,6 @@ func istioMap(m map[string]StringMatch) map[string]string {
 		out[k] = istioValue(&v)
 	}
 	return out
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // IstioCovered is Istio's coveredValidation, kept as it is: a, an earlier

@@ -105,7 +105,7 @@ func (ps *patterns) add(pattern string, namespaces []string, obj *manifest.Objec
 		}
 	}
 	if len(p.Allowed) == 0 && pattern != "*" {
-		for _, s := range append([]string{name}, Suffixes(name)...) {
+		for _, s := range append([]string{name}, HostSuffixes(name)...) {
 			ps.below[s] = append(ps.below[s], p)
 		}
 	}
@@ -133,7 +133,7 @@ func (ps *patterns) Covering(h string) *hostPattern {
 		if p := ps.wild[name]; p != nil {
 			return p
 		}
-		for _, s := range Suffixes(name) {
+		for _, s := range HostSuffixes(name) {
 			if p := ps.wild[s]; p != nil {
 				return p
 			}
@@ -142,7 +142,7 @@ func (ps *patterns) Covering(h string) *hostPattern {
 		if p := ps.exact[h]; p != nil {
 			return p
 		}
-		for _, s := range Suffixes(h) {
+		for _, s := range HostSuffixes(h) {
 			if p := ps.wild[s]; p != nil {
 				return p
 			}
@@ -193,8 +193,8 @@ func (ps *patterns) NotAllowing(ns string) *hostPattern {
 	return nil
 }
 
-// Suffixes of "a.b.c" are "b.c" and "c", longest first.
-func Suffixes(name string) []string {
+// HostSuffixes of "a.b.c" are "b.c" and "c", longest first.
+func HostSuffixes(name string) []string {
 	var out []string
 	for i := 0; i < len(name); i++ {
 		if name[i] == '.' {
@@ -461,7 +461,7 @@ func SelectorString(sel map[string]string) string {
 // more there are, in time independent of their number.
 func OthersThan(sorted []string, skip string, describe func(string) string) string {
 	total := len(sorted)
-	if contains(sorted, skip) {
+	if _, found := slices.BinarySearch(sorted, skip); found {
 		total--
 	}
 	var out []string
@@ -477,10 +477,4 @@ func OthersThan(sorted []string, skip string, describe func(string) string) stri
 		out = append(out, fmt.Sprintf("%d more", total-len(out)))
 	}
 	return strings.Join(out, ", ")
-}
-
-// contains reports whether sorted holds s.
-func contains(sorted []string, s string) bool {
-	i := sort.SearchStrings(sorted, s)
-	return i < len(sorted) && sorted[i] == s
 }

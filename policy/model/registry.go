@@ -1,6 +1,7 @@
 package model
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -99,7 +100,7 @@ func NewRegistry(idx *Index) *Registry {
 			e.Ports = append(e.Ports, p.Number)
 		}
 		scopes := se.Spec.ExportTo
-		if len(scopes) == 0 || Contains(scopes, "*") {
+		if len(scopes) == 0 || slices.Contains(scopes, "*") {
 			scopes = []string{"*"}
 		}
 		for _, h := range se.Spec.Hosts {
@@ -138,15 +139,6 @@ func put(m map[scoped]*entry, k scoped, e *entry) {
 	if _, ok := m[k]; !ok {
 		m[k] = e
 	}
-}
-
-func Contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // lookup is istioctl's GetDestinationHost over the input.

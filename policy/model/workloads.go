@@ -47,11 +47,11 @@ func NewWorkloads(idx *Index) *Workloads {
 	return &Workloads{idx: idx, ids: map[*Workload]string{}, shadow: map[*Workload]bool{}}
 }
 
-// identity is Identity, memoised.
+// Identity is WorkloadIdentity, memoised.
 func (c *Workloads) Identity(w *Workload) string {
 	id, ok := c.ids[w]
 	if !ok {
-		id = Identity(w)
+		id = WorkloadIdentity(w)
 		c.ids[w] = id
 	}
 	return id
@@ -88,10 +88,10 @@ func (c *Workloads) Gateways(g *Gateway) []*Workload {
 // IsGateway reports whether w is a gateway workload.
 func IsGateway(w *Workload) bool { return GatewayReason(w) != "" }
 
-// Identity names the rollout w belongs to: a Pod or ReplicaSet is its
+// WorkloadIdentity names the rollout w belongs to: a Pod or ReplicaSet is its
 // controlling Deployment (or StatefulSet, DaemonSet), found through
 // ownerReferences and the pod-template-hash suffix of ReplicaSet names.
-func Identity(w *Workload) string {
+func WorkloadIdentity(w *Workload) string {
 	if w.External {
 		return "external:" + w.Obj.Key()
 	}
@@ -142,7 +142,7 @@ func shadowed(idx *Index, w *Workload) bool {
 		if other.External || other.Namespace != w.Namespace || !IsGateway(other) {
 			continue
 		}
-		id := Identity(other)
+		id := WorkloadIdentity(other)
 		if strings.HasSuffix(id, "/"+name) || strings.HasSuffix(id, "/istio-"+name) {
 			return true
 		}
