@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/edgegate/edgegate/policy/model"
+	"github.com/edgegate/edgegate/render/match"
 )
 
 // overlappingVirtualServices finds VirtualServices that route the same host
@@ -39,7 +40,7 @@ type overlappingVirtualServices struct{}
 // member is one VirtualService routing one virtual host.
 type member struct {
 	vs      *model.VirtualService
-	matches []*model.Match
+	matches []*match.Match
 }
 
 // appendGateways appends to dst each Gateway vs binds to (as istiod
@@ -133,7 +134,7 @@ func (overlappingVirtualServices) Run(idx *model.Index, r *model.Reporter) {
 			}
 		}
 	}
-	re := model.NewRegexps()
+	re := match.NewRegexps()
 	reported := map[[2]string]bool{} // VirtualService, gateway
 	for _, key := range slices.Sorted(maps.Keys(groups)) {
 		members := dedup(groups[key])
@@ -154,8 +155,8 @@ func (overlappingVirtualServices) Run(idx *model.Index, r *model.Reporter) {
 // applicable are the matches of a VirtualService that istiod turns
 // into routes on gateway gw: those whose gateways (if any) include it, up to
 // the first catch-all that applies to every port, after which istiod stops.
-func applicable(rules [][]*model.Match, gw string) []*model.Match {
-	var out []*model.Match
+func applicable(rules [][]*match.Match, gw string) []*match.Match {
+	var out []*match.Match
 	for _, rule := range rules {
 		for _, m := range rule {
 			if len(m.Gateways) > 0 && !slices.Contains(m.Gateways, gw) {
@@ -186,7 +187,7 @@ func dedup(ms []*member) []*member {
 
 type conflict struct {
 	self, other  *member
-	mine, theirs *model.Match
+	mine, theirs *match.Match
 	orderDecides bool
 }
 
@@ -196,8 +197,8 @@ type conflict struct {
 // once, against one other VirtualService, and stops looking at its first
 // order-decided conflict, so output and work stay linear when many
 // VirtualServices compete for one host.
-func conflicts(re *model.Regexps, members []*member) []conflict {
-	var x model.URIIndex
+func conflicts(re *match.Regexps, members []*member) []conflict {
+	var x match.URIIndex
 	var owner []*member // by sequence number in x
 	for _, mem := range members {
 		for _, m := range mem.matches {
@@ -241,58 +242,58 @@ func conflicts(re *model.Regexps, members []*member) []conflict {
 // path or a prefix, and matches of any path. Not safe to share between
 // goroutines: candidates reuses its found list.
 type overlaps struct {
-	x              *model.URIIndex
+	x              *match.URIIndex
 	exacts, prefix []string // sorted keys
 	found          []int    // candidates of the current lookup
 }
 
-func newOverlaps(x *model.URIIndex) *overlaps {
+func newOverlaps(x *match.URIIndex) *overlaps {
 	x.IndexPaths()
-	return &overlaps{x: x, exacts: slices.Sorted(slices.Values(x.First[model.Exact])), prefix: slices.Sorted(slices.Values(x.First[model.Prefix]))}
+	return &overlaps{x: x, exacts: slices.Sorted(slices.Values(x.First[match.Exact])), prefix: slices.Sorted(slices.Values(x.First[match.Prefix]))}
 }
 
 // candidates lists the sequence numbers in ov.x of the matches whose path
 // may overlap m's, in the order they were added. The list is valid until
 // the next call.
-func (ov *overlaps) candidates(re *model.Regexps, m *model.Match) []int {
+func (ov *overlaps) candidates(re *match.Regexps, m *match.Match) []int {
 	x := ov.x
 	found := ov.found[:0]
-	if m.Uri.Kind == model.Any {
+	if m.Uri.Kind == match.Any {
 		for seq := range x.All {
 			found = append(found, seq)
 		}
 		ov.found = found
 		return found
 	}
-	found = append(found, x.Bucket(model.Any, "")...)
+	found = append(found, x.Bucket(match.Any, "")...)
 	v := strings.ToLower(m.Uri.Value)
-	below := func(keys []string, kind model.Kind) {
+	below := func(keys []string, kind match.Kind) {
 		for i := sort.SearchStrings(keys, v); i < len(keys) && strings.HasPrefix(keys[i], v); i++ {
 			found = append(found, x.Bucket(kind, keys[i])...)
 		}
 	}
 	switch m.Uri.Kind {
-	case model.Exact, model.Prefix:
-		if m.Uri.Kind == model.Exact {
-			found = append(found, x.Bucket(model.Exact, v)...)
+	case match.Exact, match.Prefix:
+		if m.Uri.Kind == match.Exact {
+			found = append(found, x.Bucket(match.Exact, v)...)
 		} else {
-			below(ov.exacts, model.Exact)
-			below(ov.prefix, model.Prefix)
+			below(ov.exacts, match.Exact)
+			below(ov.prefix, match.Prefix)
 		}
 		for i := 1; i <= len(v); i++ {
-			if m.Uri.Kind == model.Exact || i < len(v) {
-				found = append(found, x.Bucket(model.Prefix, v[:i])...)
+			if m.Uri.Kind == match.Exact || i < len(v) {
+				found = append(found, x.Bucket(match.Prefix, v[:i])...)
 			}
 		}
-		for _, r := range x.First[model.Regex] {
+		for _, r := range x.First[match.Regex] {
 			if re.FullMatch(r, m.Uri.Value) {
-				found = append(found, x.Bucket(model.Regex, r)...)
+				found = append(found, x.Bucket(match.Regex, r)...)
 			}
 		}
-	case model.Regex:
-		found = append(found, x.Bucket(model.Regex, m.Uri.Value)...)
+	case match.Regex:
+		found = append(found, x.Bucket(match.Regex, m.Uri.Value)...)
 		for seq, o := range x.All {
-			if (o.Uri.Kind == model.Exact || o.Uri.Kind == model.Prefix) && re.FullMatch(m.Uri.Value, o.Uri.Value) {
+			if (o.Uri.Kind == match.Exact || o.Uri.Kind == match.Prefix) && re.FullMatch(m.Uri.Value, o.Uri.Value) {
 				found = append(found, seq)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/policy/model"
+	"github.com/edgegate/edgegate/render/match"
 )
 
 // unreachableRule finds VirtualService rules that can never match and
@@ -48,7 +49,7 @@ import (
 type unreachableRule struct{}
 
 func (unreachableRule) Run(idx *model.Index, r *model.Reporter) {
-	re := model.NewRegexps()
+	re := match.NewRegexps()
 	var scratch scratch // reused from one VirtualService to the next
 	for _, vs := range idx.VirtualServices {
 		checkHTTP(r, re, vs, &scratch)
@@ -71,9 +72,9 @@ func ruleField(rule int) string { return "spec.http[" + strconv.Itoa(rule) + "]"
 // scratch is the memory checkHTTP needs for one VirtualService,
 // reused for the next: no match outlives the VirtualService it is of.
 type scratch struct {
-	store         model.MatchStore
-	earlier, same model.URIIndex // matches of earlier rules, earlier matches of the rule at hand
-	istioPrefixes []*model.Match // Istio's list of prefix matches, in order
+	store         match.MatchStore
+	earlier, same match.URIIndex // matches of earlier rules, earlier matches of the rule at hand
+	istioPrefixes []*match.Match // Istio's list of prefix matches, in order
 	// Istio's duplicate detection. Only matches with a uri prefix are looked
 	// up, and identical matches have the same uri, so only those are
 	// recorded.
@@ -86,10 +87,10 @@ type scratch struct {
 // a match of an earlier rule covering it, else an earlier match of its rule
 // covering it, else (Istio's looser test only) an earlier prefix match.
 type shadow struct {
-	covered, redundant, istio *model.Match
+	covered, redundant, istio *match.Match
 }
 
-func checkHTTP(r *model.Reporter, re *model.Regexps, vs *model.VirtualService, scratch *scratch) {
+func checkHTTP(r *model.Reporter, re *match.Regexps, vs *model.VirtualService, scratch *scratch) {
 	if len(vs.Spec.HTTP) == 0 {
 		return
 	}
@@ -103,7 +104,7 @@ func checkHTTP(r *model.Reporter, re *model.Regexps, vs *model.VirtualService, s
 	}
 	istioKeys := scratch.istioKeys
 	clear(istioKeys)
-	catchAll := (*model.Match)(nil)
+	catchAll := (*match.Match)(nil)
 	for ri, rule := range rules {
 		if catchAll != nil {
 			field := ruleField(ri)
@@ -136,7 +137,7 @@ func checkHTTP(r *model.Reporter, re *model.Regexps, vs *model.VirtualService, s
 			if sh.covered == nil && sh.redundant == nil && istio != nil {
 				// Istio's looser prefix test, over the prefix matches it kept.
 				for _, p := range scratch.istioPrefixes {
-					if p.Istio.Prefix != istio.Prefix && model.IstioCovered(&p.Istio, istio) {
+					if p.Istio.Prefix != istio.Prefix && match.IstioCovered(&p.Istio, istio) {
 						sh.istio = p
 						break
 					}
@@ -190,7 +191,7 @@ func checkHTTP(r *model.Reporter, re *model.Regexps, vs *model.VirtualService, s
 }
 
 // firstCover returns the earliest indexed match covering m.
-func firstCover(re *model.Regexps, x *model.URIIndex, m *model.Match) *model.Match {
+func firstCover(re *match.Regexps, x *match.URIIndex, m *match.Match) *match.Match {
 	for _, seq := range x.Candidates(re, m) {
 		if o := x.All[seq]; re.MatchCovers(o, m) {
 			return o
@@ -214,13 +215,13 @@ func (m l4Match) key() string {
 	b := make([]byte, 0, 64)
 	b = strconv.AppendInt(b, int64(m.Port), 10)
 	b = append(b, '|')
-	b = model.AppendQuotedList(b, m.SniHosts)
+	b = match.AppendQuotedList(b, m.SniHosts)
 	b = append(b, '|')
-	b = model.AppendQuotedList(b, m.DestinationSubnets)
+	b = match.AppendQuotedList(b, m.DestinationSubnets)
 	b = append(b, '|')
-	b = model.AppendRawLabels(b, m.SourceLabels)
+	b = match.AppendRawLabels(b, m.SourceLabels)
 	b = append(b, '|')
-	b = model.AppendQuotedList(b, m.Gateways)
+	b = match.AppendQuotedList(b, m.Gateways)
 	b = append(b, '|')
 	b = strconv.AppendQuote(b, m.SourceNamespace)
 	b = append(b, '|')

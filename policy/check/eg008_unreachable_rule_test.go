@@ -10,6 +10,7 @@ import (
 
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/policy/model"
+	"github.com/edgegate/edgegate/render/match"
 )
 
 // rulesVS is a VirtualService whose http rules have the given matches
@@ -110,7 +111,7 @@ func TestEG008IdenticalMatchesCover(t *testing.T) {
 		t.Fatal(d)
 	}
 	vs := model.NewIndex(objs, nil).VirtualServices[0]
-	re := model.NewRegexps()
+	re := match.NewRegexps()
 	for _, rule := range model.Matches(vs, nil) {
 		for _, m := range rule {
 			c := *m
@@ -132,14 +133,14 @@ func TestEG008IdenticalMatchesCover(t *testing.T) {
 	}
 }
 
-func oldRaw(m *model.StringMatch) string {
+func oldRaw(m *match.StringMatch) string {
 	if m == nil {
 		return "-"
 	}
 	return fmt.Sprintf("%q/%q/%q", m.Exact, m.Prefix, m.Regex)
 }
 
-func oldRawMap(m map[string]model.StringMatch) string {
+func oldRawMap(m map[string]match.StringMatch) string {
 	var parts []string
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		v := m[k]
@@ -165,25 +166,25 @@ func TestEG008URIIndexModes(t *testing.T) {
 	paths := []string{"", "/", "/a", "/A", "/a/", "/a/b", "/ab", "/api", "/API/v1", "/api/v1/x", "/b"}
 	regexes := []string{".*", "/a.*", "/api/v[0-9]+/.*", "/[ab]", "(/a|/b)", "/a/b", "[", "/A.*", "(?i)/a", "^/api/.*", "/a", "/ap+"}
 	pick := func(list []string) string { return list[rng.IntN(len(list))] }
-	random := func() *model.Match {
-		var uri *model.StringMatch
+	random := func() *match.Match {
+		var uri *match.StringMatch
 		switch rng.IntN(5) {
 		case 1:
-			uri = &model.StringMatch{Exact: pick(paths)}
+			uri = &match.StringMatch{Exact: pick(paths)}
 		case 2:
-			uri = &model.StringMatch{Prefix: pick(paths)}
+			uri = &match.StringMatch{Prefix: pick(paths)}
 		case 3:
-			uri = &model.StringMatch{Regex: pick(regexes)}
+			uri = &match.StringMatch{Regex: pick(regexes)}
 		case 4:
-			uri = &model.StringMatch{}
+			uri = &match.StringMatch{}
 		}
-		return &model.Match{Uri: model.NewURI(uri, rng.IntN(3) == 0)}
+		return &match.Match{Uri: match.NewURI(uri, rng.IntN(3) == 0)}
 	}
-	re := model.NewRegexps()
+	re := match.NewRegexps()
 	for range 3000 {
-		var scanned, mapped model.URIIndex
-		var added []model.Str
-		for range 1 + rng.IntN(model.ScanLimit) {
+		var scanned, mapped match.URIIndex
+		var added []match.Str
+		for range 1 + rng.IntN(match.ScanLimit) {
 			m := random()
 			scanned.Add(m)
 			mapped.Add(m)

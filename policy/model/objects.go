@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"github.com/edgegate/edgegate/render/match"
 	"slices"
 	"sort"
 	"strconv"
@@ -93,26 +94,12 @@ type VirtualService struct {
 
 // HTTPRoute is one http rule of a VirtualService.
 type HTTPRoute struct {
-	Name  string `yaml:"name"`
-	Match []struct {
-		URI       *StringMatch           `yaml:"uri"`
-		Scheme    *StringMatch           `yaml:"scheme"`
-		Method    *StringMatch           `yaml:"method"`
-		Authority *StringMatch           `yaml:"authority"`
-		Headers   map[string]StringMatch `yaml:"headers"`
-		Port      int                    `yaml:"port"`
-		Gateways  []string               `yaml:"gateways"`
-		// Anything else makes a match narrower than these fields say.
-		QueryParams     map[string]StringMatch `yaml:"queryParams"`
-		WithoutHeaders  map[string]StringMatch `yaml:"withoutHeaders"`
-		SourceLabels    map[string]string      `yaml:"sourceLabels"`
-		SourceNamespace string                 `yaml:"sourceNamespace"`
-		IgnoreURICase   bool                   `yaml:"ignoreUriCase"`
-	} `yaml:"match"`
-	Route          []RouteDestination `yaml:"route"`
-	Redirect       *yaml.Node         `yaml:"redirect"`
-	DirectResponse *yaml.Node         `yaml:"directResponse"`
-	Delegate       *yaml.Node         `yaml:"delegate"`
+	Name           string                   `yaml:"name"`
+	Match          []match.HTTPMatchRequest `yaml:"match"`
+	Route          []RouteDestination       `yaml:"route"`
+	Redirect       *yaml.Node               `yaml:"redirect"`
+	DirectResponse *yaml.Node               `yaml:"directResponse"`
+	Delegate       *yaml.Node               `yaml:"delegate"`
 }
 
 // L4Route is a tls or tcp rule; only its destinations matter here.
@@ -121,11 +108,7 @@ type L4Route struct {
 }
 
 // StringMatch is Istio's exact / prefix / regex match.
-type StringMatch struct {
-	Exact  string `yaml:"exact"`
-	Prefix string `yaml:"prefix"`
-	Regex  string `yaml:"regex"`
-}
+type StringMatch = match.StringMatch
 
 // RouteDestination is a weighted destination.
 type RouteDestination struct {
