@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgegate/edgegate/hostname"
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/policy/model"
 	"github.com/edgegate/edgegate/policy/schema"
@@ -346,7 +347,7 @@ func (w webhook) virtualService() {
 	} else if allValid {
 		for j := range hosts {
 			for i := 0; i < j; i++ {
-				if hostsMatch(hosts[i].value, hosts[j].value) {
+				if hostname.Overlap(hosts[i].value, hosts[j].value) { // host.Name.Matches
 					w.reject(hosts[j].field(&hostsPath), "duplicate hosts in virtual service: %s & %s", hosts[i].value, hosts[j].value)
 					break
 				}
@@ -1089,35 +1090,11 @@ func isInt(s string) bool {
 	return err == nil
 }
 
-// hostsMatch is host.Name.Matches: equal, or one wildcard covers the other.
-func hostsMatch(a, b string) bool {
-	aw, bw := strings.HasPrefix(a, "*"), strings.HasPrefix(b, "*")
-	switch {
-	case aw && bw:
-		if len(a) < len(b) {
-			return strings.HasSuffix(b[1:], a[1:])
-		}
-		return strings.HasSuffix(a[1:], b[1:])
-	case aw:
-		return strings.HasSuffix(b, a[1:])
-	case bw:
-		return strings.HasSuffix(a, b[1:])
-	}
-	return a == b
-}
-
-// subsetOf is host.Name.SubsetOf: n is covered by o.
+// subsetOf is host.Name.SubsetOf: n is covered by o. It is hostname.Matches
+// but for a wildcard n longer than o, which only an invalid host o (such as
+// "**.example.com", reported on its own) can be.
 func subsetOf(n, o string) bool {
-	nw, ow := strings.HasPrefix(n, "*"), strings.HasPrefix(o, "*")
-	switch {
-	case nw && ow:
-		return len(n) >= len(o) && strings.HasSuffix(n[1:], o[1:])
-	case nw:
-		return false
-	case ow:
-		return strings.HasSuffix(n, o[1:])
-	}
-	return n == o
+	return (!hostname.IsWildcard(n) || len(n) >= len(o)) && hostname.Matches(o, n)
 }
 
 // fieldPath is the path of a field, made into a string only for a

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/manifest/k8sname"
 	"github.com/edgegate/edgegate/policy/model"
 	"github.com/edgegate/edgegate/policy/schema"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -258,7 +259,7 @@ func (k eg015) service() {
 				kp.report("name", "required value: every port of a Service with several ports needs a name")
 			}
 		default:
-			if msg := dnsLabel(name); msg != "" {
+			if msg := k8sname.DNS1123Label(name); msg != "" {
 				kp.report("name", "invalid value %q: %s", name, msg)
 			}
 			if first, dup := names[name]; dup {
@@ -294,7 +295,7 @@ func (k eg015) service() {
 			case isInt && ti != 0:
 				kp.portRange(ti, "targetPort")
 			case !isInt:
-				if msg := portName(ts); msg != "" {
+				if msg := k8sname.PortName(ts); msg != "" {
 					kp.report("targetPort", "invalid value %q: %s", ts, msg)
 				}
 			}
@@ -456,7 +457,7 @@ func (k eg015) selector(n *yaml.Node, field string) (labelSelector, bool) {
 				if key == "" {
 					k.report(ep+".key", "required value")
 					ok = false
-				} else if msg := labelKey(key); msg != "" {
+				} else if msg := k8sname.QualifiedName(key); msg != "" {
 					k.report(ep+".key", "invalid value %q: %s", key, msg)
 					ok = false
 				}
@@ -520,8 +521,8 @@ func (k eg015) container(c *yaml.Node, cp string, names map[string]string) {
 	switch {
 	case name == "":
 		k.report(cp+".name", "required value")
-	case dnsLabel(name) != "":
-		k.report(cp+".name", "invalid value %q: %s", name, dnsLabel(name))
+	case k8sname.DNS1123Label(name) != "":
+		k.report(cp+".name", "invalid value %q: %s", name, k8sname.DNS1123Label(name))
 	case names[name] != "":
 		k.report(cp+".name", "duplicate value %q: %s has the same name", name, names[name])
 	default:
@@ -549,7 +550,7 @@ func (k eg015) container(c *yaml.Node, cp string, names map[string]string) {
 		}
 		k.protocol(schema.Field(p, "protocol"), pp+".protocol")
 		if name, ok := k.str(schema.Field(p, "name"), pp+".name"); ok && name != "" {
-			if msg := portName(name); msg != "" {
+			if msg := k8sname.PortName(name); msg != "" {
 				k.report(pp+".name", "invalid value %q: %s", name, msg)
 			} else if first, dup := portNames[name]; dup {
 				k.report(pp+".name", "duplicate value %q: %s.ports[%d] has the same name", name, cp, first)
@@ -708,137 +709,6 @@ func (k eg015) pdb() {
 
 var percent = regexp.MustCompile(`^[0-9]+%$`)
 
-func isLowerAlnum(c byte) bool { return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' }
-
-func isAlnum(c byte) bool { return isLowerAlnum(c) || 'A' <= c && c <= 'Z' }
-
-// isDNS1123Label matches ^[a-z0-9]([-a-z0-9]*[a-z0-9])?$.
-func isDNS1123Label(s string) bool {
-	if s == "" || !isLowerAlnum(s[0]) || !isLowerAlnum(s[len(s)-1]) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !isLowerAlnum(c) && c != '-' {
-			return false
-		}
-	}
-	return true
-}
-
-// isDNSSubdomain matches ^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$:
-// DNS labels joined by dots.
-func isDNSSubdomain(s string) bool {
-	for {
-		label, rest, more := strings.Cut(s, ".")
-		if !isDNS1123Label(label) {
-			return false
-		}
-		if !more {
-			return true
-		}
-		s = rest
-	}
-}
-
-// isQualified matches ^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$.
-func isQualified(s string) bool {
-	if s == "" || !isAlnum(s[0]) || !isAlnum(s[len(s)-1]) {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !isAlnum(c) && c != '-' && c != '_' && c != '.' {
-			return false
-		}
-	}
-	return true
-}
-
-// isLabelValue matches ^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$.
-func isLabelValue(s string) bool { return s == "" || isQualified(s) }
-
-// isPortNameChars matches ^[-a-z0-9]+$.
-func isPortNameChars(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !isLowerAlnum(c) && c != '-' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// hasLetter matches [a-z].
-func hasLetter(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if 'a' <= s[i] && s[i] <= 'z' {
-			return true
-		}
-	}
-	return false
-}
-
-// dnsLabel returns the API server's complaint about a DNS-1123 label.
-func dnsLabel(s string) string {
-	if len(s) > 63 {
-		return "must be no more than 63 characters"
-	}
-	if !isDNS1123Label(s) {
-		return "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc')"
-	}
-	return ""
-}
-
-// portName is IsValidPortName (IANA_SVC_NAME).
-func portName(s string) string {
-	switch {
-	case len(s) > 15:
-		return "must be no more than 15 characters"
-	case !isPortNameChars(s):
-		return "must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)"
-	case strings.Contains(s, "--"):
-		return "must not contain consecutive hyphens"
-	case !hasLetter(s):
-		return "must contain at least one letter (a-z)"
-	case strings.HasPrefix(s, "-") || strings.HasSuffix(s, "-"):
-		return "must not begin or end with a hyphen"
-	}
-	return ""
-}
-
-// labelKey is IsQualifiedName.
-func labelKey(key string) string {
-	name := key
-	if prefix, rest, ok := strings.Cut(key, "/"); ok {
-		name = rest
-		switch {
-		case prefix == "":
-			return "prefix part must be non-empty"
-		case len(prefix) > 253:
-			return "prefix part must be no more than 253 characters"
-		case !isDNSSubdomain(prefix):
-			return "prefix part a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
-		}
-	}
-	switch {
-	case name == "":
-		return "name part must be non-empty"
-	case len(name) > 63:
-		return "name part must be no more than 63 characters"
-	case !isQualified(name):
-		return "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc')"
-	}
-	return ""
-}
-
-func labelValue(v string) string {
-	switch {
-	case len(v) > 63:
-		return "must be no more than 63 characters"
-	case !isLabelValue(v):
-		return "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345')"
-	}
-	return ""
-}
-
 // labels checks a map of labels; false when any is invalid.
 func (k eg015) labels(n *yaml.Node, field string) bool {
 	if !schema.Present(n) || schema.TypeOf(n) != "object" {
@@ -847,7 +717,7 @@ func (k eg015) labels(n *yaml.Node, field string) bool {
 	ok := true
 	for _, kv := range schema.Fields(n) {
 		// The label's path, Key(field, kv.Key), is built only for a finding.
-		if msg := labelKey(kv.Key); msg != "" {
+		if msg := k8sname.QualifiedName(kv.Key); msg != "" {
 			k.report(model.EntryPath(field, kv.Key), "invalid label key %q: %s", kv.Key, msg)
 			ok = false
 		}
@@ -860,7 +730,7 @@ func (k eg015) labels(n *yaml.Node, field string) bool {
 			ok = false
 			continue
 		}
-		if msg := labelValue(v); msg != "" {
+		if msg := k8sname.LabelValue(v); msg != "" {
 			k.report(model.EntryPath(field, kv.Key), "invalid value %q: %s", v, msg)
 			ok = false
 		}

@@ -1,7 +1,6 @@
 package check
 
 import (
-	"regexp"
 	"strings"
 	"testing"
 )
@@ -204,41 +203,4 @@ func TestKubernetesSchema(t *testing.T) {
 	}
 	cases = append(cases, renderedOutputCases(t)...)
 	runCases(t, "EG015", cases)
-}
-
-// TestEG015NamePatterns checks the byte-by-byte name matchers against the
-// regexps they stand for, on every short string over an alphabet of the
-// characters that matter, and on a few longer ones.
-func TestEG015NamePatterns(t *testing.T) {
-	matchers := []struct {
-		re    *regexp.Regexp
-		match func(string) bool
-	}{
-		{regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`), isDNS1123Label},
-		{regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`), isDNSSubdomain},
-		{regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`), isQualified},
-		{regexp.MustCompile(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`), isLabelValue},
-		{regexp.MustCompile(`^[-a-z0-9]+$`), isPortNameChars},
-		{regexp.MustCompile(`[a-z]`), hasLetter},
-	}
-	alphabet := []string{"a", "Z", "0", "-", "_", ".", "/", " ", "\n", "é", "\xff"}
-	inputs := []string{"", "app.kubernetes.io", "my-name", "123-abc", "a..b", "-a", "a-", "MyValue", "my_value", "a\n"}
-	var grow func(prefix string, n int)
-	grow = func(prefix string, n int) {
-		inputs = append(inputs, prefix)
-		if n == 0 {
-			return
-		}
-		for _, c := range alphabet {
-			grow(prefix+c, n-1)
-		}
-	}
-	grow("", 4)
-	for _, m := range matchers {
-		for _, s := range inputs {
-			if got, want := m.match(s), m.re.MatchString(s); got != want {
-				t.Errorf("%s on %q: got %v, want %v", m.re, s, got, want)
-			}
-		}
-	}
 }
