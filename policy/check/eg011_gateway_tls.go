@@ -195,7 +195,7 @@ func plainServer(n *yaml.Node) (tlsServer, bool) {
 		if v.Kind == yaml.AliasNode {
 			return s, false
 		}
-		s.Port.Protocol = model.NodeString(v)
+		s.Port.Protocol = manifest.DecodedString(v)
 	}
 	return s, true
 }

@@ -193,13 +193,13 @@ func readPorts(buf []namedPort, n *yaml.Node) ([]namedPort, bool) {
 			}
 			switch key {
 			case "name":
-				p.Name = model.NodeString(val)
+				p.Name = manifest.DecodedString(val)
 			case "protocol":
-				p.Protocol = model.NodeString(val)
+				p.Protocol = manifest.DecodedString(val)
 			case "port":
-				p.Port = model.NodeInt(val)
+				p.Port = manifest.DecodedInt(val)
 			case "appProtocol":
-				v := model.NodeString(val)
+				v := manifest.DecodedString(val)
 				p.AppProtocol = &v
 			}
 		}

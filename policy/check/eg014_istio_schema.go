@@ -1130,7 +1130,7 @@ func (p *fieldPath) String() string {
 	parent := p.parent.String()
 	switch {
 	case p.mapKey:
-		return model.EntryPath(parent, p.name)
+		return schema.EntryPath(parent, p.name)
 	case p.name == "":
 		return parent + "[" + strconv.Itoa(p.index) + "]"
 	}

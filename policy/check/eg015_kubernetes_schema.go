@@ -718,7 +718,7 @@ func (k eg015) labels(n *yaml.Node, field string) bool {
 	for _, kv := range schema.Fields(n) {
 		// The label's path, Key(field, kv.Key), is built only for a finding.
 		if msg := k8sname.QualifiedName(kv.Key); msg != "" {
-			k.report(model.EntryPath(field, kv.Key), "invalid label key %q: %s", kv.Key, msg)
+			k.report(schema.EntryPath(field, kv.Key), "invalid label key %q: %s", kv.Key, msg)
 			ok = false
 		}
 		if !schema.Present(kv.Value) {
@@ -726,12 +726,12 @@ func (k eg015) labels(n *yaml.Node, field string) bool {
 		}
 		v, isStr := schema.String(kv.Value)
 		if !isStr {
-			k.typeError(kv.Value, model.EntryPath(field, kv.Key), "a string")
+			k.typeError(kv.Value, schema.EntryPath(field, kv.Key), "a string")
 			ok = false
 			continue
 		}
 		if msg := k8sname.LabelValue(v); msg != "" {
-			k.report(model.EntryPath(field, kv.Key), "invalid value %q: %s", v, msg)
+			k.report(schema.EntryPath(field, kv.Key), "invalid value %q: %s", v, msg)
 			ok = false
 		}
 	}

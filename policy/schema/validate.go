@@ -833,6 +833,16 @@ func describe(n *yaml.Node) string {
 	return fmt.Sprintf("string %q", n.Value)
 }
 
+// EntryPath is the path of the entry key of the map at p: p.key, or p[key]
+// for a key that is not plain. The schema checks build their paths with it
+// and the validator with plainKey, so every path names a map entry alike.
+func EntryPath(p, key string) string {
+	if plainKey(key) {
+		return p + "." + key
+	}
+	return p + "[" + key + "]"
+}
+
 // plainKey reports whether a map key shows in a path as .key; any other
 // shows as [key] (the API server's form for map keys).
 func plainKey(key string) bool {

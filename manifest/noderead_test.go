@@ -1,9 +1,8 @@
-package model
+package manifest
 
 import (
 	"testing"
 
-	"github.com/edgegate/edgegate/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -27,18 +26,18 @@ func TestNodeReaders(t *testing.T) {
 		}
 		n := root.Content[0]
 		var want fields
-		DecodeAt(manifest.NewObject(n, manifest.Position{}), n, "spec", &want)
+		DecodeLenient(NewObject(n, Position{}), n, "spec", &want)
 		var got fields
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key, val := n.Content[i].Value, n.Content[i+1]
-			if manifest.SeenBefore(n.Content[:i], key) || manifest.IsNull(val) {
+			if SeenBefore(n.Content[:i], key) || IsNull(val) {
 				continue
 			}
 			switch key {
 			case "s":
-				got.S = NodeString(val)
+				got.S = DecodedString(val)
 			case "i":
-				got.I = NodeInt(val)
+				got.I = DecodedInt(val)
 			}
 		}
 		if got != want {
