@@ -13,6 +13,8 @@ import (
 	"github.com/edgegate/edgegate/render"
 )
 
+// Fixtures shared by the tests of EG002, EG003, EG009, EG012 and EG013.
+
 // seedInstall is the seed's default ingress gateway as the legacy
 // operator chart installs it: containerPorts 8080/8443 (plus 15021 status,
 // 15090 metrics), a Service mapping 80→8080 and 443→8443, the proxy image

@@ -183,6 +183,28 @@ func others(keys []string, self string) []string {
 	return out
 }
 
+// A VirtualService without spec.gateways binds to mesh, the sidecars, only
+// (the seed's first VirtualService, "nothing written means mesh"). When a
+// Gateway of the input serves one of its hosts to its namespace and no
+// VirtualService binds to that Gateway for that host, requests through the
+// gateway get 404 while the routes sit unused on the sidecars: a warning on
+// the VirtualService's spec.gateways, naming the Gateway.
+//
+// Hosts match as in EG005 (the server hosts visible to the VirtualService's
+// namespace that overlap its host). Hosts that name a Service or ServiceEntry
+// of the input, short names and cluster-local names are the mesh's own and
+// skipped: routing them for the sidecars is what mesh-only is for. A Gateway
+// counts as routed for a host when a VirtualService bound to it has an
+// overlapping host.
+//
+// Cost: the Gateways' server hosts are indexed by the namespace they admit
+// and by host (exact, wildcard suffix, hosts below a domain), and the
+// VirtualServices bound to each Gateway in a hostname.Set, so each host of a
+// mesh-only VirtualService is looked up in time proportional to its labels
+// and the Gateways serving it. Gateways routed for every host ("*") are left
+// out of the index, each (namespace, host) is answered once, and at most
+// meshOnlyCandidates Gateways are examined per host.
+
 // meshOnlyCandidates bounds the Gateways examined for one host.
 const meshOnlyCandidates = 32
 

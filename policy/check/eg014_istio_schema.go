@@ -111,6 +111,65 @@ func (w webhook) warn(field, format string, args ...any) {
 	w.r.Warn(w.o, field, "%s (istiod warns)", fmt.Sprintf(format, args...))
 }
 
+// The rules of istiod's validating webhook (istio.io/istio
+// pkg/config/validation: ValidateGateway, ValidateVirtualService and the
+// agent helpers they call) that EG014 applies beyond the CRD schema, with
+// istiod's own messages. Each applies only to a value of the right type:
+// a wrong type is the schema layer's finding.
+//
+// Gateway:
+//   - metadata.name is a DNS-1123 label (no dots);
+//   - at least one server; each server at least one host, each host
+//     [namespace/]dnsName with namespace *, . or a DNS label, dnsName * or
+//     an FQDN (no short names) or an IP, wildcard only as the whole first
+//     label, no partial wildcard ("*foo.com");
+//   - port.number 1..65535 (the CRD allows 0..4294967295; 0 only with a
+//     unix:// bind), port.protocol one Istio knows, port.name non-empty and
+//     unique across the servers, no port.targetPort;
+//   - bind an IP address or unix://<absolute path> (then port 0);
+//   - one certificate source: credentialName, credentialNames,
+//     serverCertificate/privateKey or tlsCertificates (the CRD rules catch
+//     two of the pairs);
+//   - tls.httpsRedirect on a server that is not HTTP (warning).
+//
+// VirtualService:
+//   - no hosts makes it a delegate, which may have no gateways, tls or tcp;
+//   - hosts are wildcard domains (or IPs); "*" only when bound to gateways
+//     other than mesh; no two hosts overlap;
+//   - gateway references: namespace/name with DNS labels, or an FQDN;
+//   - at least one of http, tcp, tls;
+//   - an http route has a route, a redirect, a directResponse or (not in a
+//     delegate) a delegate, and not two of them, nor fault or rewrite with
+//     a redirect or directResponse; not both mirror and mirrors;
+//   - durations (timeout, retries.perTryTimeout and backoff, fault delays,
+//     corsPolicy.maxAge) to millisecond precision (maxAge to seconds);
+//     exponentialDelay is not supported;
+//   - retries: attempts not negative, and not 0 (or unset) with
+//     perTryTimeout, retryOn or retryRemoteLocalities; retryOn policies
+//     Envoy knows or HTTP status codes;
+//   - matches: non-empty prefixes (but for uri), regexes that compile
+//     (RE2) and are at most 1024 bytes, ports 1..65535, sourceNamespace a
+//     DNS label;
+//   - destinations: host not "*" and a wildcard domain, subset a DNS label,
+//     port 1..65535, weight not negative, weights not all 0 when there are
+//     several;
+//   - redirect: not both uri and prefixRewrite, prefixRewrite only with
+//     prefix uri matches, at least one of uri/prefixRewrite/authority/
+//     scheme/port, a 3xx redirectCode, scheme http or https;
+//   - directResponse: status 200..599, body under 1MB;
+//   - rewrite: not both uri and uriRegexRewrite, at least one of uri,
+//     uriRegexRewrite, authority; uriRegexRewrite with match and rewrite;
+//   - fault: abort and/or delay, percentages in [0.0001, 100] (or 0),
+//     abort httpStatus 200..599 or a gRPC status name, no http2Error;
+//   - mirrors: a destination each, percentages 0..100;
+//   - corsPolicy: allowOrigins matches not empty, allowMethods HTTP methods;
+//   - tls routes: a match with sniHosts each, the SNI hosts within the
+//     VirtualService's hosts, a route; tcp routes: a route;
+//   - exportTo: ".", "*" or namespaces, no duplicates, "*" alone, no "~".
+//
+// Not applied: header name and value syntax, sourceLabels syntax, JWT
+// claim routing, and the unreachable-rule warnings (EG008's).
+
 // maxPairs bounds the pairwise comparisons of one list, so a hostile
 // input cannot make the gate quadratic.
 const maxPairs = 1 << 20
@@ -139,6 +198,8 @@ var corsMethods = map[string]bool{
 	"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true,
 	"CONNECT": true, "OPTIONS": true, "TRACE": true, "*": true,
 }
+
+// ---- Gateway ----
 
 func (w webhook) gateway() {
 	if name := w.o.Name; name != "" && !isIstioDNSLabel(name) {
@@ -276,6 +337,8 @@ func gatewayHostname(h string) string {
 	}
 	return strings.Join(errs, "; ")
 }
+
+// ---- VirtualService ----
 
 func (w webhook) virtualService() {
 	spec := schema.Field(w.o.Node, "spec")
@@ -953,6 +1016,8 @@ func (w webhook) exportTo(n *yaml.Node) {
 		w.reject("spec.exportTo", "cannot have both public (*) and non-public exportTo values for a resource")
 	}
 }
+
+// ---- names ----
 
 // isIstioDNSLabel reports whether s is a DNS-1123 label: at most 63
 // letters, digits and hyphens, starting and ending with a letter or digit

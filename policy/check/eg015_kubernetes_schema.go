@@ -206,6 +206,8 @@ func (k eg015) protocol(n *yaml.Node, field string) {
 	}
 }
 
+// ---- Service ----
+
 func (k eg015) service() {
 	spec := schema.Field(k.o.Node, "spec")
 	if !k.object(spec, "spec") {
@@ -319,6 +321,8 @@ func (k eg015) service() {
 		}
 	}
 }
+
+// ---- workloads ----
 
 func (k eg015) workload() {
 	spec := schema.Field(k.o.Node, "spec")
@@ -561,6 +565,8 @@ func (k eg015) container(c *yaml.Node, cp string, names map[string]string) {
 	}
 }
 
+// ---- HorizontalPodAutoscaler ----
+
 func (k eg015) hpa() {
 	spec := schema.Field(k.o.Node, "spec")
 	if !k.object(spec, "spec") {
@@ -674,6 +680,8 @@ func (k eg015) metricTarget(t *yaml.Node, tp, source string) {
 		}
 	}
 }
+
+// ---- PodDisruptionBudget ----
 
 func (k eg015) pdb() {
 	spec := schema.Field(k.o.Node, "spec")

@@ -15,6 +15,14 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
+// What EG011 reads of Secrets. The index keeps only a Secret's type and key
+// names; to judge a credential the way istiod does (IST0161), EG011 also
+// needs to know whether a value is empty and whether the certificate
+// (tls.crt or cert: public material every client receives) parses and is
+// within its validity period. It reads nothing else: the private key is only
+// tested for emptiness, and no value ever reaches a message; only key names,
+// validity dates and DNS names (all public) do.
+
 // CredRef is a tls.credentialName resolved to the Secret pilot reads.
 type CredRef struct {
 	Namespace string // "" = the gateway workload's namespace
@@ -222,7 +230,7 @@ func NewSecrets(idx *Index) *Secrets {
 	return c
 }
 
-// elsewhere lists the namespaces other than ns holding a Secret called name.
+// Elsewhere lists the namespaces other than ns holding a Secret called name.
 func (c *Secrets) Elsewhere(name, ns string) []string {
 	var out []string
 	for _, other := range c.byName[name] {

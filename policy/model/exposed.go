@@ -48,7 +48,7 @@ func newExposed(g *Gateway) *Exposed {
 	return x
 }
 
-// exposes returns a server host visible to namespace ns that matches host.
+// Exposes returns a server host visible to namespace ns that matches host.
 func (x *Exposed) Exposes(ns, host string) (exposedHost, bool) {
 	if sh, ok := x.any.Overlapping(host); ok {
 		return sh, true
@@ -59,7 +59,7 @@ func (x *Exposed) Exposes(ns, host string) (exposedHost, bool) {
 	return exposedHost{}, false
 }
 
-// intersections returns the hosts istiod builds a virtual host for when a
+// Intersections returns the hosts istiod builds a virtual host for when a
 // VirtualService of namespace ns with host h binds to the Gateway: the more
 // specific of h and each visible server host it matches.
 func (x *Exposed) Intersections(ns, h string) []string {

@@ -22,7 +22,7 @@ type GatewayRef struct {
 	Analyzer, Pilot string
 }
 
-// isGateway reports whether the reference names a Gateway at all (not mesh,
+// IsGateway reports whether the reference names a Gateway at all (not mesh,
 // not a Gateway API internal name).
 func (r GatewayRef) IsGateway() bool {
 	return r.Raw != Mesh && !strings.Contains(r.Raw, internalMarker)

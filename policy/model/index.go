@@ -182,7 +182,7 @@ func decodeWorkload(o *manifest.Object, metaPath, specPath string) *Workload {
 	return w
 }
 
-// decodeAt decodes n leniently into v when n is present.
+// DecodeAt decodes n leniently into v when n is present.
 func DecodeAt(o *manifest.Object, n *yaml.Node, path string, v any) {
 	if n != nil {
 		manifest.DecodeLenient(o, n, path, v)
@@ -220,7 +220,7 @@ func (idx *Index) Select(selector map[string]string) []*Workload {
 	return idx.workloads.SelectFor(selector)
 }
 
-// labelIndex finds the items whose labels include every pair of a selector
+// LabelIndex finds the items whose labels include every pair of a selector
 // through one posting list per key=value, walking the shortest, so resolving
 // a selector costs the size of that list, not a scan. An empty selector
 // selects every item.
@@ -312,7 +312,7 @@ func (p ResolvedPort) Via() string {
 	return p.Service.DescribePort(p.ServicePort)
 }
 
-// describePort names a port of s: `Service ns/name port "http2"`, or for the
+// DescribePort names a port of s: `Service ns/name port "http2"`, or for the
 // stand-in of an existing gateway `IngressGateway ns/name servicePort "http2"`.
 func (s *Service) DescribePort(p ServicePort) string {
 	if s.Obj.Kind != "Service" {
@@ -347,7 +347,7 @@ func ResolvePort(w *Workload, port int) ResolvedPort {
 	return ResolvedPort{Port: port}
 }
 
-// translationDisabled reports whether the Service opts out of pilot's Gateway
+// TranslationDisabled reports whether the Service opts out of pilot's Gateway
 // port translation. Only a real Service can: the stand-in Service of an
 // existing IngressGateway is its declared servicePorts.
 func (s *Service) TranslationDisabled() bool {

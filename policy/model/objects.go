@@ -12,6 +12,9 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
+// The typed views the checks read. They are decoded leniently: a field of
+// the wrong type is left empty here and reported by the schema check.
+
 // Gateway is an Istio Gateway.
 type Gateway struct {
 	Obj  *manifest.Object
@@ -39,7 +42,7 @@ type Server struct {
 	} `yaml:"tls"`
 }
 
-// sortByObjectKey returns a copy of items sorted by the key of their
+// SortByObjectKey returns a copy of items sorted by the key of their
 // object, so that checks walk the index in an order no input order shows.
 func SortByObjectKey[T any](items []T, obj func(T) *manifest.Object) []T {
 	out := slices.Clone(items)
@@ -47,7 +50,7 @@ func SortByObjectKey[T any](items []T, obj func(T) *manifest.Object) []T {
 	return out
 }
 
-// serverHost is one host of one server of a Gateway, by position, so a
+// ServerHost is one host of one server of a Gateway, by position, so a
 // finding about it can name its field.
 type ServerHost struct {
 	Gw     *Gateway
@@ -55,7 +58,7 @@ type ServerHost struct {
 	Host   int
 }
 
-// raw is the host as the Gateway writes it ("ns/host" or "host").
+// Raw is the host as the Gateway writes it ("ns/host" or "host").
 func (h ServerHost) Raw() string { return h.Gw.Spec.Servers[h.Server].Hosts[h.Host] }
 
 func (h ServerHost) Field() string {

@@ -12,6 +12,13 @@ import (
 	"github.com/edgegate/edgegate/render"
 )
 
+// The ownership model EG010 (host-ownership) and EG011 (gateway-tls) share:
+// which gateway workload a Gateway, an AppIntent or a HostBindings lock is
+// about, which namespaces IngressGateway.spec.hostOwnership allows on which
+// host patterns of that workload, and which app the lock records for a host.
+// It is built once per check run, in time linear in the objects (times the
+// labels of a host for pattern lookups).
+
 // OwnershipWorkload is one gateway workload as ownership sees it: the pods that
 // Gateways select, however they are known (a Deployment or Pod in the input,
 // an existing IngressGateway's declared selector, or only a selector).
@@ -118,7 +125,7 @@ func (ps *patterns) empty() bool {
 	return ps == nil || (len(ps.exact) == 0 && len(ps.wild) == 0 && ps.star == nil)
 }
 
-// covering returns the most specific pattern that covers every host h
+// Covering returns the most specific pattern that covers every host h
 // covers, as Envoy picks the most specific virtual host: an exact pattern,
 // then the longest wildcard, then "*".
 func (ps *patterns) Covering(h string) *hostPattern {
@@ -151,7 +158,7 @@ func (ps *patterns) Covering(h string) *hostPattern {
 	return ps.star
 }
 
-// under returns the patterns a wildcard h overlaps without covering them:
+// Under returns the patterns a wildcard h overlaps without covering them:
 // hosts reserved below the domain h claims. Sorted by pattern.
 func (ps *patterns) Under(h string) []*hostPattern {
 	if ps.empty() || !hostname.IsWildcard(h) || h == "*" {
@@ -167,7 +174,7 @@ func (ps *patterns) Under(h string) []*hostPattern {
 	return out
 }
 
-// notAllowing reports whether some pattern of the workload excludes ns, and
+// NotAllowing reports whether some pattern of the workload excludes ns, and
 // returns the first such pattern.
 func (ps *patterns) NotAllowing(ns string) *hostPattern {
 	if ps.empty() {
@@ -319,7 +326,7 @@ func (m *Ownership) gatewayWorkloads(g *DeclaredGateway) []*OwnershipWorkload {
 	return out
 }
 
-// ofGateway returns the workloads a Gateway selects.
+// OfGateway returns the workloads a Gateway selects.
 func (m *Ownership) OfGateway(g *Gateway) []*OwnershipWorkload {
 	if ws, ok := m.ofGW[g]; ok {
 		return ws
@@ -375,7 +382,7 @@ func (m *Ownership) gatewayByRef(ref string) (*DeclaredGateway, bool) {
 	return nil, false
 }
 
-// ofApp returns the workloads an AppIntent binds to.
+// OfApp returns the workloads an AppIntent binds to.
 func (m *Ownership) OfApp(a *DeclaredApp) []*OwnershipWorkload {
 	g, ok := m.resolveApp(a)
 	if !ok {
@@ -440,7 +447,7 @@ func AttachNamespace(g *Gateway, h string) (ns, host string) {
 	return ns, host
 }
 
-// appFor returns the AppIntent a rendered Gateway came from, if it is in the input.
+// AppFor returns the AppIntent a rendered Gateway came from, if it is in the input.
 func (m *Ownership) AppFor(g *Gateway) *DeclaredApp {
 	if !g.Obj.IsManaged() {
 		return nil

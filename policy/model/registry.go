@@ -115,7 +115,7 @@ func NewRegistry(idx *Index) *Registry {
 	return reg
 }
 
-// names returns the Service names of idx, the one reg was built from, by
+// Names returns the Service names of idx, the one reg was built from, by
 // namespace and by name, sorted; built on the first call.
 func (reg *Registry) Names(idx *Index) (services, byName map[string][]string) {
 	if reg.byName == nil {
@@ -141,7 +141,7 @@ func put(m map[scoped]*entry, k scoped, e *entry) {
 	}
 }
 
-// lookup is istioctl's GetDestinationHost over the input.
+// Lookup is istioctl's GetDestinationHost over the input.
 func (reg *Registry) Lookup(vsNamespace string, exportTo []string, host string) *entry {
 	name := FQDN(vsNamespace, host)
 	if e := reg.hosts[scoped{"*", name}]; e != nil {

@@ -89,5 +89,5 @@ func (r *Reporter) report(sev manifest.Severity, obj *manifest.Object, field, ms
 	r.diags = append(r.diags, d)
 }
 
-// where names an object's origin for a message about another object.
+// Where names an object's origin for a message about another object.
 func Where(o *manifest.Object) string { return manifest.Where(o) }

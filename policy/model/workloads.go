@@ -57,7 +57,7 @@ func (c *Workloads) Identity(w *Workload) string {
 	return id
 }
 
-// shadowed is shadowed, memoised.
+// Shadowed is shadowed, memoised.
 func (c *Workloads) Shadowed(w *Workload) bool {
 	s, ok := c.shadow[w]
 	if !ok {
@@ -67,7 +67,7 @@ func (c *Workloads) Shadowed(w *Workload) bool {
 	return s
 }
 
-// gateways returns the gateway workloads g selects, one per rollout, in
+// Gateways returns the gateway workloads g selects, one per rollout, in
 // selection order, the stand-ins of existing gateways whose pods are in the
 // input left out.
 func (c *Workloads) Gateways(g *Gateway) []*Workload {

@@ -4,8 +4,21 @@
 // accept a common request (Intersects: two VirtualServices route the same
 // requests), with RE2 regexes matched in full and compiled once per run, and
 // an index of matches by path so that a set of n matches is compared in
-// about n log n, not n². The policy checks (EG007, EG008) and render's
-// validation of an AppIntent's routes use it; it imports nothing of either.
+// about n log n, not n². The policy checks (EG007, EG008) use it, and
+// render's check that no route of an AppIntent shadows a later one can
+// (Covers); it imports nothing of either.
+//
+// The algebra, as EG007 and EG008 use it: an HTTP match of a
+// VirtualService normalised into conditions, with the two questions the
+// checks ask of a pair of matches:
+//
+//   - covers: does every request the second matches also match the first?
+//     (EG008: a later match covered by an earlier one is never used)
+//   - intersects: is there certainly a request both match? (EG007: two
+//     VirtualServices merged on one host compete for it)
+//
+// Both answer "no" when they cannot decide (two different regexes), so the
+// checks only report what they can show.
 package match
 
 import (
@@ -132,7 +145,7 @@ func (c *Regexps) FullMatch(re, s string) bool {
 	return r != nil && r.MatchString(s)
 }
 
-// literalPrefix is literalPrefix, computed once per regex: the literal
+// literalPrefix is the function literalPrefix, computed once per regex: the literal
 // text every value it fully matches starts with ("/api/v" for
 // ^/api/v[0-9]+/.*), "" when there is none.
 func (c *Regexps) literalPrefix(re string) string {
@@ -280,7 +293,7 @@ func (m *Match) Field() string {
 	return "spec.http[" + strconv.Itoa(m.Rule) + "].match[" + strconv.Itoa(m.Index) + "]"
 }
 
-// matchesEverything reports whether the match puts no condition at all on a
+// MatchesEverything reports whether the match puts no condition at all on a
 // request: every request reaching the VirtualService matches it.
 func (m *Match) MatchesEverything() bool {
 	return m.Uri.Kind == Any && m.scheme.Kind == Any && m.method.Kind == Any &&
@@ -288,7 +301,7 @@ func (m *Match) MatchesEverything() bool {
 		m.Port == 0 && len(m.Gateways) == 0 && len(m.srcLabels) == 0 && m.srcNS == ""
 }
 
-// envoyCatchAll reports whether pilot turns the match into a catch-all Envoy
+// EnvoyCatchAll reports whether pilot turns the match into a catch-all Envoy
 // route (path "/" or ".*", no header or query condition), which it sorts
 // after every other route of a host merged from several VirtualServices.
 // Port, gateways and source conditions only decide where the route exists.
@@ -401,7 +414,7 @@ func (c *Regexps) RequestIntersects(a, b *HTTPMatchRequest) bool {
 
 func asWritten(_, ref string) string { return ref }
 
-// appendIdentity appends Istio's notion of "the same match": its fields as
+// AppendIdentity appends Istio's notion of "the same match": its fields as
 // written, in a fixed order, minus the name.
 func (m *Match) AppendIdentity(b []byte) []byte {
 	raw := m.raw
@@ -429,7 +442,7 @@ func (m *Match) AppendIdentity(b []byte) []byte {
 	return strconv.AppendQuote(b, raw.SourceNamespace)
 }
 
-// istioPrefix is what Istio's overlap test compares of the match, or nil
+// IstioPrefix is what Istio's overlap test compares of the match, or nil
 // when its uri is not a prefix.
 func (m *Match) IstioPrefix() *istioPrefix {
 	if m.Istio.Prefix == "" {
@@ -529,7 +542,7 @@ func AppendQuotedList(b []byte, list []string) []byte {
 	return append(b, ']')
 }
 
-// matchCovers reports whether every request n matches is matched by m.
+// MatchCovers reports whether every request n matches is matched by m.
 // Identical matches need no shortcut: each condition covers itself.
 func (c *Regexps) MatchCovers(m, n *Match) bool {
 	if m.Port != 0 && m.Port != n.Port || m.srcNS != "" && m.srcNS != n.srcNS {
@@ -568,7 +581,7 @@ func (c *Regexps) MatchCovers(m, n *Match) bool {
 	return true
 }
 
-// matchIntersects reports whether some request certainly matches both.
+// MatchIntersects reports whether some request certainly matches both.
 func (c *Regexps) MatchIntersects(m, n *Match) bool {
 	if m.Port != 0 && n.Port != 0 && m.Port != n.Port || m.srcNS != "" && n.srcNS != "" && m.srcNS != n.srcNS {
 		return false
@@ -673,14 +686,14 @@ func (x *URIIndex) Add(m *Match) {
 	}
 }
 
-// reset empties the index, keeping its memory for the next use.
+// Reset empties the index, keeping its memory for the next use.
 func (x *URIIndex) Reset() {
 	clear(x.All) // drop the matches for the collector
 	x.All, x.keys = x.All[:0], x.keys[:0]
 	x.ByPath, x.First = nil, nil
 }
 
-// indexPaths builds the maps of the index, which from then on keeps them.
+// IndexPaths builds the maps of the index, which from then on keeps them.
 func (x *URIIndex) IndexPaths() {
 	if x.ByPath != nil {
 		return
@@ -699,13 +712,13 @@ func (x *URIIndex) put(k pathKey, seq int) {
 	x.ByPath[k] = append(x.ByPath[k], seq)
 }
 
-// bucket lists the sequence numbers of the matches indexed under kind and
+// Bucket lists the sequence numbers of the matches indexed under kind and
 // path (after indexPaths).
 func (x *URIIndex) Bucket(kind Kind, path string) []int {
 	return x.ByPath[pathKey{kind, path}]
 }
 
-// candidates lists the sequence numbers of the indexed matches whose path
+// Candidates lists the sequence numbers of the indexed matches whose path
 // may cover m's, in the order they were added. The list is valid until the
 // next call.
 func (x *URIIndex) Candidates(c *Regexps, m *Match) []int {
