@@ -25,7 +25,7 @@ type conflictingGateways struct{}
 type hostClaim struct{ model.ServerHost }
 
 // port is the server port as the Gateway writes it.
-func (c hostClaim) port() int { return c.Gw.Spec.Servers[c.Server].Port.Number }
+func (c hostClaim) port() int { return c.Gateway.Spec.Servers[c.Server].Port.Number }
 
 func (c hostClaim) bare() string {
 	_, h := model.SplitGatewayHost(c.Raw())
@@ -48,7 +48,7 @@ func (conflictingGateways) Run(idx *model.Index, r *model.Reporter) {
 		var mine []pending
 		for si, s := range g.Spec.Servers {
 			for hi := range s.Hosts {
-				claim := hostClaim{model.ServerHost{Gw: g, Server: si, Host: hi}}
+				claim := hostClaim{model.ServerHost{Gateway: g, Server: si, Host: hi}}
 				if len(g.Workloads) == 0 {
 					// No workload in the input: Gateways with the same selector
 					// still land on the same pods wherever those run.
@@ -98,12 +98,12 @@ func reportClaim(r *model.Reporter, c, other hostClaim, listener int) {
 		otherAt = fmt.Sprintf(" on port %d", other.port())
 	}
 	if host == otherHost {
-		r.Report(c.Gw.Obj, c.Field(),
+		r.Report(c.Gateway.Obj, c.Field(),
 			"host %q on %s is also claimed by %s%s (%s) on the same gateway workload: Istio serves only one of them",
-			host, at, other.Gw.Obj.Ref, otherAt, model.Where(other.Gw.Obj))
+			host, at, other.Gateway.Obj.Ref, otherAt, model.Where(other.Gateway.Obj))
 		return
 	}
-	r.Warn(c.Gw.Obj, c.Field(),
+	r.Warn(c.Gateway.Obj, c.Field(),
 		"host %q on %s overlaps %q of %s%s (%s) on the same gateway workload: requests for both go to whichever is more specific",
-		host, at, otherHost, other.Gw.Obj.Ref, otherAt, model.Where(other.Gw.Obj))
+		host, at, otherHost, other.Gateway.Obj.Ref, otherAt, model.Where(other.Gateway.Obj))
 }

@@ -337,7 +337,7 @@ func meshOnly(idx *model.Index, r *model.Reporter) {
 					x = &hostIndex{}
 					byScope[ns] = x
 				}
-				x.add(name, model.ServerHost{Gw: g, Server: si, Host: hi})
+				x.add(name, model.ServerHost{Gateway: g, Server: si, Host: hi})
 			}
 		}
 	}
@@ -360,7 +360,7 @@ func meshOnly(idx *model.Index, r *model.Reporter) {
 			if found == nil {
 				continue
 			}
-			gw := found.Gw.Obj.Namespace + "/" + found.Gw.Obj.Name
+			gw := found.Gateway.Obj.Namespace + "/" + found.Gateway.Obj.Name
 			r.Warn(vs.Obj, "spec.gateways",
 				"the VirtualService has no spec.gateways, so it binds to mesh (the sidecars) only, while Gateway %s serves its host %q (%s: %q) and no VirtualService binds to that Gateway for it: requests through the gateway get 404; add gateways: [%s] (and mesh, if sidecars should keep these routes)",
 				gw, h, found.Field(), found.Raw(), gw)
@@ -380,11 +380,11 @@ func unrouted(byScope map[string]*hostIndex, routed map[string]*hostname.Set[*mo
 			continue
 		}
 		x.overlapping(h, func(s model.ServerHost) bool {
-			if seen[s.Gw] {
+			if seen[s.Gateway] {
 				return true
 			}
-			seen[s.Gw] = true
-			if set := routed[s.Gw.Obj.Namespace+"/"+s.Gw.Obj.Name]; set != nil {
+			seen[s.Gateway] = true
+			if set := routed[s.Gateway.Obj.Namespace+"/"+s.Gateway.Obj.Name]; set != nil {
 				if _, ok := set.Overlapping(h); ok {
 					return len(seen) < meshOnlyCandidates
 				}

@@ -258,7 +258,7 @@ func newOverlaps(x *match.URIIndex) *overlaps {
 func (ov *overlaps) candidates(re *match.Regexps, m *match.Match) []int {
 	x := ov.x
 	found := ov.found[:0]
-	if m.Uri.Kind == match.Any {
+	if m.URI.Kind == match.Any {
 		for seq := range x.All {
 			found = append(found, seq)
 		}
@@ -266,34 +266,34 @@ func (ov *overlaps) candidates(re *match.Regexps, m *match.Match) []int {
 		return found
 	}
 	found = append(found, x.Bucket(match.Any, "")...)
-	v := strings.ToLower(m.Uri.Value)
+	v := strings.ToLower(m.URI.Value)
 	below := func(keys []string, kind match.Kind) {
 		for i := sort.SearchStrings(keys, v); i < len(keys) && strings.HasPrefix(keys[i], v); i++ {
 			found = append(found, x.Bucket(kind, keys[i])...)
 		}
 	}
-	switch m.Uri.Kind {
+	switch m.URI.Kind {
 	case match.Exact, match.Prefix:
-		if m.Uri.Kind == match.Exact {
+		if m.URI.Kind == match.Exact {
 			found = append(found, x.Bucket(match.Exact, v)...)
 		} else {
 			below(ov.exacts, match.Exact)
 			below(ov.prefix, match.Prefix)
 		}
 		for i := 1; i <= len(v); i++ {
-			if m.Uri.Kind == match.Exact || i < len(v) {
+			if m.URI.Kind == match.Exact || i < len(v) {
 				found = append(found, x.Bucket(match.Prefix, v[:i])...)
 			}
 		}
 		for _, r := range x.First[match.Regex] {
-			if re.FullMatch(r, m.Uri.Value) {
+			if re.FullMatch(r, m.URI.Value) {
 				found = append(found, x.Bucket(match.Regex, r)...)
 			}
 		}
 	case match.Regex:
-		found = append(found, x.Bucket(match.Regex, m.Uri.Value)...)
+		found = append(found, x.Bucket(match.Regex, m.URI.Value)...)
 		for seq, o := range x.All {
-			if (o.Uri.Kind == match.Exact || o.Uri.Kind == match.Prefix) && re.FullMatch(m.Uri.Value, o.Uri.Value) {
+			if (o.URI.Kind == match.Exact || o.URI.Kind == match.Prefix) && re.FullMatch(m.URI.Value, o.URI.Value) {
 				found = append(found, seq)
 			}
 		}

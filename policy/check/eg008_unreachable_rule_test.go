@@ -178,7 +178,7 @@ func TestEG008URIIndexModes(t *testing.T) {
 		case 4:
 			uri = &match.StringMatch{}
 		}
-		return &match.Match{Uri: match.NewURI(uri, rng.IntN(3) == 0)}
+		return &match.Match{URI: match.NewURI(uri, rng.IntN(3) == 0)}
 	}
 	re := match.NewRegexps()
 	for range 3000 {
@@ -188,7 +188,7 @@ func TestEG008URIIndexModes(t *testing.T) {
 			m := random()
 			scanned.Add(m)
 			mapped.Add(m)
-			added = append(added, m.Uri)
+			added = append(added, m.URI)
 		}
 		mapped.IndexPaths()
 		if scanned.ByPath != nil {
@@ -198,7 +198,7 @@ func TestEG008URIIndexModes(t *testing.T) {
 			m := random()
 			got := slices.Clone(scanned.Candidates(re, m))
 			if want := mapped.Candidates(re, m); !slices.Equal(got, want) {
-				t.Fatalf("candidates for %s among %v: scanned %v, mapped %v", m.Uri, added, got, want)
+				t.Fatalf("candidates for %s among %v: scanned %v, mapped %v", m.URI, added, got, want)
 			}
 		}
 	}

@@ -107,7 +107,7 @@ func (hostOwnershipCheck) Run(idx *model.Index, r *model.Reporter) {
 	}
 	for _, w := range m.Workloads {
 		for h, e := range w.Lock {
-			hold(w, e.Ns, h)
+			hold(w, e.Namespace, h)
 		}
 	}
 	sort.Slice(keys, func(i, j int) bool {
@@ -155,13 +155,13 @@ func concreteHost(r *model.Reporter, w *model.OwnershipWorkload, host string, gr
 			if c.ns == "" {
 				r.Warn(c.obj, c.field,
 					"host %q on %s belongs to namespace %s (%s), but this host has no namespace prefix, so VirtualServices of any namespace can attach to it and serve it: write %q",
-					host, w, e.Ns, e.Describe(), e.Ns+"/"+host)
+					host, w, e.Namespace, e.Describe(), e.Namespace+"/"+host)
 				continue
 			}
-			if c.ns != e.Ns {
+			if c.ns != e.Namespace {
 				r.Report(c.obj, c.field,
 					"host %q on %s belongs to namespace %s: %s; %s%s may not claim it: serve a host of your own, or move the binding in the lock if ownership really changes hands",
-					host, w, e.Ns, e.Describe(), c.who(), c.via)
+					host, w, e.Namespace, e.Describe(), c.who(), c.via)
 			}
 		}
 		return
@@ -262,7 +262,7 @@ func claims(m *model.Ownership) []*claim {
 	fromApp := map[claimKey]bool{}
 	var claims []*claim
 
-	apps := model.SortByObjectKey(m.Idx.AppIntents, func(a *model.DeclaredApp) *manifest.Object { return a.Obj })
+	apps := model.SortByObjectKey(m.Index.AppIntents, func(a *model.DeclaredApp) *manifest.Object { return a.Obj })
 	for _, a := range apps {
 		for _, w := range m.OfApp(a) {
 			for i, h := range a.Spec.Hosts {
@@ -275,7 +275,7 @@ func claims(m *model.Ownership) []*claim {
 		}
 	}
 
-	gateways := m.Idx.GatewaysByKey()
+	gateways := m.Index.GatewaysByKey()
 	open := map[*model.Gateway]*openHosts{}
 	for _, g := range gateways {
 		ws := m.OfGateway(g)
@@ -308,7 +308,7 @@ func claims(m *model.Ownership) []*claim {
 		}
 	}
 
-	services := model.SortByObjectKey(m.Idx.VirtualServices, func(vs *model.VirtualService) *manifest.Object { return vs.Obj })
+	services := model.SortByObjectKey(m.Index.VirtualServices, func(vs *model.VirtualService) *manifest.Object { return vs.Obj })
 	for _, vs := range services {
 		ns := vs.Obj.Namespace
 		for _, ref := range vs.Spec.Gateways {
@@ -319,7 +319,7 @@ func claims(m *model.Ownership) []*claim {
 			if !strings.Contains(ref, "/") {
 				key = ns + "/" + ref
 			}
-			g := m.Idx.Gateway(key)
+			g := m.Index.Gateway(key)
 			oh := open[g]
 			if oh == nil {
 				continue

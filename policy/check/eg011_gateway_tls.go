@@ -550,7 +550,7 @@ func ownersOfHosts(us []*usage, hostsOf func(*usage) []string) (map[string]bool,
 		return owners, evidence
 	}
 	if firstHost != "" {
-		return map[string]bool{first.Ns: true}, fmt.Sprintf("%q, and %s", firstHost, first.Describe())
+		return map[string]bool{first.Namespace: true}, fmt.Sprintf("%q, and %s", firstHost, first.Describe())
 	}
 	return nil, ""
 }

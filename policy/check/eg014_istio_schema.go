@@ -32,8 +32,8 @@ import (
 //     tlsCertificates. The apiVersion must be one Istio serves.
 //  2. What istiod's validating webhook (pkg/config/validation,
 //     ValidateGateway and ValidateVirtualService) rejects beyond the CRD,
-//     for the fields of the ingress path; see eg014_webhook.go for the
-//     list. The API server accepts these objects, and a cluster without
+//     for the fields of the ingress path; see the rule list below, before
+//     maxPairs. The API server accepts these objects, and a cluster without
 //     the webhook (istiod down, failurePolicy Ignore, a config cluster)
 //     stores them and istiod drops or mis-serves them.
 //

@@ -53,7 +53,7 @@ type kubernetesSchemaCheck struct{}
 
 func (kubernetesSchemaCheck) Run(idx *model.Index, r *model.Reporter) {
 	for _, o := range idx.Objects {
-		k := eg015{r: r, o: o}
+		k := objectCheck{r: r, o: o}
 		switch o.Group() + "/" + o.Kind {
 		case "/Service":
 			k.labels(schema.Field(o.Node, "metadata", "labels"), "metadata.labels")
@@ -77,8 +77,8 @@ func (kubernetesSchemaCheck) Run(idx *model.Index, r *model.Reporter) {
 	}
 }
 
-// eg015 checks one object.
-type eg015 struct {
+// objectCheck checks one object.
+type objectCheck struct {
 	r *model.Reporter
 	o *manifest.Object
 	// Set by item: fields are then named relative to item itemIndex of the
@@ -90,14 +90,14 @@ type eg015 struct {
 // item is k for the fields of item i of the list at path list: every
 // Service port is checked, and most have no finding, so building their
 // paths up front would cost more than checking them.
-func (k eg015) item(list string, i int) eg015 {
+func (k objectCheck) item(list string, i int) objectCheck {
 	k.itemList, k.itemIndex = list, i
 	return k
 }
 
 // path is the path of field, which is relative to k's item if it has one
 // ("" for the item itself).
-func (k eg015) path(field string) string {
+func (k objectCheck) path(field string) string {
 	if k.itemList == "" {
 		return field
 	}
@@ -108,13 +108,13 @@ func (k eg015) path(field string) string {
 	return p
 }
 
-func (k eg015) report(field, format string, args ...any) {
+func (k objectCheck) report(field, format string, args ...any) {
 	k.r.Report(k.o, k.path(field), format, args...)
 }
 
 // integer reads an integer field: its value and true, or false when it is
 // absent, null, or (reported) not an integer.
-func (k eg015) integer(n *yaml.Node, field string) (int64, bool) {
+func (k objectCheck) integer(n *yaml.Node, field string) (int64, bool) {
 	if !schema.Present(n) {
 		return 0, false
 	}
@@ -126,7 +126,7 @@ func (k eg015) integer(n *yaml.Node, field string) (int64, bool) {
 }
 
 // str reads a string field, reporting another type.
-func (k eg015) str(n *yaml.Node, field string) (string, bool) {
+func (k objectCheck) str(n *yaml.Node, field string) (string, bool) {
 	if !schema.Present(n) {
 		return "", false
 	}
@@ -138,7 +138,7 @@ func (k eg015) str(n *yaml.Node, field string) (string, bool) {
 }
 
 // list returns the items of a list field, reporting another type.
-func (k eg015) list(n *yaml.Node, field string) []*yaml.Node {
+func (k objectCheck) list(n *yaml.Node, field string) []*yaml.Node {
 	if !schema.Present(n) {
 		return nil
 	}
@@ -150,7 +150,7 @@ func (k eg015) list(n *yaml.Node, field string) []*yaml.Node {
 }
 
 // object reports a present field that is not a map.
-func (k eg015) object(n *yaml.Node, field string) bool {
+func (k objectCheck) object(n *yaml.Node, field string) bool {
 	if !schema.Present(n) {
 		return false
 	}
@@ -161,7 +161,7 @@ func (k eg015) object(n *yaml.Node, field string) bool {
 	return true
 }
 
-func (k eg015) typeError(n *yaml.Node, field, want string) {
+func (k objectCheck) typeError(n *yaml.Node, field, want string) {
 	hint := ""
 	if want == "an integer" && schema.TypeOf(n) == "string" {
 		if _, err := strconv.ParseInt(n.Value, 10, 64); err == nil {
@@ -172,7 +172,7 @@ func (k eg015) typeError(n *yaml.Node, field, want string) {
 }
 
 // intOrString reads an IntOrString field: an integer, or a string.
-func (k eg015) intOrString(n *yaml.Node, field string) (i int64, s string, isInt, ok bool) {
+func (k objectCheck) intOrString(n *yaml.Node, field string) (i int64, s string, isInt, ok bool) {
 	if !schema.Present(n) {
 		return 0, "", false, false
 	}
@@ -187,7 +187,7 @@ func (k eg015) intOrString(n *yaml.Node, field string) (i int64, s string, isInt
 }
 
 // portRange reports a port outside 1..65535.
-func (k eg015) portRange(port int64, field string) {
+func (k objectCheck) portRange(port int64, field string) {
 	if port < 1 || port > 65535 {
 		k.report(field, "invalid value %d: must be between 1 and 65535, inclusive", port)
 	}
@@ -195,7 +195,7 @@ func (k eg015) portRange(port int64, field string) {
 
 var kubernetesProtocols = []string{"SCTP", "TCP", "UDP"}
 
-func (k eg015) protocol(n *yaml.Node, field string) {
+func (k objectCheck) protocol(n *yaml.Node, field string) {
 	if p, ok := k.str(n, field); ok {
 		for _, known := range kubernetesProtocols {
 			if p == known {
@@ -208,7 +208,7 @@ func (k eg015) protocol(n *yaml.Node, field string) {
 
 // ---- Service ----
 
-func (k eg015) service() {
+func (k objectCheck) service() {
 	spec := schema.Field(k.o.Node, "spec")
 	if !k.object(spec, "spec") {
 		return
@@ -324,7 +324,7 @@ func (k eg015) service() {
 
 // ---- workloads ----
 
-func (k eg015) workload() {
+func (k objectCheck) workload() {
 	spec := schema.Field(k.o.Node, "spec")
 	if !k.object(spec, "spec") {
 		return
@@ -429,7 +429,7 @@ func (s labelSelector) missing(labels map[string]string) string {
 }
 
 // selector parses and checks a LabelSelector; false when it is invalid.
-func (k eg015) selector(n *yaml.Node, field string) (labelSelector, bool) {
+func (k objectCheck) selector(n *yaml.Node, field string) (labelSelector, bool) {
 	sel := labelSelector{labels: map[string]string{}}
 	ok := true
 	for _, kv := range schema.Fields(n) {
@@ -492,7 +492,7 @@ func (k eg015) selector(n *yaml.Node, field string) (labelSelector, bool) {
 }
 
 // podSpec checks the containers of a pod spec at path.
-func (k eg015) podSpec(spec *yaml.Node, path string) {
+func (k objectCheck) podSpec(spec *yaml.Node, path string) {
 	if !schema.Present(spec) {
 		k.report(path, "required value")
 		return
@@ -520,7 +520,7 @@ func (k eg015) podSpec(spec *yaml.Node, path string) {
 	}
 }
 
-func (k eg015) container(c *yaml.Node, cp string, names map[string]string) {
+func (k objectCheck) container(c *yaml.Node, cp string, names map[string]string) {
 	name, _ := k.str(schema.Field(c, "name"), cp+".name")
 	switch {
 	case name == "":
@@ -567,7 +567,7 @@ func (k eg015) container(c *yaml.Node, cp string, names map[string]string) {
 
 // ---- HorizontalPodAutoscaler ----
 
-func (k eg015) hpa() {
+func (k objectCheck) hpa() {
 	spec := schema.Field(k.o.Node, "spec")
 	if !k.object(spec, "spec") {
 		return
@@ -646,7 +646,7 @@ func (k eg015) hpa() {
 	}
 }
 
-func (k eg015) metricTarget(t *yaml.Node, tp, source string) {
+func (k objectCheck) metricTarget(t *yaml.Node, tp, source string) {
 	if !schema.Present(t) {
 		k.report(tp, "required value: must specify a metric target")
 		return
@@ -683,7 +683,7 @@ func (k eg015) metricTarget(t *yaml.Node, tp, source string) {
 
 // ---- PodDisruptionBudget ----
 
-func (k eg015) pdb() {
+func (k objectCheck) pdb() {
 	spec := schema.Field(k.o.Node, "spec")
 	if !k.object(spec, "spec") {
 		return
@@ -718,7 +718,7 @@ func (k eg015) pdb() {
 var percent = regexp.MustCompile(`^[0-9]+%$`)
 
 // labels checks a map of labels; false when any is invalid.
-func (k eg015) labels(n *yaml.Node, field string) bool {
+func (k objectCheck) labels(n *yaml.Node, field string) bool {
 	if !schema.Present(n) || schema.TypeOf(n) != "object" {
 		return true
 	}

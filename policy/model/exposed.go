@@ -30,7 +30,7 @@ func newExposed(g *Gateway) *Exposed {
 			if ns == "." {
 				ns = g.Obj.Namespace
 			}
-			sh := exposedHost{ServerHost: ServerHost{Gw: g, Server: si, Host: hi}, Namespace: ns, Name: name}
+			sh := exposedHost{ServerHost: ServerHost{Gateway: g, Server: si, Host: hi}, Namespace: ns, Name: name}
 			x.All = append(x.All, sh)
 			x.Names.Add(name, sh)
 			if ns == "*" {

@@ -53,13 +53,13 @@ func SortByObjectKey[T any](items []T, obj func(T) *manifest.Object) []T {
 // ServerHost is one host of one server of a Gateway, by position, so a
 // finding about it can name its field.
 type ServerHost struct {
-	Gw     *Gateway
-	Server int
-	Host   int
+	Gateway *Gateway
+	Server  int
+	Host    int
 }
 
 // Raw is the host as the Gateway writes it ("ns/host" or "host").
-func (h ServerHost) Raw() string { return h.Gw.Spec.Servers[h.Server].Hosts[h.Host] }
+func (h ServerHost) Raw() string { return h.Gateway.Spec.Servers[h.Server].Hosts[h.Host] }
 
 func (h ServerHost) Field() string {
 	return fmt.Sprintf("spec.servers[%d].hosts[%d]", h.Server, h.Host)

@@ -40,11 +40,11 @@ func (w *OwnershipWorkload) String() string { return w.display }
 
 // LockEntry is one host record of a HostBindings lock.
 type LockEntry struct {
-	obj   *manifest.Object
-	field string // spec.ports[i].hosts
-	app   string // namespace/name
-	Ns    string
-	Pos   int // order of the record over all locks, for "the first owner"
+	obj       *manifest.Object
+	field     string // spec.ports[i].hosts
+	app       string // namespace/name
+	Namespace string
+	Pos       int // order of the record over all locks, for "the first owner"
 }
 
 func (e LockEntry) Describe() string {
@@ -213,7 +213,7 @@ func HostSuffixes(name string) []string {
 
 // Ownership is the shared model.
 type Ownership struct {
-	Idx       *Index
+	Index     *Index
 	Workloads map[string]*OwnershipWorkload
 	declared  []*DeclaredGateway // sorted by key
 	// gatewayOf maps a rendered Gateway's key (namespace/name) to the
@@ -226,7 +226,7 @@ type Ownership struct {
 
 // NewOwnership builds the model over idx.
 func NewOwnership(idx *Index) *Ownership {
-	m := &Ownership{Idx: idx, Workloads: map[string]*OwnershipWorkload{}, gatewayOf: map[string]*DeclaredApp{},
+	m := &Ownership{Index: idx, Workloads: map[string]*OwnershipWorkload{}, gatewayOf: map[string]*DeclaredApp{},
 		ofDeclared: map[*DeclaredGateway][]*OwnershipWorkload{}, ofGW: map[*Gateway][]*OwnershipWorkload{}}
 	m.declared = SortByObjectKey(idx.IngressGateways, func(g *DeclaredGateway) *manifest.Object { return g.Obj })
 	for _, g := range m.declared {
@@ -304,7 +304,7 @@ func (m *Ownership) gatewayWorkloads(g *DeclaredGateway) []*OwnershipWorkload {
 		ns, name = g.Obj.Namespace, g.Obj.Name
 	}
 	var out []*OwnershipWorkload
-	for _, w := range m.Idx.Select(sel) {
+	for _, w := range m.Index.Select(sel) {
 		if (g == nil || !g.Spec.Existing) && !w.External && w.Namespace != ns {
 			continue // pods elsewhere that happen to carry edgegate's labels
 		}
@@ -394,7 +394,7 @@ func (m *Ownership) OfApp(a *DeclaredApp) []*OwnershipWorkload {
 // readLocks records, per workload, the first lock record of every host.
 func (m *Ownership) readLocks() {
 	var locks []*manifest.Object
-	for _, o := range m.Idx.Objects {
+	for _, o := range m.Index.Objects {
 		if o.Group() == render.Group && o.Kind == render.KindHostBindings {
 			locks = append(locks, o)
 		}
@@ -417,7 +417,7 @@ func (m *Ownership) readLocks() {
 					continue
 				}
 				pos++
-				e := LockEntry{obj: o, field: fmt.Sprintf("spec.ports[%d].hosts", i), app: app, Ns: ns, Pos: pos}
+				e := LockEntry{obj: o, field: fmt.Sprintf("spec.ports[%d].hosts", i), app: app, Namespace: ns, Pos: pos}
 				for _, w := range workloads {
 					if w.Lock == nil {
 						w.Lock = map[string]LockEntry{}

@@ -272,7 +272,7 @@ func literalPrefix(re string) string {
 type Match struct {
 	raw         *HTTPMatchRequest // as written; nil for a rule without matches
 	Rule, Index int               // spec.http[rule].match[index]; index -1: the rule has no match
-	Uri         Str
+	URI         Str
 	scheme      Str
 	method      Str
 	authority   Str
@@ -296,7 +296,7 @@ func (m *Match) Field() string {
 // MatchesEverything reports whether the match puts no condition at all on a
 // request: every request reaching the VirtualService matches it.
 func (m *Match) MatchesEverything() bool {
-	return m.Uri.Kind == Any && m.scheme.Kind == Any && m.method.Kind == Any &&
+	return m.URI.Kind == Any && m.scheme.Kind == Any && m.method.Kind == Any &&
 		m.authority.Kind == Any && len(m.headers) == 0 && len(m.query) == 0 && len(m.without) == 0 &&
 		m.Port == 0 && len(m.Gateways) == 0 && len(m.srcLabels) == 0 && m.srcNS == ""
 }
@@ -306,7 +306,7 @@ func (m *Match) MatchesEverything() bool {
 // after every other route of a host merged from several VirtualServices.
 // Port, gateways and source conditions only decide where the route exists.
 func (m *Match) EnvoyCatchAll() bool {
-	return m.Uri.Kind == Any && m.scheme.Kind == Any && m.method.Kind == Any &&
+	return m.URI.Kind == Any && m.scheme.Kind == Any && m.method.Kind == Any &&
 		m.authority.Kind == Any && len(m.headers) == 0 && len(m.query) == 0 && len(m.without) == 0
 }
 
@@ -365,7 +365,7 @@ func Matches[Rule any](namespace string, rules []Rule, matchesOf func(*Rule) []H
 func normalise(m *HTTPMatchRequest, r, index int, namespace string, resolveGateway func(namespace, ref string) string, conds []cond) (Match, []cond) {
 	hm := Match{
 		raw: m, Rule: r, Index: index,
-		Uri:       NewURI(m.URI, m.IgnoreURICase),
+		URI:       NewURI(m.URI, m.IgnoreURICase),
 		scheme:    newStr(m.Scheme),
 		method:    newStr(m.Method),
 		authority: newStr(m.Authority),
@@ -556,7 +556,7 @@ func (c *Regexps) MatchCovers(m, n *Match) bool {
 			return false
 		}
 	}
-	if !c.covers(m.Uri, n.Uri) || !c.covers(m.scheme, n.scheme) || !c.covers(m.method, n.method) || !c.covers(m.authority, n.authority) {
+	if !c.covers(m.URI, n.URI) || !c.covers(m.scheme, n.scheme) || !c.covers(m.method, n.method) || !c.covers(m.authority, n.authority) {
 		return false
 	}
 	for _, h := range m.headers {
@@ -591,7 +591,7 @@ func (c *Regexps) MatchIntersects(m, n *Match) bool {
 			return false
 		}
 	}
-	if !c.intersects(m.Uri, n.Uri) || !c.intersects(m.scheme, n.scheme) || !c.intersects(m.method, n.method) || !c.intersects(m.authority, n.authority) {
+	if !c.intersects(m.URI, n.URI) || !c.intersects(m.scheme, n.scheme) || !c.intersects(m.method, n.method) || !c.intersects(m.authority, n.authority) {
 		return false
 	}
 	if !c.condsIntersect(m.headers, n.headers) || !c.condsIntersect(m.query, n.query) {
@@ -665,11 +665,11 @@ const ScanLimit = 16
 
 // pathOf is the key m is indexed under.
 func pathOf(m *Match) pathKey {
-	switch m.Uri.Kind {
+	switch m.URI.Kind {
 	case Exact, Prefix:
-		return pathKey{m.Uri.Kind, strings.ToLower(m.Uri.Value)}
+		return pathKey{m.URI.Kind, strings.ToLower(m.URI.Value)}
 	case Regex:
-		return pathKey{Regex, m.Uri.Value}
+		return pathKey{Regex, m.URI.Value}
 	}
 	return pathKey{kind: Any}
 }
@@ -726,10 +726,10 @@ func (x *URIIndex) Candidates(c *Regexps, m *Match) []int {
 	if len(x.All) == 0 {
 		return found
 	}
-	v := strings.ToLower(m.Uri.Value)
+	v := strings.ToLower(m.URI.Value)
 	lit := ""
-	if m.Uri.Kind == Regex {
-		lit = strings.ToLower(c.literalPrefix(m.Uri.Value))
+	if m.URI.Kind == Regex {
+		lit = strings.ToLower(c.literalPrefix(m.URI.Value))
 	}
 	if x.ByPath == nil {
 		for seq, o := range x.All {
@@ -741,21 +741,21 @@ func (x *URIIndex) Candidates(c *Regexps, m *Match) []int {
 		return found
 	}
 	found = append(found, x.Bucket(Any, "")...)
-	switch m.Uri.Kind {
+	switch m.URI.Kind {
 	case Exact, Prefix:
-		if m.Uri.Kind == Exact {
+		if m.URI.Kind == Exact {
 			found = append(found, x.Bucket(Exact, v)...)
 		}
 		for i := 1; i <= len(v); i++ {
 			found = append(found, x.Bucket(Prefix, v[:i])...)
 		}
 		for _, re := range x.First[Regex] {
-			if c.FullMatch(re, m.Uri.Value) {
+			if c.FullMatch(re, m.URI.Value) {
 				found = append(found, x.Bucket(Regex, re)...)
 			}
 		}
 	case Regex:
-		found = append(found, x.Bucket(Regex, m.Uri.Value)...)
+		found = append(found, x.Bucket(Regex, m.URI.Value)...)
 		// Prefixes of its literal prefix may cover it.
 		for i := 1; i <= len(lit); i++ {
 			found = append(found, x.Bucket(Prefix, lit[:i])...)
@@ -771,11 +771,11 @@ func (x *URIIndex) Candidates(c *Regexps, m *Match) []int {
 // path lowercased is v and whose regex's literal prefix lowercased is lit.
 // TestEG008URIIndexModes checks that both find the same candidates.
 func (x *URIIndex) mayCover(c *Regexps, o *Match, key string, m *Match, v, lit string) bool {
-	switch o.Uri.Kind {
+	switch o.URI.Kind {
 	case Exact:
-		return m.Uri.Kind == Exact && key == v
+		return m.URI.Kind == Exact && key == v
 	case Prefix:
-		switch m.Uri.Kind {
+		switch m.URI.Kind {
 		case Exact, Prefix:
 			return key != "" && strings.HasPrefix(v, key)
 		case Regex:
@@ -783,11 +783,11 @@ func (x *URIIndex) mayCover(c *Regexps, o *Match, key string, m *Match, v, lit s
 		}
 		return false
 	case Regex:
-		switch m.Uri.Kind {
+		switch m.URI.Kind {
 		case Exact, Prefix:
-			return c.FullMatch(o.Uri.Value, m.Uri.Value)
+			return c.FullMatch(o.URI.Value, m.URI.Value)
 		case Regex:
-			return o.Uri.Value == m.Uri.Value
+			return o.URI.Value == m.URI.Value
 		}
 		return false
 	}
