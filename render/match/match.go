@@ -319,18 +319,20 @@ type MatchStore struct {
 	conds   []cond
 }
 
-// Matches normalises the matches of every http rule of a VirtualService in
+// Matches normalises the matches of the http rules of a VirtualService in
 // namespace, in store (which it overwrites), or in memory of their own when
-// store is nil. matchesOf gives the match list of a rule; resolveGateway
-// turns a gateway reference of a match into the namespace/name istiod binds
-// (or "mesh").
-func Matches[Rule any](namespace string, rules []Rule, matchesOf func(*Rule) []HTTPMatchRequest, resolveGateway func(namespace, ref string) string, store *MatchStore) [][]*Match {
+// store is nil. matchesOf gives the match list of each rule: a function, not
+// a slice of lists, so the caller's rules are read where they are, and not a
+// generic, whose instance would move the caller's store to the heap.
+// resolveGateway turns a gateway reference of a match into the
+// namespace/name istiod binds (or "mesh").
+func Matches(namespace string, rules int, matchesOf func(rule int) []HTTPMatchRequest, resolveGateway func(namespace, ref string) string, store *MatchStore) [][]*Match {
 	if store == nil {
 		store = &MatchStore{}
 	}
 	n := 0
 	for i := range rules {
-		n += max(1, len(matchesOf(&rules[i])))
+		n += max(1, len(matchesOf(i)))
 	}
 	// A few allocations for all the matches, or none for a store already
 	// large enough, rather than several per match.
@@ -339,11 +341,11 @@ func Matches[Rule any](namespace string, rules []Rule, matchesOf func(*Rule) []H
 	for i := range matches {
 		ptrs[i] = &matches[i]
 	}
-	out := slices.Grow(store.rules[:0], len(rules))[:len(rules)]
+	out := slices.Grow(store.rules[:0], rules)[:rules]
 	conds := store.conds[:0]
 	next := 0
 	for r := range rules {
-		list := matchesOf(&rules[r])
+		list := matchesOf(r)
 		if len(list) == 0 {
 			matches[next] = Match{Rule: r, Index: -1}
 			out[r] = ptrs[next : next+1 : next+1]
