@@ -81,6 +81,14 @@ func TestKubernetesSchema(t *testing.T) {
 				`spec.ports[3].name: duplicate value "a": spec.ports[2] has the same name`,
 				`spec.ports[3]: duplicate value: port 82/TCP is spec.ports[2] too`,
 			}},
+		{name: "names in the API server's own words (apimachinery's validation)",
+			input: k8sService("words", `  ports:
+  - {name: web.v1, port: 80, targetPort: "1--2"}
+`),
+			want: []string{
+				`spec.ports[0].name: invalid value "web.v1": must not contain dots`,
+				`spec.ports[0].targetPort: invalid value "1--2": must contain at least one letter (a-z)`,
+			}},
 		{name: "Service type, ports required, nodePort outside the default range",
 			input: k8sService("a", "  type: Balancer\n  selector: {app: a}\n") +
 				k8sService("b", "  selector: {app: b}\n") +
