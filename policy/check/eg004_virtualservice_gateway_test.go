@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/edgegate/edgegate/policy/model"
 )
 
 // boundVS is a VirtualService document with the given spec (indented by two).
@@ -135,20 +133,4 @@ spec:
 			input: shared + simpleVS("istio-ingress", "all", []string{"istio-ingress/shared"}, "*") + meshOnlyVS("shop", "web", "web.example.com")},
 	}
 	runCases(t, "EG004", append(cases, goldenCases(t)...))
-}
-
-func TestResolvedGateway(t *testing.T) {
-	for _, tc := range []struct{ raw, analyzer, pilot string }{
-		{"gw", "app/gw", "app/gw"},
-		{"ns/gw", "ns/gw", "ns/gw"},
-		{"./gw", "./gw", "app/gw"},
-		{"gw.ns", "app/gw.ns", "ns/gw"},
-		{"gw.ns.svc.cluster.local", "app/gw.ns.svc.cluster.local", "ns/gw"},
-		{"mesh", "app/mesh", "mesh"},
-	} {
-		ref := model.NewGatewayRef("app", tc.raw, "")
-		if ref.Analyzer != tc.analyzer || ref.Pilot != tc.pilot {
-			t.Errorf("%q: analyzer %q pilot %q, want %q %q", tc.raw, ref.Analyzer, ref.Pilot, tc.analyzer, tc.pilot)
-		}
-	}
 }
