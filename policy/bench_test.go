@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/policy/model"
 	"github.com/edgegate/edgegate/render"
 	"github.com/edgegate/edgegate/tests/bench/gen"
 )
@@ -38,16 +39,16 @@ func BenchmarkChecks(b *testing.B) {
 	b.Run("index", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			NewIndex(gate)
+			model.NewIndex(gate, nil)
 		}
 	})
-	idx := NewIndex(gate)
+	idx := model.NewIndex(gate, nil)
 	for _, c := range Catalog() {
 		meta := c.Meta()
 		b.Run(meta.ID, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				c.Run(idx, &Reporter{meta: meta, severity: meta.Severity, idx: idx})
+				c.Run(idx, model.NewReporter(meta, meta.Severity, idx))
 			}
 		})
 	}

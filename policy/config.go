@@ -46,7 +46,7 @@ func ConfigFrom(o *manifest.Object) (Config, render.EdgegatePolicySpec, manifest
 		diags = append(diags, manifest.Errorf(o, "spec.failOn", "must be error, warning or info, not %q", p.Spec.FailOn))
 	}
 	known := map[string]bool{}
-	for _, c := range catalog {
+	for _, c := range Catalog() {
 		known[c.Meta().ID] = true
 	}
 	for _, id := range slices.Sorted(maps.Keys(p.Spec.Checks)) {

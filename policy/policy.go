@@ -7,24 +7,28 @@
 package policy
 
 import (
-	"fmt"
 	"runtime"
-	"sort"
-	"strings"
 	"sync"
 
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/policy/check"
+	"github.com/edgegate/edgegate/policy/model"
 )
 
-// Meta describes a check.
-type Meta struct {
-	ID          string            // stable: EG001
-	Name        string            // kebab-case: conflicting-gateways
-	Severity    manifest.Severity // default severity of its findings
-	Description string            // one line
-	// Mirrors lists the Istio analyzer and Kiali codes the check corresponds to.
-	Mirrors []string
-}
+// Meta describes a check: its ID, name, default severity, description and
+// the Istio analyzer and Kiali codes it mirrors.
+type Meta = model.Meta
+
+// Index holds every object the checks read, decoded once.
+type Index = model.Index
+
+// Reporter collects the findings of one check.
+type Reporter = model.Reporter
+
+// SuppressAnnotation on an object silences checks for it:
+// "EG012: the legacy gateway keeps its port names, EG003: reason".
+// A reason is required.
+const SuppressAnnotation = model.SuppressAnnotation
 
 // Check is one policy.
 type Check interface {
@@ -32,22 +36,15 @@ type Check interface {
 	Run(idx *Index, r *Reporter)
 }
 
-// Catalog lists every check, sorted by ID.
+// Catalog lists every check, sorted by ID (the list is policy/check.All).
 func Catalog() []Check {
-	checks := append([]Check(nil), catalog...)
-	sort.Slice(checks, func(i, j int) bool { return checks[i].Meta().ID < checks[j].Meta().ID })
+	all := check.All()
+	checks := make([]Check, len(all))
+	for i, c := range all {
+		checks[i] = c
+	}
 	return checks
 }
-
-// catalog is filled by each check's file.
-var catalog []Check
-
-func register(c Check) { catalog = append(catalog, c) }
-
-// SuppressAnnotation on an object silences checks for it:
-// "EG012: the legacy gateway keeps its port names, EG003: reason".
-// A reason is required.
-const SuppressAnnotation = "edgegate.dev/suppress"
 
 // Off is the severity that disables a check.
 const Off manifest.Severity = "off"
@@ -63,14 +60,18 @@ type Config struct {
 // Run builds the index of objs and runs every enabled check. Findings are
 // sorted; suppressed ones are dropped, and malformed suppressions reported.
 func Run(objs []*manifest.Object, cfg Config) manifest.Diagnostics {
-	idx := NewIndex(objs)
+	checks := Catalog()
+	ids := make([]string, len(checks))
+	for i, c := range checks {
+		ids[i] = c.Meta().ID
+	}
+	idx := model.NewIndex(objs, ids)
 	var out manifest.Diagnostics
-	out = append(out, idx.suppressionErrors...)
+	out = append(out, idx.SuppressionErrors()...)
 	// Checks only read the index, so they run side by side on every core;
 	// their findings are sorted afterwards, so the order they finish in
 	// never shows.
-	checks := Catalog()
-	reporters := make([]*Reporter, len(checks))
+	reporters := make([]*model.Reporter, len(checks))
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < min(runtime.GOMAXPROCS(0), len(checks)); w++ {
@@ -86,7 +87,7 @@ func Run(objs []*manifest.Object, cfg Config) manifest.Diagnostics {
 				if sev == Off {
 					continue
 				}
-				reporters[i] = &Reporter{meta: meta, severity: sev, idx: idx}
+				reporters[i] = model.NewReporter(meta, sev, idx)
 				checks[i].Run(idx, reporters[i])
 			}
 		}()
@@ -98,7 +99,7 @@ func Run(objs []*manifest.Object, cfg Config) manifest.Diagnostics {
 	wg.Wait()
 	for _, r := range reporters {
 		if r != nil {
-			out = append(out, r.diags...)
+			out = append(out, r.Diagnostics()...)
 		}
 	}
 	out.Sort()
@@ -108,7 +109,7 @@ func Run(objs []*manifest.Object, cfg Config) manifest.Diagnostics {
 // nodeWalker marks the checks that walk every node of the objects they
 // check (the schema checks), where the others read the index: the longest
 // checks by far.
-type nodeWalker interface{ walksEveryNode() }
+type nodeWalker interface{ WalksEveryNode() bool }
 
 // dispatchOrder hands out the node walkers first, then the rest in catalog
 // order, so that the last check to start is a short one and no core waits
@@ -116,7 +117,7 @@ type nodeWalker interface{ walksEveryNode() }
 func dispatchOrder(checks []Check) []int {
 	var walkers, rest []int
 	for i, c := range checks {
-		if _, ok := c.(nodeWalker); ok {
+		if w, ok := c.(nodeWalker); ok && w.WalksEveryNode() {
 			walkers = append(walkers, i)
 		} else {
 			rest = append(rest, i)
@@ -124,64 +125,3 @@ func dispatchOrder(checks []Check) []int {
 	}
 	return append(walkers, rest...)
 }
-
-// Reporter collects the findings of one check.
-type Reporter struct {
-	meta     Meta
-	severity manifest.Severity
-	idx      *Index
-	diags    manifest.Diagnostics
-	seen     map[string]bool
-}
-
-// Report records a finding about obj at field, at the check's severity.
-func (r *Reporter) Report(obj *manifest.Object, field, format string, args ...any) {
-	r.report(r.severity, obj, field, fmt.Sprintf(format, args...))
-}
-
-// Warn records a finding at warning severity (or lower, if the check is
-// configured lower), for findings the check is less sure of.
-func (r *Reporter) Warn(obj *manifest.Object, field, format string, args ...any) {
-	sev := manifest.Warning
-	if r.severity == manifest.Info {
-		sev = manifest.Info
-	}
-	r.report(sev, obj, field, fmt.Sprintf(format, args...))
-}
-
-// Info records an informational finding, whatever the check's severity
-// (unless the check is off).
-func (r *Reporter) Info(obj *manifest.Object, field, format string, args ...any) {
-	r.report(manifest.Info, obj, field, fmt.Sprintf(format, args...))
-}
-
-func (r *Reporter) report(sev manifest.Severity, obj *manifest.Object, field, msg string) {
-	if r.idx.suppressed(obj, r.meta.ID) {
-		return
-	}
-	key := obj.Key() + "\x00" + field + "\x00" + msg
-	if r.seen[key] {
-		return
-	}
-	if r.seen == nil {
-		r.seen = map[string]bool{}
-	}
-	r.seen[key] = true
-	d := manifest.Errorf(obj, field, "%s", msg)
-	if src := obj.Source; obj.Pos.File == "" && src != nil {
-		d.Pos = src.Pos
-		if !strings.Contains(msg, src.Ref.String()) {
-			d.Message += fmt.Sprintf(" (rendered from %s)", src.Ref)
-		}
-	}
-	d.Severity = sev
-	d.ID = r.meta.ID
-	d.Tags = map[string]string{"check": r.meta.Name}
-	if len(r.meta.Mirrors) > 0 {
-		d.Tags["mirrors"] = strings.Join(r.meta.Mirrors, ",")
-	}
-	r.diags = append(r.diags, d)
-}
-
-// where names an object's origin for a message about another object.
-func where(o *manifest.Object) string { return manifest.Where(o) }

@@ -229,7 +229,7 @@ func sarifLevel(s manifest.Severity) string {
 
 func metaByID() map[string]Meta {
 	m := map[string]Meta{}
-	for _, c := range catalog {
+	for _, c := range Catalog() {
 		m[c.Meta().ID] = c.Meta()
 	}
 	return m

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -832,6 +833,16 @@ func describe(n *yaml.Node) string {
 	return fmt.Sprintf("string %q", n.Value)
 }
 
+// EntryPath is the path of the entry key of the map at p: p.key, or p[key]
+// for a key that is not plain. The schema checks build their paths with it
+// and the validator with plainKey, so every path names a map entry alike.
+func EntryPath(p, key string) string {
+	if plainKey(key) {
+		return p + "." + key
+	}
+	return p + "[" + key + "]"
+}
+
 // plainKey reports whether a map key shows in a path as .key; any other
 // shows as [key] (the API server's form for map keys).
 func plainKey(key string) bool {
@@ -870,7 +881,20 @@ func orList(items []string) string {
 	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
-var patterns sync.Map // pattern → *regexp.Regexp (nil when it does not compile)
+// maxPatterns bounds the compiled patterns kept: a schema has a few dozen,
+// but the cache is shared by every run of the process (a KRM function
+// server, a test binary) and a pattern may come with the input, so it must
+// not grow with what it is fed.
+const maxPatterns = 512
+
+// patterns caches compiled patterns, pattern → *regexp.Regexp (nil when it
+// does not compile), for every goroutine: a hit takes no lock. When it holds
+// maxPatterns it is emptied and refills with the patterns in use, which
+// costs a recompile of each, rather than tracking recency on every hit.
+var (
+	patterns     sync.Map
+	patternCount atomic.Int64
+)
 
 func compilePattern(p string) *regexp.Regexp {
 	if re, ok := patterns.Load(p); ok {
@@ -879,6 +903,10 @@ func compilePattern(p string) *regexp.Regexp {
 	re, err := regexp.Compile(p)
 	if err != nil {
 		re = nil
+	}
+	if patternCount.Add(1) > maxPatterns {
+		patterns.Clear()
+		patternCount.Store(1)
 	}
 	patterns.Store(p, re)
 	return re

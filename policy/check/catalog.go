@@ -1,0 +1,106 @@
+package check
+
+import (
+	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/policy/model"
+)
+
+// Check is one check: its catalog entry and the code that runs it.
+type Check struct {
+	meta model.Meta
+	run  func(*model.Index, *model.Reporter)
+	// walksEveryNode marks the checks that walk every node of the objects
+	// they check (the schema checks), where the others read the index: the
+	// longest checks by far, which the gate starts first.
+	walksEveryNode bool
+}
+
+// Meta is the check's catalog entry.
+func (c Check) Meta() model.Meta { return c.meta }
+
+// Run reports the check's findings over idx to r.
+func (c Check) Run(idx *model.Index, r *model.Reporter) { c.run(idx, r) }
+
+// WalksEveryNode reports whether the check reads every node of the objects
+// it checks rather than the index.
+func (c Check) WalksEveryNode() bool { return c.walksEveryNode }
+
+// All lists every check, sorted by ID: the catalog of IDs, names, default
+// severities, descriptions and the Istio analyzer and Kiali codes each
+// mirrors, in one place. A new check is added here.
+func All() []Check {
+	return []Check{
+		{meta: model.Meta{
+			ID: "EG001", Name: "conflicting-gateways", Severity: manifest.Error,
+			Description: "a host is claimed twice on the same port of one gateway workload",
+			Mirrors:     []string{"IST0145", "KIA0301"},
+		}, run: conflictingGateways{}.Run},
+		{meta: model.Meta{
+			ID: "EG002", Name: "gateway-selector", Severity: manifest.Error,
+			Description: "a Gateway's selector matches no gateway workload, or more than one",
+			Mirrors:     []string{"IST0101", "KIA0302"},
+		}, run: gatewaySelectorCheck{}.Run},
+		{meta: model.Meta{
+			ID: "EG003", Name: "gateway-port-not-served", Severity: manifest.Error,
+			Description: "a Gateway server port resolves to a listener no Service port of its gateway workload sends traffic to",
+			Mirrors:     []string{"IST0162"},
+		}, run: gatewayPortNotServedCheck{}.Run},
+		{meta: model.Meta{
+			ID: "EG004", Name: "virtualservice-gateway", Severity: manifest.Error,
+			Description: "a VirtualService names a Gateway that is not in the input or in a form other than <namespace>/<name>, or binds to mesh only while a Gateway serves its host unrouted",
+			Mirrors:     []string{"IST0101", "KIA1102", "KIA1108"},
+		}, run: virtualServiceGateway{}.Run},
+		{meta: model.Meta{
+			ID: "EG005", Name: "virtualservice-host-not-in-gateway", Severity: manifest.Error,
+			Description: "a VirtualService host is not exposed to its namespace by the Gateway it binds to",
+			Mirrors:     []string{"IST0132"},
+		}, run: virtualServiceHostNotInGateway{}.Run},
+		{meta: model.Meta{
+			ID: "EG006", Name: "destination", Severity: manifest.Error,
+			Description: "a VirtualService destination names a Service or port the input does not have, or omits the port of a multi-port Service",
+			Mirrors:     []string{"IST0101", "IST0112", "KIA1101"},
+		}, run: destinationCheck{}.Run},
+		{meta: model.Meta{
+			ID: "EG007", Name: "overlapping-virtualservices", Severity: manifest.Error,
+			Description: "several VirtualServices route the same host on the same Gateway with overlapping matches, and creation order picks the winner",
+			Mirrors:     []string{"KIA1106"},
+		}, run: overlappingVirtualServices{}.Run},
+		{meta: model.Meta{
+			ID: "EG008", Name: "unreachable-rule", Severity: manifest.Error,
+			Description: "a VirtualService rule can never match, or one of its matches is never used, because earlier rules take its requests",
+			Mirrors:     []string{"IST0130", "IST0131"},
+		}, run: unreachableRule{}.Run},
+		{meta: model.Meta{
+			ID: "EG009", Name: "egress-gateway-for-ingress", Severity: manifest.Error,
+			Description: "a Gateway used for ingress runs on an egress gateway (egress labels, or ClusterIP Services only)",
+		}, run: egressGatewayForIngressCheck{}.Run},
+		{meta: model.Meta{
+			ID: "EG010", Name: "host-ownership", Severity: manifest.Error,
+			Description: "a namespace claims a host on a gateway that spec.hostOwnership or the HostBindings lock gives to another namespace",
+		}, run: hostOwnershipCheck{}.Run},
+		{meta: model.Meta{
+			ID: "EG011", Name: "gateway-tls", Severity: manifest.Error,
+			Description: "a TLS server has no usable certificate in the gateway workload's namespace, or uses another namespace's certificate",
+			Mirrors:     []string{"IST0161", "IST0101"},
+		}, run: gatewayTLSCheck{}.Run},
+		{meta: model.Meta{
+			ID: "EG012", Name: "port-name", Severity: manifest.Warning,
+			Description: "a gateway Service port name does not follow <protocol>[-suffix]",
+			Mirrors:     []string{"KIA0601", "IST0118"},
+		}, run: portNameCheck{}.Run},
+		{meta: model.Meta{
+			ID: "EG013", Name: "gateway-hardening", Severity: manifest.Error,
+			Description: "a gateway workload is not hardened, or its `image: auto` proxy is never injected as a gateway",
+			Mirrors:     []string{"IST0146", "IST0147"},
+		}, run: gatewayHardeningCheck{}.Run},
+		{meta: model.Meta{
+			ID: "EG014", Name: "istio-schema", Severity: manifest.Error,
+			Description: "a Gateway or VirtualService breaks Istio's CRD schema or a rule istiod's validating webhook enforces",
+			Mirrors:     []string{"IST0106"},
+		}, run: istioSchemaCheck{}.Run, walksEveryNode: true},
+		{meta: model.Meta{
+			ID: "EG015", Name: "kubernetes-schema", Severity: manifest.Error,
+			Description: "a Service, workload, HorizontalPodAutoscaler or PodDisruptionBudget is one the API server rejects",
+		}, run: kubernetesSchemaCheck{}.Run, walksEveryNode: true},
+	}
+}

@@ -1,0 +1,399 @@
+package check
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/edgegate/edgegate/hostname"
+	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/policy/model"
+)
+
+// hostOwnershipCheck stops one namespace from taking over another's host on a
+// shared gateway workload. Istio has no notion of host ownership: any
+// namespace whose Gateway selects a gateway workload, or whose
+// VirtualService may attach to an unscoped Gateway host, can serve any host
+// there, and Envoy hands the traffic to whichever server is most specific.
+// So a team that writes another team's host (or a wildcard above it) into
+// its Gateway or AppIntent receives that team's requests, cookies and
+// credentials.
+//
+// Who claims a host is the namespace whose routes can serve it:
+//   - an AppIntent claims its spec.hosts for its own namespace, on the
+//     gateway it resolves to (spec.gateway, else the default, else the only
+//     IngressGateway, else the built-in istio-ingress/edge);
+//   - a Gateway server host "./h" claims h for the Gateway's namespace and
+//     "ns/h" for ns, whatever namespace the Gateway object itself lives in
+//     (in scopeToNamespace mode edgegate writes the app's Gateway into the
+//     gateway's namespace with hosts "<app-namespace>/h": the app's namespace
+//     is the claimant, not the gateway's);
+//   - a plain "h" (or "*/h") lets VirtualServices of any namespace attach, so
+//     the claimants are the namespaces whose VirtualServices do attach to it
+//     (each one's spec.hosts), and the open host itself is an error where
+//     the host is reserved.
+//
+// Who owns it, per gateway workload:
+//   - the most specific IngressGateway spec.hostOwnership pattern covering
+//     the host lists the namespaces allowed to claim it; any other claimant
+//     is an error, and a wildcard claim that covers reserved hosts of other
+//     namespaces is a warning;
+//   - otherwise a concrete host belongs to the namespace the HostBindings
+//     lock records first for it; any other claimant is an error;
+//   - with no lock record, two namespaces claiming one concrete host are both
+//     errors (no one takes a host over by sorting first, as in the allocator);
+//   - "*" on a workload where other namespaces hold hosts (or hostOwnership
+//     reserves some) is a warning: it answers for their hosts on every port
+//     they do not serve and whenever their Gateway is gone.
+//
+// Claims are grouped by (workload, host) in maps, and pattern lookups cost
+// the labels of a host, so the check is O(n log n) in the claims.
+type hostOwnershipCheck struct{}
+
+// claim is one host claimed on one gateway workload by one namespace.
+type claim struct {
+	obj   *manifest.Object
+	field string
+	host  string // bare host
+	ns    string // the namespace whose routes serve it; "" = any namespace
+	via   string // how the claim was read, for messages
+	w     *model.OwnershipWorkload
+}
+
+func (c *claim) who() string {
+	if c.ns == "" {
+		return "any namespace"
+	}
+	return "namespace " + c.ns
+}
+
+func (c *claim) ref() string {
+	return fmt.Sprintf("%s %s (%s)", c.obj.Ref, c.field, model.WhereField(c.obj, c.field))
+}
+
+func (hostOwnershipCheck) Run(idx *model.Index, r *model.Reporter) {
+	m := model.NewOwnership(idx)
+	claims := claims(m)
+
+	type groupKey struct {
+		w    *model.OwnershipWorkload
+		host string
+	}
+	groups := map[groupKey][]*claim{}
+	var keys []groupKey
+	// held: per workload, namespace → a concrete or wildcard host it holds
+	// there (claimed or locked), for the catch-all warning.
+	held := map[*model.OwnershipWorkload]map[string]string{}
+	hold := func(w *model.OwnershipWorkload, ns, host string) {
+		if ns == "" || host == "*" {
+			return
+		}
+		if held[w] == nil {
+			held[w] = map[string]string{}
+		}
+		if have, ok := held[w][ns]; !ok || host < have {
+			held[w][ns] = host
+		}
+	}
+	for _, c := range claims {
+		k := groupKey{c.w, c.host}
+		if groups[k] == nil {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], c)
+		hold(c.w, c.ns, c.host)
+	}
+	for _, w := range m.Workloads {
+		for h, e := range w.Lock {
+			hold(w, e.Namespace, h)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].w.Key != keys[j].w.Key {
+			return keys[i].w.Key < keys[j].w.Key
+		}
+		return keys[i].host < keys[j].host
+	})
+
+	for _, k := range keys {
+		w, host, group := k.w, k.host, groups[k]
+		if p := w.Patterns.Covering(host); p != nil {
+			for _, c := range group {
+				switch {
+				case c.ns == "":
+					owner := "<namespace>"
+					if len(p.Allowed) > 0 {
+						owner = slices.Sorted(maps.Keys(p.Allowed))[0]
+					}
+					r.Report(c.obj, c.field,
+						"host %q on %s: %s, but this host has no namespace prefix, so VirtualServices of any namespace can attach to it and serve it: write %q (or %q in a Gateway of that namespace)",
+						host, w, p.Describe(), owner+"/"+host, "./"+host)
+				case !p.Allows(c.ns):
+					r.Report(c.obj, c.field,
+						"host %q on %s is claimed by %s%s, but %s: serve a host of your own, or ask the platform team to add %s to that list",
+						host, w, c.who(), c.via, p.Describe(), c.ns)
+				}
+			}
+		} else if !hostname.IsWildcard(host) {
+			concreteHost(r, w, host, group)
+		}
+		if host == "*" {
+			catchAll(r, w, group, held[w])
+		} else if hostname.IsWildcard(host) {
+			wildcardAbove(r, w, host, group)
+		}
+	}
+}
+
+// concreteHost applies the lock, or without a lock record refuses a
+// concrete host claimed by two namespaces.
+func concreteHost(r *model.Reporter, w *model.OwnershipWorkload, host string, group []*claim) {
+	if e, ok := w.Lock[host]; ok {
+		for _, c := range group {
+			if c.ns == "" {
+				r.Warn(c.obj, c.field,
+					"host %q on %s belongs to namespace %s (%s), but this host has no namespace prefix, so VirtualServices of any namespace can attach to it and serve it: write %q",
+					host, w, e.Namespace, e.Describe(), e.Namespace+"/"+host)
+				continue
+			}
+			if c.ns != e.Namespace {
+				r.Report(c.obj, c.field,
+					"host %q on %s belongs to namespace %s: %s; %s%s may not claim it: serve a host of your own, or move the binding in the lock if ownership really changes hands",
+					host, w, e.Namespace, e.Describe(), c.who(), c.via)
+			}
+		}
+		return
+	}
+	byNS := map[string]*claim{}
+	for _, c := range group {
+		if c.ns == "" {
+			continue
+		}
+		if _, ok := byNS[c.ns]; !ok {
+			byNS[c.ns] = c
+		}
+	}
+	if len(byNS) < 2 {
+		return
+	}
+	namespaces := slices.Sorted(maps.Keys(byNS))
+	for _, c := range group {
+		if c.ns == "" {
+			continue
+		}
+		others := model.OthersThan(namespaces, c.ns, func(ns string) string {
+			return fmt.Sprintf("namespace %s (%s)", ns, byNS[ns].ref())
+		})
+		r.Report(c.obj, c.field,
+			"host %q on %s is also claimed by %s, and no HostBindings lock record says whose it is, so neither namespace owns it: agree on the owner, drop the host elsewhere and run `edgegate lock` (or reserve it in spec.hostOwnership)",
+			host, w, others)
+	}
+}
+
+// wildcardAbove warns about a wildcard claim that covers hosts
+// hostOwnership reserves to other namespaces.
+func wildcardAbove(r *model.Reporter, w *model.OwnershipWorkload, host string, group []*claim) {
+	below := w.Patterns.Under(host)
+	if len(below) == 0 {
+		return
+	}
+	for _, c := range group {
+		var foreign []string
+		for _, p := range below {
+			if c.ns == "" || !p.Allows(c.ns) {
+				foreign = append(foreign, fmt.Sprintf("%q (namespace(s) %s)", p.Pattern, p.Namespaces()))
+			}
+		}
+		if len(foreign) == 0 {
+			continue
+		}
+		if len(foreign) > 3 {
+			foreign = append(foreign[:3], fmt.Sprintf("%d more", len(foreign)-3))
+		}
+		r.Warn(c.obj, c.field,
+			"host %q on %s, claimed by %s%s, also covers %s, reserved by spec.hostOwnership of %s (%s): requests for those hosts reach this claim on every port where their owners do not serve them, and whenever the owners' Gateways are gone; claim a narrower host",
+			host, w, c.who(), c.via, strings.Join(foreign, ", "), below[0].Obj.Ref, model.WhereField(below[0].Obj, "spec.hostOwnership"))
+	}
+}
+
+// catchAll warns about "*" on a workload that other namespaces hold
+// hosts on.
+func catchAll(r *model.Reporter, w *model.OwnershipWorkload, group []*claim, held map[string]string) {
+	holders := slices.Sorted(maps.Keys(held))
+	for _, c := range group {
+		var other string
+		for _, ns := range holders {
+			if ns != c.ns && (c.ns != "" || ns != c.obj.Namespace) {
+				other = fmt.Sprintf("namespace %s holds %q there", ns, held[ns])
+				break
+			}
+		}
+		if other == "" {
+			if p := w.Patterns.NotAllowing(c.ns); p != nil {
+				other = fmt.Sprintf("spec.hostOwnership of %s reserves %q to namespace(s) %s", p.Obj.Ref, p.Pattern, p.Namespaces())
+			}
+		}
+		if other == "" {
+			continue
+		}
+		if c.ns == "" {
+			r.Warn(c.obj, c.field,
+				"host \"*\" without a namespace prefix on %s, a gateway shared by several namespaces (%s), lets VirtualServices of any namespace attach any host, including hosts other namespaces own: scope it to the namespace that serves it (\"./*\" or \"<namespace>/*\")",
+				w, other)
+			continue
+		}
+		r.Warn(c.obj, c.field,
+			"host \"*\" claimed by %s%s on %s, a gateway shared by several namespaces (%s): a catch-all answers for other namespaces' hosts on every port they do not serve, and takes their traffic whenever their Gateway is gone; claim the hosts you serve, or give the catch-all a gateway of its own",
+			c.who(), c.via, w, other)
+	}
+}
+
+// claims reads every claim: AppIntent hosts, Gateway server
+// hosts, and VirtualService hosts attached to Gateway hosts open to any
+// namespace. Objects edgegate rendered from an AppIntent in the input are
+// reported on the AppIntent, not again on the rendered copy.
+func claims(m *model.Ownership) []*claim {
+	type claimKey struct {
+		w        *model.OwnershipWorkload
+		ns, host string
+	}
+	fromApp := map[claimKey]bool{}
+	var claims []*claim
+
+	apps := model.SortByObjectKey(m.Index.AppIntents, func(a *model.DeclaredApp) *manifest.Object { return a.Obj })
+	for _, a := range apps {
+		for _, w := range m.OfApp(a) {
+			for i, h := range a.Spec.Hosts {
+				if h == "" {
+					continue
+				}
+				claims = append(claims, &claim{obj: a.Obj, field: fmt.Sprintf("spec.hosts[%d]", i), host: h, ns: a.Obj.Namespace, w: w})
+				fromApp[claimKey{w, a.Obj.Namespace, h}] = true
+			}
+		}
+	}
+
+	gateways := m.Index.GatewaysByKey()
+	open := map[*model.Gateway]*openHosts{}
+	for _, g := range gateways {
+		ws := m.OfGateway(g)
+		oh := &openHosts{}
+		for si, s := range g.Spec.Servers {
+			for hi, raw := range s.Hosts {
+				ns, h := model.AttachNamespace(g, raw)
+				if h == "" {
+					continue
+				}
+				via := ""
+				switch prefix, _ := model.SplitGatewayHost(raw); {
+				case ns == "":
+					oh.add(h)
+				case prefix == ".":
+					via = ` (through "./", the Gateway's own namespace)`
+				case ns != g.Obj.Namespace:
+					via = fmt.Sprintf(` (through the "%s/" prefix: only its VirtualServices attach)`, ns)
+				}
+				for _, w := range ws {
+					if ns != "" && g.Obj.IsManaged() && fromApp[claimKey{w, ns, h}] {
+						continue
+					}
+					claims = append(claims, &claim{obj: g.Obj, field: fmt.Sprintf("spec.servers[%d].hosts[%d]", si, hi), host: h, ns: ns, via: via, w: w})
+				}
+			}
+		}
+		if oh.set.Len() > 0 {
+			open[g] = oh
+		}
+	}
+
+	services := model.SortByObjectKey(m.Index.VirtualServices, func(vs *model.VirtualService) *manifest.Object { return vs.Obj })
+	for _, vs := range services {
+		ns := vs.Obj.Namespace
+		for _, ref := range vs.Spec.Gateways {
+			if ref == "mesh" || ref == "" {
+				continue
+			}
+			key := ref
+			if !strings.Contains(ref, "/") {
+				key = ns + "/" + ref
+			}
+			g := m.Index.Gateway(key)
+			oh := open[g]
+			if oh == nil {
+				continue
+			}
+			ws := m.OfGateway(g)
+			via := fmt.Sprintf(" (attached to the unscoped hosts of %s)", g.Obj.Ref)
+			for hi, vh := range vs.Spec.Hosts {
+				for _, h := range oh.served(vh) {
+					for _, w := range ws {
+						if vs.Obj.IsManaged() && fromApp[claimKey{w, ns, h}] {
+							continue
+						}
+						claims = append(claims, &claim{obj: vs.Obj, field: fmt.Sprintf("spec.hosts[%d]", hi), host: h, ns: ns, via: via, w: w})
+					}
+				}
+			}
+		}
+	}
+	return claims
+}
+
+// openHosts are the Gateway server hosts any namespace may attach to.
+type openHosts struct {
+	set  hostname.Set[string]
+	list []string
+}
+
+func (o *openHosts) add(h string) {
+	if _, dup := o.set.Exact(h); dup {
+		return
+	}
+	o.set.Add(h, h)
+	o.list = append(o.list, h)
+}
+
+// served returns the hosts a VirtualService host vh serves through these
+// Gateway hosts: vh itself when a Gateway host covers it, else the Gateway
+// hosts below vh (a VirtualService "*.example.com" on a Gateway host
+// "shop.example.com" serves shop.example.com).
+func (o *openHosts) served(vh string) []string {
+	if vh == "" {
+		return nil
+	}
+	if _, ok := o.set.Overlapping(vh); !ok {
+		return nil
+	}
+	if o.covers(vh) {
+		return []string{vh}
+	}
+	var out []string
+	for _, h := range o.list {
+		if hostname.Matches(vh, h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// covers reports whether some host of the set covers every host vh covers.
+func (o *openHosts) covers(vh string) bool {
+	if _, ok := o.set.Exact("*"); ok {
+		return true
+	}
+	if _, ok := o.set.Exact(vh); ok {
+		return true
+	}
+	name := strings.TrimPrefix(vh, "*.")
+	if vh == "*" {
+		return false
+	}
+	for _, s := range model.HostSuffixes(name) {
+		if _, ok := o.set.Exact("*." + s); ok {
+			return true
+		}
+	}
+	return false
+}

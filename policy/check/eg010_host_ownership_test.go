@@ -1,0 +1,162 @@
+package check
+
+import (
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// example is what the gate sees for one of edgegate's examples: its
+// intents and lock, and the rendered output a human has read.
+func example(t *testing.T, name string) string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "..", "examples", name, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("example %s: %v", name, err)
+	}
+	sort.Strings(files)
+	files = append(files, filepath.Join("..", "..", "tests", "golden", "testdata", name+".yaml"))
+	var b strings.Builder
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(data)
+		b.WriteString("\n---\n")
+	}
+	return b.String()
+}
+
+// publicGateway declares istio-ingress/public with host patterns.
+func publicGateway(extra string) string {
+	return `apiVersion: edgegate.dev/v1alpha1
+kind: IngressGateway
+metadata: {name: public, namespace: istio-ingress}
+spec:
+  default: true
+` + extra + "---\n"
+}
+
+const shopOwnership = `  hostOwnership:
+    shop.example.com: [shop]
+    "*.shop.example.com": [shop]
+`
+
+func ownedApp(ns, name string, hosts ...string) string {
+	return "apiVersion: edgegate.dev/v1alpha1\nkind: AppIntent\nmetadata: {name: " + name + ", namespace: " + ns + "}\nspec:\n  hosts: [" +
+		strings.Join(quote(hosts), ", ") + "]\n  routes: [{to: web:80}]\n---\n"
+}
+
+const publicSelector = "istio: public, app.kubernetes.io/name: public"
+
+// renderedGateway is a Gateway as edgegate renders it (managed-by label).
+func renderedGateway(ns, name string, hosts ...string) string {
+	return strings.Replace(gateway(ns, name, publicSelector, 80, hosts...), "namespace: "+ns+"}",
+		"namespace: "+ns+", labels: {app.kubernetes.io/managed-by: edgegate}}", 1)
+}
+
+func ownedVS(ns, name, gw string, hosts ...string) string {
+	return "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: " + name + ", namespace: " + ns + "}\nspec:\n  hosts: [" +
+		strings.Join(quote(hosts), ", ") + "]\n  gateways: [" + gw + "]\n  http: [{route: [{destination: {host: web}}]}]\n---\n"
+}
+
+func lock(gw string, port int, hosts map[string]string) string {
+	var b strings.Builder
+	ns, name, _ := strings.Cut(gw, "/")
+	b.WriteString("apiVersion: edgegate.dev/v1alpha1\nkind: HostBindings\nmetadata: {name: " + name + ", namespace: " + ns +
+		", annotations: {config.kubernetes.io/local-config: \"true\"}}\nspec:\n  gateway: " + gw + "\n  ports:\n  - port: " + itoa(port) + "\n    protocol: HTTP\n    hosts:\n")
+	for _, h := range slices.Sorted(maps.Keys(hosts)) {
+		b.WriteString("      \"" + h + "\": " + hosts[h] + "\n")
+	}
+	b.WriteString("---\n")
+	return b.String()
+}
+
+func TestHostOwnership(t *testing.T) {
+	reserved := publicGateway(shopOwnership)
+	cases := []checkCase{
+		{name: "an AppIntent of another namespace claims a reserved host",
+			input: reserved + ownedApp("shop", "web", "shop.example.com") + ownedApp("evil", "phish", "shop.example.com"),
+			want:  []string{`AppIntent evil/phish: spec.hosts[0]: host "shop.example.com" on gateway istio-ingress/public is claimed by namespace evil, but spec.hostOwnership["shop.example.com"] of IngressGateway istio-ingress/public (in.yaml:6) reserves it to namespace(s) shop`}},
+		{name: "a hand-written Gateway of another namespace claims a host below a reserved wildcard",
+			input: reserved + gateway("evil", "gw", publicSelector, 8080, "./api.shop.example.com"),
+			want:  []string{`Gateway evil/gw: spec.servers[0].hosts[0]: host "api.shop.example.com" on gateway istio-ingress/public is claimed by namespace evil (through "./", the Gateway's own namespace), but spec.hostOwnership["*.shop.example.com"]`}},
+		{name: "scopeToNamespace: the ns/ prefix claims, not the Gateway's namespace",
+			input: publicGateway("  scopeToNamespace: true\n"+shopOwnership) +
+				renderedGateway("istio-ingress", "shop-web", "shop/shop.example.com") +
+				renderedGateway("istio-ingress", "evil-phish", "evil/shop.example.com"),
+			want: []string{`Gateway istio-ingress/evil-phish: spec.servers[0].hosts[0]: host "shop.example.com" on gateway istio-ingress/public is claimed by namespace evil (through the "evil/" prefix: only its VirtualServices attach)`}},
+		{name: "a Gateway in the gateway's namespace with ./ serves that namespace, not the owner",
+			input: reserved + gateway("istio-ingress", "shop", publicSelector, 80, "./shop.example.com"),
+			want:  []string{`Gateway istio-ingress/shop: spec.servers[0].hosts[0]: host "shop.example.com" on gateway istio-ingress/public is claimed by namespace istio-ingress`}},
+		{name: "an unscoped reserved host lets any namespace attach",
+			input: reserved + gateway("shop", "web", publicSelector, 80, "shop.example.com"),
+			want:  []string{`Gateway shop/web: spec.servers[0].hosts[0]: host "shop.example.com" on gateway istio-ingress/public: spec.hostOwnership["shop.example.com"] of IngressGateway istio-ingress/public (in.yaml:6) reserves it to namespace(s) shop, but this host has no namespace prefix, so VirtualServices of any namespace can attach to it and serve it: write "shop/shop.example.com"`}},
+		{name: "a VirtualService attaching a reserved host to a shared unscoped Gateway",
+			input: reserved + gateway("istio-ingress", "shared", publicSelector, 80, "*.example.com") +
+				ownedVS("evil", "phish", "istio-ingress/shared", "shop.example.com") +
+				ownedVS("blog", "blog", "istio-ingress/shared", "blog.example.com"),
+			want: []string{
+				`warning: Gateway istio-ingress/shared: spec.servers[0].hosts[0]: host "*.example.com" on gateway istio-ingress/public, claimed by any namespace, also covers "*.shop.example.com" (namespace(s) shop), "shop.example.com" (namespace(s) shop)`,
+				`VirtualService evil/phish: spec.hosts[0]: host "shop.example.com" on gateway istio-ingress/public is claimed by namespace evil (attached to the unscoped hosts of Gateway istio-ingress/shared)`,
+			}},
+		{name: "the lock gives a concrete host to the app it records",
+			input: publicGateway("") + lock("istio-ingress/public", 80, map[string]string{"shop.example.com": "shop/web"}) +
+				ownedApp("shop", "web", "shop.example.com") + ownedApp("evil", "phish", "shop.example.com"),
+			want: []string{`AppIntent evil/phish: spec.hosts[0]: host "shop.example.com" on gateway istio-ingress/public belongs to namespace shop: the HostBindings lock records it for app shop/web (in.yaml:15 spec.ports[0].hosts); namespace evil may not claim it`}},
+		{name: "an unscoped Gateway host the lock gives to a namespace",
+			input: publicGateway("") + lock("istio-ingress/public", 80, map[string]string{"shop.example.com": "shop/web"}) +
+				gateway("istio-ingress", "shared", publicSelector, 8080, "shop.example.com") +
+				ownedVS("shop", "web", "istio-ingress/shared", "shop.example.com"),
+			want: []string{`warning: Gateway istio-ingress/shared: spec.servers[0].hosts[0]: host "shop.example.com" on gateway istio-ingress/public belongs to namespace shop (the HostBindings lock records it for app shop/web (in.yaml:15 spec.ports[0].hosts)), but this host has no namespace prefix, so VirtualServices of any namespace can attach to it and serve it: write "shop/shop.example.com"`}},
+		{name: "without a lock record, two namespaces on one concrete host both fail",
+			input: publicGateway("") + ownedApp("a", "one", "api.example.com") + gateway("b", "two", publicSelector, 8080, "./api.example.com"),
+			want: []string{
+				`AppIntent a/one: spec.hosts[0]: host "api.example.com" on gateway istio-ingress/public is also claimed by namespace b (Gateway b/two spec.servers[0].hosts[0] (in.yaml:`,
+				`Gateway b/two: spec.servers[0].hosts[0]: host "api.example.com" on gateway istio-ingress/public is also claimed by namespace a (AppIntent a/one spec.hosts[0] (in.yaml:`,
+			}},
+		{name: "a catch-all on a gateway other namespaces hold hosts on",
+			input: publicGateway("") + ownedApp("a", "all", "*") + ownedApp("b", "blog", "blog.example.com"),
+			want:  []string{`warning: AppIntent a/all: spec.hosts[0]: host "*" claimed by namespace a on gateway istio-ingress/public, a gateway shared by several namespaces (namespace b holds "blog.example.com" there)`}},
+		{name: "an unscoped catch-all on a shared gateway",
+			input: edgeWorkload + gateway("istio-ingress", "shared", "istio: edge", 80, "*") + ownedVS("b", "blog", "istio-ingress/shared", "blog.example.com"),
+			want:  []string{`warning: Gateway istio-ingress/shared: spec.servers[0].hosts[0]: host "*" without a namespace prefix on gateway workload Deployment istio-ingress/edge, a gateway shared by several namespaces (namespace b holds "blog.example.com" there)`}},
+		{name: "a catch-all on a gateway with reserved hosts",
+			input: reserved + ownedApp("a", "all", "*"),
+			want:  []string{`warning: AppIntent a/all: spec.hosts[0]: host "*" claimed by namespace a on gateway istio-ingress/public, a gateway shared by several namespaces (spec.hostOwnership of IngressGateway istio-ingress/public reserves "*.shop.example.com" to namespace(s) shop)`}},
+
+		{name: "edgegate's TLS example: intents, lock and rendered output",
+			input: example(t, "tls")},
+		{name: "edgegate's two-namespace example: each catch-all on a port of its own",
+			input: example(t, "two-namespaces")},
+		{name: "edgegate's dedicated-gateway example",
+			input: example(t, "dedicated-gateway")},
+		{name: "owners claim their reserved hosts, in scopeToNamespace mode too",
+			input: publicGateway("  scopeToNamespace: true\n"+shopOwnership) + ownedApp("shop", "web", "shop.example.com", "api.shop.example.com") +
+				renderedGateway("istio-ingress", "shop-web", "shop/shop.example.com", "shop/api.shop.example.com") +
+				ownedVS("shop", "web", "istio-ingress/shop-web", "shop.example.com", "api.shop.example.com")},
+		{name: "a rendered Gateway is judged through its AppIntent, and a matching lock is fine",
+			input: publicGateway("") + lock("istio-ingress/public", 80, map[string]string{"shop.example.com": "shop/web"}) +
+				ownedApp("shop", "web", "shop.example.com") + renderedGateway("shop", "web", "./shop.example.com")},
+		{name: "the same host on two different gateway workloads",
+			input: edgeWorkload + gateway("a", "one", "istio: edge", 80, "./api.example.com") + gateway("b", "two", "istio: other", 80, "./api.example.com")},
+		{name: "an unscoped Gateway serving reserved hosts",
+			input: reserved + gateway("istio-ingress", "shared", publicSelector, 80, "*/shop.example.com", "*/*.shop.example.com"),
+			want: []string{
+				`Gateway istio-ingress/shared: spec.servers[0].hosts[0]: host "shop.example.com" on gateway istio-ingress/public: spec.hostOwnership["shop.example.com"]`,
+				`Gateway istio-ingress/shared: spec.servers[0].hosts[1]: host "*.shop.example.com" on gateway istio-ingress/public: spec.hostOwnership["*.shop.example.com"]`,
+			}},
+		{name: "the owner's VirtualService on a shared Gateway scoped to the owner",
+			input: reserved + gateway("istio-ingress", "shared", publicSelector, 80, "shop/shop.example.com", "shop/*.shop.example.com") +
+				ownedVS("shop", "web", "istio-ingress/shared", "shop.example.com", "api.shop.example.com")},
+		{name: "namespaces sharing a catch-all-free gateway by distinct hosts",
+			input: publicGateway("") + ownedApp("a", "one", "a.example.com") + ownedApp("b", "two", "b.example.com") +
+				ownedVS("shop", "web", "mesh", "shop.example.com")},
+	}
+	runCases(t, "EG010", cases)
+}

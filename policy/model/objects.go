@@ -1,0 +1,267 @@
+package model
+
+import (
+	"fmt"
+	"github.com/edgegate/edgegate/render/match"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/edgegate/edgegate/manifest"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// The typed views the checks read. They are decoded leniently: a field of
+// the wrong type is left empty here and reported by the schema check.
+
+// Gateway is an Istio Gateway.
+type Gateway struct {
+	Obj  *manifest.Object
+	Spec struct {
+		Selector map[string]string `yaml:"selector"`
+		Servers  []Server          `yaml:"servers"`
+	} `yaml:"spec"`
+	// Workloads are the gateway workloads its selector picks, in the input or
+	// declared by an existing IngressGateway.
+	Workloads []*Workload
+}
+
+// Server is one server of a Gateway.
+type Server struct {
+	Port struct {
+		Number   int    `yaml:"number"`
+		Name     string `yaml:"name"`
+		Protocol string `yaml:"protocol"`
+	} `yaml:"port"`
+	Hosts []string `yaml:"hosts"`
+	TLS   *struct {
+		HTTPSRedirect  bool   `yaml:"httpsRedirect"`
+		Mode           string `yaml:"mode"`
+		CredentialName string `yaml:"credentialName"`
+	} `yaml:"tls"`
+}
+
+// SortByObjectKey returns a copy of items sorted by the key of their
+// object, so that checks walk the index in an order no input order shows.
+func SortByObjectKey[T any](items []T, obj func(T) *manifest.Object) []T {
+	out := slices.Clone(items)
+	sort.Slice(out, func(i, j int) bool { return manifest.CompareKeys(obj(out[i]).Ref, obj(out[j]).Ref) < 0 })
+	return out
+}
+
+// ServerHost is one host of one server of a Gateway, by position, so a
+// finding about it can name its field.
+type ServerHost struct {
+	Gateway *Gateway
+	Server  int
+	Host    int
+}
+
+// Raw is the host as the Gateway writes it ("ns/host" or "host").
+func (h ServerHost) Raw() string { return h.Gateway.Spec.Servers[h.Server].Hosts[h.Host] }
+
+func (h ServerHost) Field() string {
+	return fmt.Sprintf("spec.servers[%d].hosts[%d]", h.Server, h.Host)
+}
+
+// IsTLS reports whether the server terminates or passes TLS.
+func (s Server) IsTLS() bool {
+	switch strings.ToUpper(s.Port.Protocol) {
+	case "HTTPS", "TLS":
+		return true
+	}
+	return false
+}
+
+// SplitGatewayHost splits "ns/host" into its namespace ("*" when absent) and host.
+func SplitGatewayHost(h string) (namespace, host string) {
+	if ns, name, ok := strings.Cut(h, "/"); ok {
+		return ns, name
+	}
+	return "*", h
+}
+
+// VirtualService is an Istio VirtualService.
+type VirtualService struct {
+	Obj  *manifest.Object
+	Spec struct {
+		Hosts    []string    `yaml:"hosts"`
+		Gateways []string    `yaml:"gateways"`
+		ExportTo []string    `yaml:"exportTo"`
+		HTTP     []HTTPRoute `yaml:"http"`
+		TLS      []L4Route   `yaml:"tls"`
+		TCP      []L4Route   `yaml:"tcp"`
+	} `yaml:"spec"`
+}
+
+// HTTPRoute is one http rule of a VirtualService.
+type HTTPRoute struct {
+	Name           string                   `yaml:"name"`
+	Match          []match.HTTPMatchRequest `yaml:"match"`
+	Route          []RouteDestination       `yaml:"route"`
+	Redirect       *yaml.Node               `yaml:"redirect"`
+	DirectResponse *yaml.Node               `yaml:"directResponse"`
+	Delegate       *yaml.Node               `yaml:"delegate"`
+}
+
+// L4Route is a tls or tcp rule; only its destinations matter here.
+type L4Route struct {
+	Route []RouteDestination `yaml:"route"`
+}
+
+// StringMatch is Istio's exact / prefix / regex match.
+type StringMatch = match.StringMatch
+
+// RouteDestination is a weighted destination.
+type RouteDestination struct {
+	Destination struct {
+		Host   string `yaml:"host"`
+		Subset string `yaml:"subset"`
+		Port   *struct {
+			Number int `yaml:"number"`
+		} `yaml:"port"`
+	} `yaml:"destination"`
+	Weight *int `yaml:"weight"`
+}
+
+// Workload is a pod template in the input (Deployment, StatefulSet,
+// DaemonSet, ReplicaSet, Pod), or a gateway workload an existing
+// IngressGateway declares to run outside it.
+type Workload struct {
+	Obj         *manifest.Object
+	Namespace   string
+	Labels      map[string]string
+	Annotations map[string]string
+	Pod         PodSpec
+	// External is set for a workload known only from an existing
+	// IngressGateway: its labels are the declared selector, its ports the
+	// declared Service targetPorts.
+	External bool
+	// Services are the Services in its namespace whose selector picks it.
+	Services []*Service
+}
+
+// Name is "Kind namespace/name" of the object the workload comes from.
+func (w *Workload) String() string { return w.Obj.Ref.String() }
+
+// PodSpec is the part of a pod spec the checks read.
+type PodSpec struct {
+	ServiceAccountName string `yaml:"serviceAccountName"`
+	SecurityContext    *struct {
+		RunAsNonRoot *bool `yaml:"runAsNonRoot"`
+		RunAsUser    *int  `yaml:"runAsUser"`
+	} `yaml:"securityContext"`
+	Containers []Container `yaml:"containers"`
+	// path is where the pod spec sits in the object, for field paths.
+	Path string
+}
+
+// Container is one container of a pod.
+type Container struct {
+	Name  string `yaml:"name"`
+	Image string `yaml:"image"`
+	Ports []struct {
+		Name          string `yaml:"name"`
+		ContainerPort int    `yaml:"containerPort"`
+		Protocol      string `yaml:"protocol"`
+	} `yaml:"ports"`
+	SecurityContext *struct {
+		AllowPrivilegeEscalation *bool `yaml:"allowPrivilegeEscalation"`
+		Privileged               *bool `yaml:"privileged"`
+		ReadOnlyRootFilesystem   *bool `yaml:"readOnlyRootFilesystem"`
+		RunAsNonRoot             *bool `yaml:"runAsNonRoot"`
+		RunAsUser                *int  `yaml:"runAsUser"`
+		Capabilities             *struct {
+			Add  []string `yaml:"add"`
+			Drop []string `yaml:"drop"`
+		} `yaml:"capabilities"`
+	} `yaml:"securityContext"`
+}
+
+// ServesPort reports whether a container of the workload listens on port:
+// a declared containerPort, or for an external workload a declared targetPort.
+func (w *Workload) ServesPort(port int) bool {
+	for _, c := range w.Pod.Containers {
+		for _, p := range c.Ports {
+			if p.ContainerPort == port {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Service is a Kubernetes Service.
+type Service struct {
+	Obj  *manifest.Object
+	Spec struct {
+		Type     string            `yaml:"type"`
+		Selector map[string]string `yaml:"selector"`
+		Ports    []ServicePort     `yaml:"ports"`
+	} `yaml:"spec"`
+}
+
+// ServicePort is one port of a Service.
+type ServicePort struct {
+	Name       string      `yaml:"name"`
+	Port       int         `yaml:"port"`
+	TargetPort IntOrString `yaml:"targetPort"`
+	Protocol   string      `yaml:"protocol"`
+}
+
+// IntOrString is a Kubernetes port reference: a number or a port name.
+type IntOrString struct {
+	Int  int
+	Name string
+}
+
+// DecodeNode reads a number or a name.
+func (v *IntOrString) DecodeNode(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("expected a port number or name")
+	}
+	if n.Tag == "!!int" {
+		i, err := strconv.Atoi(n.Value)
+		if err != nil {
+			return err
+		}
+		v.Int = i
+		return nil
+	}
+	v.Name = n.Value
+	return nil
+}
+
+// Target resolves a Service port to the container port it sends to, as
+// kube-proxy does: targetPort, a named container port, or the port itself.
+func (p ServicePort) Target(w *Workload) int {
+	switch {
+	case p.TargetPort.Int != 0:
+		return p.TargetPort.Int
+	case p.TargetPort.Name != "" && w != nil:
+		for _, c := range w.Pod.Containers {
+			for _, cp := range c.Ports {
+				if cp.Name == p.TargetPort.Name {
+					return cp.ContainerPort
+				}
+			}
+		}
+		return 0
+	}
+	return p.Port
+}
+
+// Secret is a Kubernetes Secret; only its type and the names of its keys
+// are read, never the values.
+type Secret struct {
+	Obj  *manifest.Object
+	Type string
+	Keys map[string]bool
+}
+
+// Namespace is a Kubernetes Namespace.
+type Namespace struct {
+	Obj    *manifest.Object
+	Labels map[string]string
+}

@@ -1,0 +1,93 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/edgegate/edgegate/manifest"
+)
+
+// Meta describes a check.
+type Meta struct {
+	ID          string            // stable: EG001
+	Name        string            // kebab-case: conflicting-gateways
+	Severity    manifest.Severity // default severity of its findings
+	Description string            // one line
+	// Mirrors lists the Istio analyzer and Kiali codes the check corresponds to.
+	Mirrors []string
+}
+
+// SuppressAnnotation on an object silences checks for it:
+// "EG012: the legacy gateway keeps its port names, EG003: reason".
+// A reason is required.
+const SuppressAnnotation = "edgegate.dev/suppress"
+
+// Reporter collects the findings of one check.
+type Reporter struct {
+	meta     Meta
+	severity manifest.Severity
+	idx      *Index
+	diags    manifest.Diagnostics
+	seen     map[string]bool
+}
+
+// NewReporter collects the findings of the check meta describes, at
+// severity, dropping those idx says are suppressed.
+func NewReporter(meta Meta, severity manifest.Severity, idx *Index) *Reporter {
+	return &Reporter{meta: meta, severity: severity, idx: idx}
+}
+
+// Diagnostics are the findings reported so far.
+func (r *Reporter) Diagnostics() manifest.Diagnostics { return r.diags }
+
+// Report records a finding about obj at field, at the check's severity.
+func (r *Reporter) Report(obj *manifest.Object, field, format string, args ...any) {
+	r.report(r.severity, obj, field, fmt.Sprintf(format, args...))
+}
+
+// Warn records a finding at warning severity (or lower, if the check is
+// configured lower), for findings the check is less sure of.
+func (r *Reporter) Warn(obj *manifest.Object, field, format string, args ...any) {
+	sev := manifest.Warning
+	if r.severity == manifest.Info {
+		sev = manifest.Info
+	}
+	r.report(sev, obj, field, fmt.Sprintf(format, args...))
+}
+
+// Info records an informational finding, whatever the check's severity
+// (unless the check is off).
+func (r *Reporter) Info(obj *manifest.Object, field, format string, args ...any) {
+	r.report(manifest.Info, obj, field, fmt.Sprintf(format, args...))
+}
+
+func (r *Reporter) report(sev manifest.Severity, obj *manifest.Object, field, msg string) {
+	if r.idx.suppressed(obj, r.meta.ID) {
+		return
+	}
+	key := obj.Key() + "\x00" + field + "\x00" + msg
+	if r.seen[key] {
+		return
+	}
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	r.seen[key] = true
+	d := manifest.Errorf(obj, field, "%s", msg)
+	if src := obj.Source; obj.Pos.File == "" && src != nil {
+		d.Pos = src.Pos
+		if !strings.Contains(msg, src.Ref.String()) {
+			d.Message += fmt.Sprintf(" (rendered from %s)", src.Ref)
+		}
+	}
+	d.Severity = sev
+	d.ID = r.meta.ID
+	d.Tags = map[string]string{"check": r.meta.Name}
+	if len(r.meta.Mirrors) > 0 {
+		d.Tags["mirrors"] = strings.Join(r.meta.Mirrors, ",")
+	}
+	r.diags = append(r.diags, d)
+}
+
+// Where names an object's origin for a message about another object.
+func Where(o *manifest.Object) string { return manifest.Where(o) }
