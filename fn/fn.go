@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/policy"
 	"github.com/edgegate/edgegate/render"
@@ -42,7 +43,7 @@ func ConfigFrom(fc *manifest.Object) (Config, manifest.Diagnostics) {
 	if fc == nil {
 		return cfg, nil
 	}
-	if fc.Group() == render.Group && fc.Kind == render.KindPolicy {
+	if fc.Group() == v1alpha1.Group && fc.Kind == v1alpha1.KindPolicy {
 		pcfg, spec, diags := policy.ConfigFrom(fc)
 		cfg.Policy, cfg.Locked, cfg.Namespace = pcfg, spec.Locked, spec.Namespace
 		if spec.Mode != "" {
@@ -120,7 +121,7 @@ func Process(items []*manifest.Object, cfg Config) ([]*manifest.Object, manifest
 		locks[o.Key()] = true
 	}
 	for _, o := range m.Intents {
-		if o.Kind == render.KindHostBindings && locks[o.Key()] {
+		if o.Kind == v1alpha1.KindHostBindings && locks[o.Key()] {
 			previous[o.Key()] = o // replaced by the current bindings
 			continue
 		}
@@ -151,7 +152,7 @@ func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
 		return 1
 	}
 	cfg, diags := ConfigFrom(rl.FunctionConfig)
-	if fc := rl.FunctionConfig; fc == nil || fc.Group() != render.Group || fc.Kind != render.KindPolicy {
+	if fc := rl.FunctionConfig; fc == nil || fc.Group() != v1alpha1.Group || fc.Kind != v1alpha1.KindPolicy {
 		// An EdgegatePolicy among the items (a policy file in the package or
 		// kustomization) configures the gate as it does for the CLI; an
 		// EdgegatePolicy functionConfig takes precedence.

@@ -7,8 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
-	"github.com/edgegate/edgegate/render"
 )
 
 func init() { register(gatewaySelectorCheck{}) }
@@ -144,7 +144,7 @@ func eg002ReportAbsent(r *Reporter, g *Gateway, m eg002Candidate) {
 		what = "a Gateway without a selector"
 	}
 	how := "declares (existing: true)"
-	if m.decl.Kind == render.KindIngressGateway && !eg002IsExisting(m.decl) {
+	if m.decl.Kind == v1alpha1.KindIngressGateway && !eg002IsExisting(m.decl) {
 		how = "renders"
 	}
 	r.Info(g.Obj, "spec.selector",

@@ -7,9 +7,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/edgegate/edgegate/manifest"
-	"github.com/edgegate/edgegate/render"
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/hostname"
+	"github.com/edgegate/edgegate/manifest"
 )
 
 // The ownership model EG010 (host-ownership) and EG011 (gateway-tls) share:
@@ -260,7 +260,7 @@ func eg010GatewaySelector(g *DeclaredGateway) map[string]string {
 	if g != nil && g.Spec.Existing {
 		return g.Spec.Selector
 	}
-	name := render.BuiltinGatewayName
+	name := v1alpha1.BuiltinGatewayName
 	if g != nil {
 		name = g.Obj.Name
 	}
@@ -299,7 +299,7 @@ func (m *eg010Ownership) gatewayWorkloads(g *DeclaredGateway) []*eg010Workload {
 		return ws
 	}
 	sel := eg010GatewaySelector(g)
-	ns, name := render.BuiltinGatewayNamespace, render.BuiltinGatewayName
+	ns, name := v1alpha1.BuiltinGatewayNamespace, v1alpha1.BuiltinGatewayName
 	if g != nil {
 		ns, name = g.Obj.Namespace, g.Obj.Name
 	}
@@ -376,7 +376,7 @@ func (m *eg010Ownership) gatewayByRef(ref string) (*DeclaredGateway, bool) {
 			return d, true
 		}
 	}
-	if len(m.declared) == 0 && name == render.BuiltinGatewayName && (ns == "" || ns == render.BuiltinGatewayNamespace) {
+	if len(m.declared) == 0 && name == v1alpha1.BuiltinGatewayName && (ns == "" || ns == v1alpha1.BuiltinGatewayNamespace) {
 		return nil, true
 	}
 	return nil, false
@@ -395,14 +395,14 @@ func (m *eg010Ownership) ofApp(a *DeclaredApp) []*eg010Workload {
 func (m *eg010Ownership) readLocks() {
 	var locks []*manifest.Object
 	for _, o := range m.idx.Objects {
-		if o.Group() == render.Group && o.Kind == render.KindHostBindings {
+		if o.Group() == v1alpha1.Group && o.Kind == v1alpha1.KindHostBindings {
 			locks = append(locks, o)
 		}
 	}
 	locks = sortByObjectKey(locks, func(o *manifest.Object) *manifest.Object { return o })
 	pos := 0
 	for _, o := range locks {
-		var hb render.HostBindings
+		var hb v1alpha1.HostBindings
 		decodeAt(o, o.Node, "", &hb)
 		g, ok := m.gatewayByRef(hb.Spec.Gateway)
 		if !ok || !strings.Contains(hb.Spec.Gateway, "/") {

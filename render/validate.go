@@ -10,8 +10,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/hostname"
+	"github.com/edgegate/edgegate/manifest"
 )
 
 // fieldErrors collects the validation errors of one object.
@@ -72,7 +73,7 @@ func validateGatewayName(e *fieldErrors, name, namespace string) {
 }
 
 // validateGateway checks an IngressGateway spec as written, before defaults.
-func validateGateway(e *fieldErrors, s *IngressGatewaySpec) {
+func validateGateway(e *fieldErrors, s *v1alpha1.IngressGatewaySpec) {
 	if s.Existing {
 		validateExistingGateway(e, s)
 		return
@@ -99,7 +100,7 @@ func validateGateway(e *fieldErrors, s *IngressGatewaySpec) {
 			e.add("spec.service.type", "must be LoadBalancer, NodePort or ClusterIP, not %q", typ)
 		}
 		if typ == "" {
-			typ = defaultServiceType
+			typ = v1alpha1.DefaultServiceType
 		}
 		switch svc.ExternalTrafficPolicy {
 		case "":
@@ -173,7 +174,7 @@ func validateHostOwnership(e *fieldErrors, owners map[string][]string) {
 	}
 }
 
-func validateExistingGateway(e *fieldErrors, s *IngressGatewaySpec) {
+func validateExistingGateway(e *fieldErrors, s *v1alpha1.IngressGatewaySpec) {
 	validateHostOwnership(e, s.HostOwnership)
 	if len(s.Selector) == 0 {
 		e.add("spec.selector", "an existing gateway needs the labels of its pods (e.g. istio: ingressgateway)")
@@ -231,7 +232,7 @@ func validateExistingGateway(e *fieldErrors, s *IngressGatewaySpec) {
 	}
 }
 
-func checkPool(e *fieldErrors, field string, pool []PortRange, seen map[int]string) {
+func checkPool(e *fieldErrors, field string, pool []v1alpha1.PortRange, seen map[int]string) {
 	for i, r := range pool {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		if !checkPort(e, f, r.First) || !checkPort(e, f, r.Last) {
@@ -299,7 +300,7 @@ func (t Target) Host() string {
 
 // validateApp checks an AppIntent spec as written and parses its destinations.
 // It returns one []Target per route.
-func validateApp(e *fieldErrors, namespace string, s *AppIntentSpec) [][]Target {
+func validateApp(e *fieldErrors, namespace string, s *v1alpha1.AppIntentSpec) [][]Target {
 	if s.Gateway != "" {
 		ns, name, scoped := strings.Cut(s.Gateway, "/")
 		if !scoped {
@@ -369,7 +370,7 @@ func validateApp(e *fieldErrors, namespace string, s *AppIntentSpec) [][]Target 
 	return targets
 }
 
-func validateMatch(e *fieldErrors, field string, r *Route) {
+func validateMatch(e *fieldErrors, field string, r *v1alpha1.Route) {
 	set := 0
 	for _, m := range []struct{ name, value string }{{"exact", r.Exact}, {"prefix", r.Prefix}, {"regex", r.Regex}} {
 		if m.value == "" {
@@ -430,7 +431,7 @@ func validatePath(p string) error {
 
 // checkReachable rejects a route that an earlier route always shadows:
 // Istio evaluates routes in order and the first match wins (IST0130).
-func checkReachable(e *fieldErrors, routes []Route) {
+func checkReachable(e *fieldErrors, routes []v1alpha1.Route) {
 	for j := range routes {
 		for i := 0; i < j; i++ {
 			if covers(&routes[i], &routes[j]) {
@@ -446,7 +447,7 @@ func checkReachable(e *fieldErrors, routes []Route) {
 }
 
 // covers reports whether every request matching b also matches a.
-func covers(a, b *Route) bool {
+func covers(a, b *v1alpha1.Route) bool {
 	for k, v := range a.Headers {
 		if b.Headers[k] != v {
 			return false
@@ -465,7 +466,7 @@ func covers(a, b *Route) bool {
 	}
 }
 
-func validateDestinations(e *fieldErrors, field, namespace string, to Destinations) []Target {
+func validateDestinations(e *fieldErrors, field, namespace string, to v1alpha1.Destinations) []Target {
 	if len(to) == 0 {
 		e.add(field, `required: "service[.namespace]:port" or a list of {service, weight}`)
 		return nil

@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
 )
 
@@ -132,7 +133,7 @@ func redirectRules(hosts []string, httpPort, httpsPort int) []httpRoute {
 	return rules
 }
 
-func renderRoute(r Route, targets []Target) httpRoute {
+func renderRoute(r v1alpha1.Route, targets []Target) httpRoute {
 	out := httpRoute{Name: r.Name}
 	var match httpMatch
 	switch {

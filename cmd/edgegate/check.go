@@ -7,6 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/policy"
 	"github.com/edgegate/edgegate/render"
@@ -44,7 +45,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// Intents are validated as a render would, without rendering. A
 		// stream without edgegate's objects (a rendered output) has none,
 		// and building a model of its objects would find nothing.
-		if slices.ContainsFunc(objs, func(o *manifest.Object) bool { return o.Group() == render.Group }) {
+		if slices.ContainsFunc(objs, func(o *manifest.Object) bool { return o.Group() == v1alpha1.Group }) {
 			_, d := render.Build(objs, in.options())
 			diags = append(diags, d...)
 		}
@@ -83,16 +84,16 @@ func listChecks(w io.Writer) int {
 
 // policyConfig reads --config, else the one EdgegatePolicy among objs, and
 // applies --fail-on on top.
-func (f *inputFlags) policyConfig(objs []*manifest.Object) (policy.Config, render.EdgegatePolicySpec, manifest.Diagnostics) {
+func (f *inputFlags) policyConfig(objs []*manifest.Object) (policy.Config, v1alpha1.EdgegatePolicySpec, manifest.Diagnostics) {
 	cfg := policy.Config{FailOn: manifest.Error}
-	var spec render.EdgegatePolicySpec
+	var spec v1alpha1.EdgegatePolicySpec
 	var diags manifest.Diagnostics
 	var obj *manifest.Object
 	if f.config != "" {
 		r := manifest.Reader{MaxFileBytes: f.maxBytes}
 		found, d := r.Read([]string{f.config})
 		diags = append(diags, d...)
-		if len(found) != 1 || found[0].Kind != render.KindPolicy {
+		if len(found) != 1 || found[0].Kind != v1alpha1.KindPolicy {
 			diags = append(diags, manifest.Diagnostic{Severity: manifest.Error, Pos: manifest.Position{File: f.config}, Message: "--config must name a file holding one EdgegatePolicy"})
 			return cfg, spec, diags
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/render"
 )
@@ -82,7 +83,7 @@ func runLock(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func lockTarget(flag string, paths []string, objs []*manifest.Object) (string, error) {
 	files := map[string]bool{}
 	for _, o := range objs {
-		if o.Group() == render.Group && o.Kind == render.KindHostBindings {
+		if o.Group() == v1alpha1.Group && o.Kind == v1alpha1.KindHostBindings {
 			files[filepath.Clean(o.Pos.File)] = true
 		}
 	}
@@ -112,7 +113,7 @@ func lockTarget(flag string, paths []string, objs []*manifest.Object) (string, e
 		}
 	}
 	for _, o := range objs {
-		if filepath.Clean(o.Pos.File) == filepath.Clean(target) && !(o.Group() == render.Group && o.Kind == render.KindHostBindings) {
+		if filepath.Clean(o.Pos.File) == filepath.Clean(target) && !(o.Group() == v1alpha1.Group && o.Kind == v1alpha1.KindHostBindings) {
 			return "", fmt.Errorf("%s holds other objects (%s) besides HostBindings: give the lock its own file", target, o.Ref)
 		}
 	}
