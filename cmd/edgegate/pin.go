@@ -46,14 +46,9 @@ func runPin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	objs, diags := in.read(paths, stdin)
-	if diags.HasErrors() {
-		printDiagnostics(stderr, diags)
-		return 1
-	}
-	m, diags := render.Build(objs, in.options())
-	if diags.HasErrors() {
-		printDiagnostics(stderr, diags)
+	m, rep, err := in.runner(paths, stdin).Build()
+	if err != nil {
+		printDiagnostics(stderr, rep.Diagnostics)
 		return 1
 	}
 
@@ -95,7 +90,7 @@ func runPin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	digests := map[string]v1.Hash{}
 	edits := map[string][]artifact.Edit{}
 	var changes []string
-	diags = nil
+	var diags manifest.Diagnostics
 	for _, t := range targets {
 		ref := artifact.Unpinned(t.image)
 		if artifact.Pinned(t.image) && !artifact.HasTag(ref) {
