@@ -6,6 +6,7 @@ require (
 	github.com/fluxcd/pkg/apis/meta v1.33.0
 	github.com/google/go-containerregistry v0.22.1
 	github.com/spf13/pflag v1.1.0
+	k8s.io/apimachinery v0.37.0
 	sigs.k8s.io/kustomize/kyaml v0.21.2
 )
 
@@ -47,7 +48,6 @@ require (
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/inf.v0 v0.9.1 // indirect
 	gotest.tools/v3 v3.5.2 // indirect
-	k8s.io/apimachinery v0.37.0 // indirect
 	k8s.io/klog/v2 v2.140.0 // indirect
 	k8s.io/kube-openapi v0.0.0-20260721132016-d427ff9ee9ad // indirect
 	k8s.io/utils v0.0.0-20260626114624-be93311217bd // indirect
