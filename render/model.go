@@ -167,6 +167,23 @@ func Build(objs []*manifest.Object, opts Options) (*Model, manifest.Diagnostics)
 	return m, diags
 }
 
+// fieldErrors collects the validation errors of one object.
+type fieldErrors struct {
+	obj   *manifest.Object
+	diags manifest.Diagnostics
+}
+
+func (e *fieldErrors) add(field, format string, args ...any) {
+	e.diags = append(e.diags, manifest.Errorf(e.obj, field, format, args...))
+}
+
+// addAll adds the errors the API's field validation found, in its order.
+func (e *fieldErrors) addAll(errs v1alpha1.FieldErrors) {
+	for _, fe := range errs {
+		e.diags = append(e.diags, manifest.Errorf(e.obj, fe.Field, "%s", fe.Message))
+	}
+}
+
 // decodeObject strictly decodes an edgegate object into v (whose Spec field
 // takes spec; apiVersion, kind and metadata are read elsewhere) and checks it
 // has a name and a namespace. Validation adds to the errors it returns.
@@ -196,8 +213,7 @@ func (m *Model) buildWorkloads(objs []*manifest.Object) manifest.Diagnostics {
 	for _, o := range objs {
 		var gw v1alpha1.IngressGateway
 		e := decodeObject(o, &gw)
-		validateGatewayName(e, o.Name, o.Namespace)
-		validateGateway(e, &gw.Spec)
+		e.addAll(v1alpha1.ValidateIngressGateway(o.Name, o.Namespace, &gw.Spec))
 		diags = append(diags, e.diags...)
 		if len(e.diags) > 0 {
 			continue
@@ -268,14 +284,7 @@ func builtinWorkload() *Workload {
 // protocolFromPortName reads a Service port name the way Istio does:
 // <protocol>[-suffix]. Only the protocols bindings use are recognised.
 func protocolFromPortName(name string) Protocol {
-	proto, _, _ := strings.Cut(strings.ToLower(name), "-")
-	switch proto {
-	case "http", "http2":
-		return HTTP
-	case "https":
-		return HTTPS
-	}
-	return ""
+	return Protocol(v1alpha1.ServicePortProtocol(name))
 }
 
 func (m *Model) buildApps(objs []*manifest.Object) manifest.Diagnostics {
@@ -319,23 +328,13 @@ func (m *Model) buildApps(objs []*manifest.Object) manifest.Diagnostics {
 func decodeApp(o *manifest.Object) (*App, manifest.Diagnostics) {
 	var intent v1alpha1.AppIntent
 	e := decodeObject(o, &intent)
-	if o.Name != "" {
-		checkDNSLabel(e, "metadata.name", o.Name, "app name")
-	}
-	if o.Namespace != "" {
-		checkDNSLabel(e, "metadata.namespace", o.Namespace, "namespace")
-	}
-	targets := validateApp(e, o.Namespace, &intent.Spec)
+	e.addAll(v1alpha1.ValidateAppIntent(o.Name, o.Namespace, &intent.Spec))
+	checkReachable(e, intent.Spec.Routes)
 	if len(e.diags) > 0 {
 		return nil, e.diags
 	}
 	intent.Spec.SetDefaults()
-	for i := range targets {
-		for j := range targets[i] {
-			targets[i][j].Weight = *intent.Spec.Routes[i].To[j].Weight
-		}
-	}
-	return &App{Namespace: o.Namespace, Name: o.Name, Obj: o, Spec: intent.Spec, Targets: targets}, nil
+	return &App{Namespace: o.Namespace, Name: o.Name, Obj: o, Spec: intent.Spec, Targets: targetsOf(o.Namespace, &intent.Spec)}, nil
 }
 
 // resolveGateway finds an app's workload: the one it names, else the one
