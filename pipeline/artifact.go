@@ -5,6 +5,7 @@ import (
 
 	"github.com/edgegate/edgegate/artifact"
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/render"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
@@ -54,4 +55,12 @@ func Pack(objs []*manifest.Object, opts PackOptions) (*Packed, error) {
 		return nil, err
 	}
 	return &Packed{Layout: layout, Image: img}, nil
+}
+
+// FluxWiring renders the Flux objects that deliver the artifact Pack builds
+// from objs (`edgegate flux-wiring`): w, with a health check on every
+// gateway Deployment among objs.
+func FluxWiring(objs []*manifest.Object, w render.FluxWiring) ([]*manifest.Object, error) {
+	w.Deployments = artifact.Split(objs).Deployments()
+	return render.RenderFluxWiring(w)
 }

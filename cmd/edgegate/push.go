@@ -204,8 +204,7 @@ func runFluxWiring(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	if !ok {
 		return 1
 	}
-	w.Deployments = artifact.Split(objs).Deployments()
-	wiring, err := render.RenderFluxWiring(w)
+	wiring, err := pipeline.FluxWiring(objs, w)
 	if err == nil {
 		err = manifest.WriteStream(stdout, wiring)
 	}
