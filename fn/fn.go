@@ -149,10 +149,9 @@ func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
 	if fc := rl.FunctionConfig; fc == nil || fc.Group() != v1alpha1.Group || fc.Kind != v1alpha1.KindPolicy {
 		// An EdgegatePolicy among the items (a policy file in the package or
 		// kustomization) configures the gate as it does for the CLI; an
-		// EdgegatePolicy functionConfig takes precedence.
-		// The ConfigMap's locked and namespace stay on top of the policy's;
-		// its failOn gives way to the policy's, and the mode stays the
-		// ConfigMap's.
+		// EdgegatePolicy functionConfig takes precedence. A ConfigMap's
+		// locked and namespace stay on top of the policy's, its failOn gives
+		// way to the policy's, and its mode is the only one read.
 		obj, d := policy.FindConfig(rl.Items)
 		diags = append(diags, d...)
 		if obj != nil {

@@ -13,9 +13,9 @@ import (
 // everything an earlier artifact applied.
 var ErrEmptyArtifact = errors.New("the render has no objects, and Flux would prune everything an earlier artifact applied: nothing pushed (--allow-empty pushes it)")
 
-// SecretsError refuses plain Secrets in an artifact; Diagnostics name them.
+// SecretsError refuses plain Secrets in an artifact; its report names them.
 type SecretsError struct {
-	Diagnostics manifest.Diagnostics
+	Report
 }
 
 func (e *SecretsError) Error() string { return "nothing pushed" }
@@ -39,7 +39,7 @@ type Packed struct {
 func Pack(objs []*manifest.Object, opts PackOptions) (*Packed, error) {
 	if !opts.AllowSecrets {
 		if diags := artifact.CheckSecrets(objs); diags.HasErrors() {
-			return nil, &SecretsError{Diagnostics: diags}
+			return nil, &SecretsError{Report: failed(diags)}
 		}
 	}
 	if len(objs) == 0 && !opts.AllowEmpty {

@@ -81,7 +81,7 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	packed, err := pipeline.Pack(objs, pipeline.PackOptions{AllowSecrets: pf.allowSecrets, AllowEmpty: pf.allowEmpty, Metadata: meta})
 	if secrets := (*pipeline.SecretsError)(nil); errors.As(err, &secrets) {
-		printDiagnostics(stderr, pipeline.Report{Diagnostics: secrets.Diagnostics, FailOn: manifest.Error}.Shown())
+		printDiagnostics(stderr, secrets.Shown())
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "edgegate push: %v\n", err)
