@@ -10,9 +10,10 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/pipeline"
 	"github.com/edgegate/edgegate/policy"
-	"github.com/edgegate/edgegate/render"
 )
 
 // Mode selects what the function does.
@@ -30,21 +31,19 @@ const (
 // (its spec: mode, locked, namespace, failOn, checks), or the data of a
 // ConfigMap (kpt's inline configMap: mode, locked, namespace, failOn).
 type Config struct {
-	Mode      Mode
-	Locked    bool
-	Namespace string
-	Policy    policy.Config
+	Mode Mode
+	pipeline.Config
 }
 
 // ConfigFrom reads a function configuration; nil means the defaults.
 func ConfigFrom(fc *manifest.Object) (Config, manifest.Diagnostics) {
-	cfg := Config{Mode: ModeRender, Policy: policy.Config{FailOn: manifest.Error}}
+	cfg := Config{Mode: ModeRender, Config: pipeline.DefaultConfig()}
 	if fc == nil {
 		return cfg, nil
 	}
-	if fc.Group() == render.Group && fc.Kind == render.KindPolicy {
-		pcfg, spec, diags := policy.ConfigFrom(fc)
-		cfg.Policy, cfg.Locked, cfg.Namespace = pcfg, spec.Locked, spec.Namespace
+	if fc.Group() == v1alpha1.Group && fc.Kind == v1alpha1.KindPolicy {
+		pcfg, spec, diags := pipeline.Configure(fc, pipeline.Settings{})
+		cfg.Config = pcfg
 		if spec.Mode != "" {
 			cfg.Mode = Mode(spec.Mode)
 		}
@@ -97,11 +96,7 @@ func ConfigFrom(fc *manifest.Object) (Config, manifest.Diagnostics) {
 // rendered objects in place of those an earlier run rendered: running it on
 // its own output changes nothing. On any error it returns no items.
 func Process(items []*manifest.Object, cfg Config) ([]*manifest.Object, manifest.Diagnostics) {
-	res := render.Render(items, render.Options{DefaultNamespace: cfg.Namespace, Locked: cfg.Locked})
-	if res.Diagnostics.HasErrors() {
-		return nil, res.Diagnostics
-	}
-	diags := append(res.Diagnostics, policy.Gate(res, cfg.Policy)...)
+	res, diags := pipeline.RenderAndGate(items, cfg.Config)
 	if policy.Fails(diags, cfg.Policy.FailOn) {
 		return nil, diags
 	}
@@ -120,7 +115,7 @@ func Process(items []*manifest.Object, cfg Config) ([]*manifest.Object, manifest
 		locks[o.Key()] = true
 	}
 	for _, o := range m.Intents {
-		if o.Kind == render.KindHostBindings && locks[o.Key()] {
+		if o.Kind == v1alpha1.KindHostBindings && locks[o.Key()] {
 			previous[o.Key()] = o // replaced by the current bindings
 			continue
 		}
@@ -151,37 +146,34 @@ func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
 		return 1
 	}
 	cfg, diags := ConfigFrom(rl.FunctionConfig)
-	if fc := rl.FunctionConfig; fc == nil || fc.Group() != render.Group || fc.Kind != render.KindPolicy {
+	if fc := rl.FunctionConfig; fc == nil || fc.Group() != v1alpha1.Group || fc.Kind != v1alpha1.KindPolicy {
 		// An EdgegatePolicy among the items (a policy file in the package or
 		// kustomization) configures the gate as it does for the CLI; an
-		// EdgegatePolicy functionConfig takes precedence.
+		// EdgegatePolicy functionConfig takes precedence. A ConfigMap's
+		// locked and namespace stay on top of the policy's, its failOn gives
+		// way to the policy's, and its mode is the only one read.
 		obj, d := policy.FindConfig(rl.Items)
 		diags = append(diags, d...)
 		if obj != nil {
-			pcfg, spec, d := policy.ConfigFrom(obj)
+			pcfg, _, d := pipeline.Configure(obj, pipeline.Settings{Namespace: cfg.Namespace, Locked: cfg.Locked})
 			diags = append(diags, d...)
-			cfg.Policy, cfg.Locked = pcfg, cfg.Locked || spec.Locked
-			if cfg.Namespace == "" {
-				cfg.Namespace = spec.Namespace
-			}
+			cfg.Config = pcfg
 		}
 	}
 	var items []*manifest.Object
 	if !diags.HasErrors() {
 		items, diags = Process(rl.Items, cfg)
 	}
-	for _, d := range diags {
-		// Infos stay in the results, unless they fail the run.
-		if d.Severity == manifest.Info && cfg.Policy.FailOn != manifest.Info {
-			continue
-		}
+	report := pipeline.Report{Diagnostics: diags, FailOn: cfg.Policy.FailOn}
+	// Infos stay in the results, unless they fail the run.
+	for _, d := range report.Shown() {
 		fmt.Fprintln(stderr, d.String())
 	}
 	if err := WriteResourceList(stdout, items, rl.FunctionConfig, diags); err != nil {
 		fmt.Fprintf(stderr, "edgegate: writing ResourceList: %v\n", err)
 		return 1
 	}
-	if policy.Fails(diags, cfg.Policy.FailOn) {
+	if report.Failed() {
 		return 1
 	}
 	return 0

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgegate/edgegate/hostname"
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/render"
-	"github.com/edgegate/edgegate/hostname"
 )
 
 // hostVocabulary is small so generated apps overlap often: equal hosts,

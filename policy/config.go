@@ -5,8 +5,8 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
-	"github.com/edgegate/edgegate/render"
 )
 
 // Fails reports whether diags hold a finding at or above failOn (error when
@@ -27,8 +27,8 @@ func Fails(diags manifest.Diagnostics, failOn manifest.Severity) bool {
 
 // ConfigFrom reads an EdgegatePolicy: the gate's configuration, and the whole
 // spec for the callers that read its other settings.
-func ConfigFrom(o *manifest.Object) (Config, render.EdgegatePolicySpec, manifest.Diagnostics) {
-	var p render.EdgegatePolicy
+func ConfigFrom(o *manifest.Object) (Config, v1alpha1.EdgegatePolicySpec, manifest.Diagnostics) {
+	var p v1alpha1.EdgegatePolicy
 	cfg := Config{FailOn: manifest.Error}
 	stripped := *o.Node
 	stripped.Content = nil
@@ -77,7 +77,7 @@ func ConfigFrom(o *manifest.Object) (Config, render.EdgegatePolicySpec, manifest
 func FindConfig(objs []*manifest.Object) (*manifest.Object, manifest.Diagnostics) {
 	var found *manifest.Object
 	for _, o := range objs {
-		if o.Group() != render.Group || o.Kind != render.KindPolicy {
+		if o.Group() != v1alpha1.Group || o.Kind != v1alpha1.KindPolicy {
 			continue
 		}
 		if found != nil {

@@ -5,8 +5,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/hostname"
+	"github.com/edgegate/edgegate/manifest"
 )
 
 // Binding is the hosts one app serves on one listener of its gateway workload.

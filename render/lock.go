@@ -7,8 +7,9 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/hostname"
+	"github.com/edgegate/edgegate/manifest"
 )
 
 // Lock is the HostBindings object of one gateway: the bindings an earlier
@@ -35,7 +36,7 @@ func (m *Model) buildLocks(objs []*manifest.Object) manifest.Diagnostics {
 	}
 	manifest.Sort(objs)
 	for _, o := range objs {
-		var hb HostBindings
+		var hb v1alpha1.HostBindings
 		e := decodeObject(o, &hb)
 		if len(e.diags) > 0 {
 			diags = append(diags, e.diags...)
@@ -120,7 +121,7 @@ func HostBindingsObjects(workloads []*Workload, bindings []Binding) []*manifest.
 		for _, l := range listeners {
 			spec.Ports = append(spec.Ports, lockedPortOut{Port: l.Port, Protocol: string(l.Protocol), Hosts: ports[l]})
 		}
-		out = append(out, newObject(APIVersion, KindHostBindings, w.Namespace, w.Name,
+		out = append(out, newObject(v1alpha1.APIVersion, v1alpha1.KindHostBindings, w.Namespace, w.Name,
 			withAnnotations(map[string]string{manifest.LocalConfigAnnotation: "true"}), struct {
 				Spec hostBindingsSpec `yaml:"spec"`
 			}{spec}))

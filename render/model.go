@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
 )
 
@@ -31,7 +32,7 @@ type Listener struct {
 type Workload struct {
 	Name, Namespace string
 	Obj             *manifest.Object // the IngressGateway; nil for the built-in gateway
-	Spec            IngressGatewaySpec
+	Spec            v1alpha1.IngressGatewaySpec
 	// Selector is what Gateway objects select the workload by.
 	Selector map[string]string
 	// PodLabels are the labels its pods carry, as far as edgegate knows them.
@@ -71,7 +72,7 @@ func (w *Workload) listener(protocol Protocol, port int) (Listener, bool) {
 type App struct {
 	Namespace, Name string
 	Obj             *manifest.Object
-	Spec            AppIntentSpec
+	Spec            v1alpha1.AppIntentSpec
 	Targets         [][]Target // parsed destinations, one list per route
 	Workload        *Workload
 }
@@ -134,24 +135,24 @@ func Build(objs []*manifest.Object, opts Options) (*Model, manifest.Diagnostics)
 	var apps, gateways, locks []*manifest.Object
 	for _, o := range objs {
 		switch {
-		case o.Group() == Group:
+		case o.Group() == v1alpha1.Group:
 			m.Intents = append(m.Intents, o)
 			if o.Namespace == "" && opts.DefaultNamespace != "" {
 				o.Namespace = opts.DefaultNamespace
 			}
 			switch {
-			case o.APIVersion != APIVersion:
-				diags = append(diags, manifest.Errorf(o, "apiVersion", "unknown version %q (edgegate reads %s)", o.APIVersion, APIVersion))
-			case o.Kind == KindAppIntent:
+			case o.APIVersion != v1alpha1.APIVersion:
+				diags = append(diags, manifest.Errorf(o, "apiVersion", "unknown version %q (edgegate reads %s)", o.APIVersion, v1alpha1.APIVersion))
+			case o.Kind == v1alpha1.KindAppIntent:
 				apps = append(apps, o)
-			case o.Kind == KindIngressGateway:
+			case o.Kind == v1alpha1.KindIngressGateway:
 				gateways = append(gateways, o)
-			case o.Kind == KindHostBindings:
+			case o.Kind == v1alpha1.KindHostBindings:
 				locks = append(locks, o)
-			case o.Kind == KindPolicy:
+			case o.Kind == v1alpha1.KindPolicy:
 				// Configuration of the run, read by its caller.
 			default:
-				diags = append(diags, manifest.Errorf(o, "kind", "unknown kind %q (edgegate reads %s, %s, %s and %s)", o.Kind, KindAppIntent, KindIngressGateway, KindHostBindings, KindPolicy))
+				diags = append(diags, manifest.Errorf(o, "kind", "unknown kind %q (edgegate reads %s, %s, %s and %s)", o.Kind, v1alpha1.KindAppIntent, v1alpha1.KindIngressGateway, v1alpha1.KindHostBindings, v1alpha1.KindPolicy))
 			}
 		case o.IsManaged():
 			m.Stale = append(m.Stale, o)
@@ -164,6 +165,23 @@ func Build(objs []*manifest.Object, opts Options) (*Model, manifest.Diagnostics)
 	diags = append(diags, m.buildClaims()...)
 	diags = append(diags, m.buildLocks(locks)...)
 	return m, diags
+}
+
+// fieldErrors collects the validation errors of one object.
+type fieldErrors struct {
+	obj   *manifest.Object
+	diags manifest.Diagnostics
+}
+
+func (e *fieldErrors) add(field, format string, args ...any) {
+	e.diags = append(e.diags, manifest.Errorf(e.obj, field, format, args...))
+}
+
+// addAll adds the errors the API's field validation found, in its order.
+func (e *fieldErrors) addAll(errs v1alpha1.FieldErrors) {
+	for _, fe := range errs {
+		e.diags = append(e.diags, manifest.Errorf(e.obj, fe.Field, "%s", fe.Message))
+	}
 }
 
 // decodeObject strictly decodes an edgegate object into v (whose Spec field
@@ -193,10 +211,9 @@ func decodeObject(o *manifest.Object, v any) *fieldErrors {
 func (m *Model) buildWorkloads(objs []*manifest.Object) manifest.Diagnostics {
 	var diags manifest.Diagnostics
 	for _, o := range objs {
-		var gw IngressGateway
+		var gw v1alpha1.IngressGateway
 		e := decodeObject(o, &gw)
-		validateGatewayName(e, o.Name, o.Namespace)
-		validateGateway(e, &gw.Spec)
+		e.addAll(v1alpha1.ValidateIngressGateway(o.Name, o.Namespace, &gw.Spec))
 		diags = append(diags, e.diags...)
 		if len(e.diags) > 0 {
 			continue
@@ -230,8 +247,8 @@ func (m *Model) buildWorkloads(objs []*manifest.Object) manifest.Diagnostics {
 	return diags
 }
 
-func newWorkload(name, namespace string, o *manifest.Object, spec IngressGatewaySpec) *Workload {
-	defaultGateway(&spec)
+func newWorkload(name, namespace string, o *manifest.Object, spec v1alpha1.IngressGatewaySpec) *Workload {
+	spec.SetDefaults()
 	w := &Workload{Name: name, Namespace: namespace, Obj: o, Spec: spec, Pools: map[Protocol][]Listener{}}
 	if spec.Existing {
 		w.Selector = spec.Selector
@@ -249,7 +266,7 @@ func newWorkload(name, namespace string, o *manifest.Object, spec IngressGateway
 	}
 	w.Selector = selectorLabels(name)
 	w.PodLabels = podLabels(w)
-	for proto, pool := range map[Protocol][]PortRange{HTTP: spec.Ports.HTTP, HTTPS: spec.Ports.HTTPS} {
+	for proto, pool := range map[Protocol][]v1alpha1.PortRange{HTTP: spec.Ports.HTTP, HTTPS: spec.Ports.HTTPS} {
 		for _, r := range pool {
 			for p := r.First; p <= r.Last; p++ {
 				w.Pools[proto] = append(w.Pools[proto], Listener{Protocol: proto, Port: p, Target: p})
@@ -261,20 +278,13 @@ func newWorkload(name, namespace string, o *manifest.Object, spec IngressGateway
 
 // builtinWorkload is the gateway AppIntents use when no IngressGateway is declared.
 func builtinWorkload() *Workload {
-	return newWorkload(BuiltinGatewayName, BuiltinGatewayNamespace, nil, IngressGatewaySpec{})
+	return newWorkload(v1alpha1.BuiltinGatewayName, v1alpha1.BuiltinGatewayNamespace, nil, v1alpha1.IngressGatewaySpec{})
 }
 
 // protocolFromPortName reads a Service port name the way Istio does:
 // <protocol>[-suffix]. Only the protocols bindings use are recognised.
 func protocolFromPortName(name string) Protocol {
-	proto, _, _ := strings.Cut(strings.ToLower(name), "-")
-	switch proto {
-	case "http", "http2":
-		return HTTP
-	case "https":
-		return HTTPS
-	}
-	return ""
+	return Protocol(v1alpha1.ServicePortProtocol(name))
 }
 
 func (m *Model) buildApps(objs []*manifest.Object) manifest.Diagnostics {
@@ -316,25 +326,15 @@ func (m *Model) buildApps(objs []*manifest.Object) manifest.Diagnostics {
 
 // decodeApp decodes, validates and defaults one AppIntent; nil when it has errors.
 func decodeApp(o *manifest.Object) (*App, manifest.Diagnostics) {
-	var intent AppIntent
+	var intent v1alpha1.AppIntent
 	e := decodeObject(o, &intent)
-	if o.Name != "" {
-		checkDNSLabel(e, "metadata.name", o.Name, "app name")
-	}
-	if o.Namespace != "" {
-		checkDNSLabel(e, "metadata.namespace", o.Namespace, "namespace")
-	}
-	targets := validateApp(e, o.Namespace, &intent.Spec)
+	e.addAll(v1alpha1.ValidateAppIntent(o.Name, o.Namespace, &intent.Spec))
+	checkReachable(e, intent.Spec.Routes)
 	if len(e.diags) > 0 {
 		return nil, e.diags
 	}
-	defaultApp(&intent.Spec)
-	for i := range targets {
-		for j := range targets[i] {
-			targets[i][j].Weight = *intent.Spec.Routes[i].To[j].Weight
-		}
-	}
-	return &App{Namespace: o.Namespace, Name: o.Name, Obj: o, Spec: intent.Spec, Targets: targets}, nil
+	intent.Spec.SetDefaults()
+	return &App{Namespace: o.Namespace, Name: o.Name, Obj: o, Spec: intent.Spec, Targets: targetsOf(o.Namespace, &intent.Spec)}, nil
 }
 
 // resolveGateway finds an app's workload: the one it names, else the one
@@ -374,7 +374,7 @@ func (m *Model) resolveGateway(a *App) (*Workload, *manifest.Diagnostic) {
 	}
 	known := m.gatewayNames()
 	if known == "" {
-		known = "none is declared; the built-in gateway is " + BuiltinGatewayNamespace + "/" + BuiltinGatewayName
+		known = "none is declared; the built-in gateway is " + v1alpha1.BuiltinGatewayNamespace + "/" + v1alpha1.BuiltinGatewayName
 	} else {
 		known = "declared: " + known
 	}

@@ -1,3 +1,8 @@
+// Package render turns AppIntents and IngressGateways into Istio ingress
+// configuration and gateway workloads. It decodes and defaults the intents
+// (their types are api/v1alpha1), builds a model that knows nothing of the
+// output API (workloads, apps, host bindings), allocates port-unique host
+// bindings, and renders one file per output kind.
 package render
 
 import (

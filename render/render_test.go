@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
 )
 
@@ -523,12 +524,27 @@ func TestDefaultNamespace(t *testing.T) {
 
 func TestProtobufDuration(t *testing.T) {
 	for in, want := range map[string]string{"5s": "5s", "1500ms": "1.5s", "1ms": "0.001s", "2m": "120s", "1h0m0.25s": "3600.25s"} {
-		d, err := parseTimeout(in)
+		d, err := v1alpha1.ParseTimeout(in)
 		if err != nil {
-			t.Fatalf("parseTimeout(%q): %v", in, err)
+			t.Fatalf("ParseTimeout(%q): %v", in, err)
 		}
 		if got := protobufDuration(d); got != want {
 			t.Errorf("protobufDuration(%s) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// The API refuses spec.labels that edgegate sets on gateway pods: it must
+// know every one of them.
+func TestPodLabelsAreReservedInTheAPI(t *testing.T) {
+	w := builtinWorkload()
+	w.Spec.Revision = "canary"
+	for key := range podLabels(w) {
+		if !v1alpha1.ReservedPodLabel(key) {
+			t.Errorf("edgegate sets pod label %s, which spec.labels may override", key)
+		}
+	}
+	if !v1alpha1.ReservedPodLabel(manifest.ManagedByLabel) {
+		t.Errorf("%s is not reserved", manifest.ManagedByLabel)
 	}
 }

@@ -2,7 +2,11 @@ package render
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
+	"time"
 
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
 )
 
@@ -64,7 +68,7 @@ type httpRetry struct {
 }
 
 // redirectRouteName names the rules that send plain HTTP to HTTPS.
-const redirectRouteName = "https-redirect"
+const redirectRouteName = v1alpha1.RedirectRouteName
 
 // renderVirtualService renders the routes of one app, bound to its own
 // Gateway only (never to mesh). With TLS and a redirect, the first rules
@@ -132,7 +136,7 @@ func redirectRules(hosts []string, httpPort, httpsPort int) []httpRoute {
 	return rules
 }
 
-func renderRoute(r Route, targets []Target) httpRoute {
+func renderRoute(r v1alpha1.Route, targets []Target) httpRoute {
 	out := httpRoute{Name: r.Name}
 	var match httpMatch
 	switch {
@@ -164,11 +168,22 @@ func renderRoute(r Route, targets []Target) httpRoute {
 		out.Route = append(out.Route, d)
 	}
 	if r.Timeout != "" {
-		d, _ := parseTimeout(r.Timeout) // validated
+		d, _ := v1alpha1.ParseTimeout(r.Timeout) // validated
 		out.Timeout = protobufDuration(d)
 	}
 	if r.Retries != nil {
 		out.Retries = &httpRetry{Attempts: *r.Retries}
 	}
 	return out
+}
+
+// protobufDuration formats d the way a protobuf Duration is written in JSON
+// and YAML ("5s", "0.250s"), the only form istiod reads.
+func protobufDuration(d time.Duration) string {
+	secs := d / time.Second
+	frac := d % time.Second
+	if frac == 0 {
+		return strconv.FormatInt(int64(secs), 10) + "s"
+	}
+	return strings.TrimRight(fmt.Sprintf("%d.%09d", secs, frac), "0") + "s"
 }

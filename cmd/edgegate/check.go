@@ -3,13 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/policy"
-	"github.com/edgegate/edgegate/render"
 )
 
 const checkSynopsis = `Usage: edgegate check [PATH...] [flags]
@@ -37,34 +34,22 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "edgegate: --output must be text, json or sarif, not %q\n", *format)
 		return 2
 	}
-	objs, diags := in.read(fs.Args(), stdin)
-	cfg, _, d := in.policyConfig(objs)
-	diags = append(diags, d...)
-	if !diags.HasErrors() {
-		// Intents are validated as a render would, without rendering. A
-		// stream without edgegate's objects (a rendered output) has none,
-		// and building a model of its objects would find nothing.
-		if slices.ContainsFunc(objs, func(o *manifest.Object) bool { return o.Group() == render.Group }) {
-			_, d := render.Build(objs, in.options())
-			diags = append(diags, d...)
-		}
-		diags = append(diags, policy.Run(objs, cfg)...)
-	}
-	diags.Sort()
+	// The findings are written whether they fail the run or not.
+	rep, failed := in.runner(fs.Args(), stdin).Check()
 	var err error
 	switch *format {
 	case "json":
-		err = policy.WriteJSON(stdout, diags)
+		err = policy.WriteJSON(stdout, rep.Diagnostics)
 	case "sarif":
-		err = policy.WriteSARIF(stdout, diags, buildVersion())
+		err = policy.WriteSARIF(stdout, rep.Diagnostics, buildVersion())
 	default:
-		err = policy.WriteText(stdout, diags)
+		err = policy.WriteText(stdout, rep.Diagnostics)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "edgegate: %v\n", err)
 		return 1
 	}
-	if policy.Fails(diags, cfg.FailOn) {
+	if failed != nil {
 		return 1
 	}
 	return 0
@@ -79,41 +64,4 @@ func listChecks(w io.Writer) int {
 	}
 	tw.Flush()
 	return 0
-}
-
-// policyConfig reads --config, else the one EdgegatePolicy among objs, and
-// applies --fail-on on top.
-func (f *inputFlags) policyConfig(objs []*manifest.Object) (policy.Config, render.EdgegatePolicySpec, manifest.Diagnostics) {
-	cfg := policy.Config{FailOn: manifest.Error}
-	var spec render.EdgegatePolicySpec
-	var diags manifest.Diagnostics
-	var obj *manifest.Object
-	if f.config != "" {
-		r := manifest.Reader{MaxFileBytes: f.maxBytes}
-		found, d := r.Read([]string{f.config})
-		diags = append(diags, d...)
-		if len(found) != 1 || found[0].Kind != render.KindPolicy {
-			diags = append(diags, manifest.Diagnostic{Severity: manifest.Error, Pos: manifest.Position{File: f.config}, Message: "--config must name a file holding one EdgegatePolicy"})
-			return cfg, spec, diags
-		}
-		obj = found[0]
-	} else {
-		var d manifest.Diagnostics
-		obj, d = policy.FindConfig(objs)
-		diags = append(diags, d...)
-	}
-	if obj != nil {
-		var d manifest.Diagnostics
-		cfg, spec, d = policy.ConfigFrom(obj)
-		diags = append(diags, d...)
-	}
-	if f.failOn != "" {
-		switch s := manifest.Severity(f.failOn); s {
-		case manifest.Error, manifest.Warning, manifest.Info:
-			cfg.FailOn = s
-		default:
-			diags = append(diags, manifest.Diagnostic{Severity: manifest.Error, Message: fmt.Sprintf("--fail-on must be error, warning or info, not %q", f.failOn)})
-		}
-	}
-	return cfg, spec, diags
 }

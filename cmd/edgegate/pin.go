@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
-	"os"
-	"sort"
 	"time"
 
 	"github.com/edgegate/edgegate/artifact"
-	"github.com/edgegate/edgegate/manifest"
-	"github.com/edgegate/edgegate/render"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/edgegate/edgegate/pipeline"
 )
 
 const pinSynopsis = `Usage: edgegate pin [PATH...] [flags]
@@ -46,42 +43,14 @@ func runPin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	objs, diags := in.read(paths, stdin)
-	if diags.HasErrors() {
-		printDiagnostics(stderr, diags)
+	m, rep, err := in.runner(paths, stdin).Build()
+	if err != nil {
+		printDiagnostics(stderr, rep.Diagnostics)
 		return 1
-	}
-	m, diags := render.Build(objs, in.options())
-	if diags.HasErrors() {
-		printDiagnostics(stderr, diags)
-		return 1
-	}
-
-	type target struct {
-		obj   *manifest.Object
-		image string
-	}
-	var targets []target
-	for _, w := range m.Workloads {
-		if w.Obj == nil || w.Existing() {
-			continue
-		}
-		node := w.Obj.Field("spec", "image")
-		image := manifest.ScalarValue(node)
-		if image == "" || image == "auto" {
-			continue
-		}
-		if artifact.Pinned(image) && !*update {
-			continue
-		}
-		targets = append(targets, target{w.Obj, image})
 	}
 
 	if *check {
-		var unpinned manifest.Diagnostics
-		for _, t := range targets {
-			unpinned = append(unpinned, manifest.Errorf(t.obj, "spec.image", "%s is not pinned to a digest: run edgegate pin", t.image))
-		}
+		unpinned := pipeline.Unpinned(m, *update)
 		printDiagnostics(stderr, unpinned)
 		if len(unpinned) > 0 {
 			return 1
@@ -92,88 +61,25 @@ func runPin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	reg := artifact.Registry{Insecure: *insecure, UserAgent: "edgegate/" + buildVersion()}
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
-	digests := map[string]v1.Hash{}
-	edits := map[string][]artifact.Edit{}
-	var changes []string
-	diags = nil
-	for _, t := range targets {
-		ref := artifact.Unpinned(t.image)
-		if artifact.Pinned(t.image) && !artifact.HasTag(ref) {
-			diags = append(diags, manifest.Warnf(t.obj, "spec.image", "%s is pinned by digest alone: no tag to resolve again", t.image))
-			continue
-		}
-		d, seen := digests[ref]
-		if !seen {
-			var err error
-			if d, err = reg.Resolve(ctx, ref); err != nil {
-				diags = append(diags, manifest.Errorf(t.obj, "spec.image", "%v", err))
-				continue
-			}
-			digests[ref] = d
-		}
-		pinned := artifact.WithDigest(t.image, d)
-		if pinned == t.image {
-			continue
-		}
-		node := t.obj.Field("spec", "image")
-		edits[t.obj.Pos.File] = append(edits[t.obj.Pos.File], artifact.Edit{Node: node, Value: pinned})
-		changes = append(changes, fmt.Sprintf("%s:%d: %s: spec.image: %s → %s", t.obj.Pos.File, node.Line, t.obj.Ref, t.image, pinned))
-	}
-	printDiagnostics(stderr, diags)
-	if diags.HasErrors() {
+	out, err := pipeline.Pin(ctx, reg, m, *update)
+	printDiagnostics(stderr, out.Diagnostics)
+	var rewrite *pipeline.RewriteError
+	switch {
+	case errors.Is(err, pipeline.ErrFailed):
 		fmt.Fprintf(stderr, "edgegate pin: no file written\n")
 		return 1
-	}
-
-	// Every file is rewritten in memory first: one that cannot be leaves
-	// all of them as they were.
-	files := make([]string, 0, len(edits))
-	for f := range edits {
-		files = append(files, f)
-	}
-	sort.Strings(files)
-	rewritten := map[string][]byte{}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err == nil {
-			data, err = artifact.ReplaceScalars(data, edits[f])
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\nedgegate pin: no file written\n", f, err)
-			return 1
-		}
-		rewritten[f] = data
-	}
-	for _, f := range files {
-		if err := writeFileKeepMode(f, rewritten[f]); err != nil {
-			fmt.Fprintf(stderr, "edgegate pin: %v\n", err)
-			return 1
-		}
-	}
-	if len(changes) == 0 {
-		fmt.Fprintf(stdout, "images unchanged: %d pinned\n", pinnedCount(m))
+	case errors.As(err, &rewrite):
+		fmt.Fprintf(stderr, "%s: %v\nedgegate pin: no file written\n", rewrite.File, rewrite.Err)
+		return 1
+	case err != nil:
+		fmt.Fprintf(stderr, "edgegate pin: %v\n", err)
+		return 1
+	case len(out.Changes) == 0:
+		fmt.Fprintf(stdout, "images unchanged: %d pinned\n", out.Pinned)
 		return 0
 	}
-	for _, c := range changes {
+	for _, c := range out.Changes {
 		fmt.Fprintln(stdout, c)
 	}
 	return 0
-}
-
-func pinnedCount(m *render.Model) int {
-	n := 0
-	for _, w := range m.Workloads {
-		if w.Obj != nil && artifact.Pinned(w.Spec.Image) {
-			n++
-		}
-	}
-	return n
-}
-
-func writeFileKeepMode(name string, data []byte) error {
-	mode := os.FileMode(0o644)
-	if info, err := os.Stat(name); err == nil {
-		mode = info.Mode().Perm()
-	}
-	return os.WriteFile(name, data, mode)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/edgegate/edgegate/artifact"
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/pipeline"
 	"github.com/edgegate/edgegate/render"
 )
 
@@ -77,28 +79,15 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !ok {
 		return 1
 	}
-	if !pf.allowSecrets {
-		if diags := artifact.CheckSecrets(objs); diags.HasErrors() {
-			printProblems(stderr, diags, manifest.Error)
-			fmt.Fprintf(stderr, "edgegate push: nothing pushed\n")
-			return 1
-		}
+	packed, err := pipeline.Pack(objs, pipeline.PackOptions{AllowSecrets: pf.allowSecrets, AllowEmpty: pf.allowEmpty, Metadata: meta})
+	if secrets := (*pipeline.SecretsError)(nil); errors.As(err, &secrets) {
+		printDiagnostics(stderr, secrets.Shown())
 	}
-	if len(objs) == 0 && !pf.allowEmpty {
-		fmt.Fprintf(stderr, "edgegate push: the render has no objects, and Flux would prune everything an earlier artifact applied: nothing pushed (--allow-empty pushes it)\n")
-		return 1
-	}
-	layout := artifact.Split(objs)
-	files, err := layout.Files()
 	if err != nil {
 		fmt.Fprintf(stderr, "edgegate push: %v\n", err)
 		return 1
 	}
-	img, err := artifact.Build(files, meta)
-	if err != nil {
-		fmt.Fprintf(stderr, "edgegate push: %v\n", err)
-		return 1
-	}
+	layout, img := packed.Layout, packed.Image
 	summary := fmt.Sprintf("%s/ %d objects, %s/ %d objects", artifact.GatewaysDir, len(layout.Gateways), artifact.AppsDir, len(layout.Apps))
 	if pf.dryRun {
 		d, err := img.Digest()
@@ -215,8 +204,7 @@ func runFluxWiring(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	if !ok {
 		return 1
 	}
-	w.Deployments = artifact.Split(objs).Deployments()
-	wiring, err := render.RenderFluxWiring(w)
+	wiring, err := pipeline.FluxWiring(objs, w)
 	if err == nil {
 		err = manifest.WriteStream(stdout, wiring)
 	}

@@ -3,11 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/edgegate/edgegate/manifest"
-	"github.com/edgegate/edgegate/policy"
-	"github.com/edgegate/edgegate/render"
+	"github.com/edgegate/edgegate/pipeline"
 )
 
 // inputFlags are the flags every command that reads intents shares.
@@ -35,31 +33,12 @@ func (f *inputFlags) register(fs interface {
 	fs.StringVar(&f.failOn, "fail-on", "", "lowest severity that fails the run: error (default), warning or info")
 }
 
-// read reads the paths (default ".") and the lock file, if it is not among them.
-func (f *inputFlags) read(paths []string, stdin io.Reader) ([]*manifest.Object, manifest.Diagnostics) {
-	if len(paths) == 0 {
-		paths = []string{"."}
+// runner is the pipeline the flags describe, over paths.
+func (f *inputFlags) runner(paths []string, stdin io.Reader) *pipeline.Runner {
+	return &pipeline.Runner{
+		Paths: paths, Stdin: stdin, Bindings: f.bindings, MaxFileBytes: f.maxBytes, ConfigFile: f.config,
+		Settings: pipeline.Settings{Namespace: f.namespace, Locked: f.locked, FailOn: f.failOn},
 	}
-	r := manifest.Reader{MaxFileBytes: f.maxBytes, Stdin: stdin}
-	objs, diags := r.Read(paths)
-	if f.bindings != "" && !readFile(objs, f.bindings) {
-		more, d := r.Read([]string{f.bindings})
-		objs, diags = append(objs, more...), append(diags, d...)
-	}
-	return objs, diags
-}
-
-func readFile(objs []*manifest.Object, name string) bool {
-	for _, o := range objs {
-		if filepath.Clean(o.Pos.File) == filepath.Clean(name) {
-			return true
-		}
-	}
-	return false
-}
-
-func (f *inputFlags) options() render.Options {
-	return render.Options{DefaultNamespace: f.namespace, Locked: f.locked}
 }
 
 const renderSynopsis = `Usage: edgegate render [PATH...] [flags]
@@ -90,55 +69,12 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// renderApply runs the pipeline of 'edgegate render' (read, policy
-// configuration, render, gate) and returns the objects render prints, in
-// its order. Diagnostics go to stderr; ok is false when the run fails.
+// renderApply renders as 'edgegate render' does and returns the objects it
+// prints, in its order. Diagnostics go to stderr; ok is false when the run fails.
 func (in *inputFlags) renderApply(paths []string, stdin io.Reader, stderr io.Writer) (objs []*manifest.Object, ok bool) {
-	read, diags := in.read(paths, stdin)
-	if diags.HasErrors() {
-		printProblems(stderr, diags, manifest.Error)
-		return nil, false
-	}
-	cfg, spec, diags := in.policyConfig(read)
-	if diags.HasErrors() {
-		printProblems(stderr, diags, manifest.Error)
-		return nil, false
-	}
-	opts := in.options()
-	opts.Locked = opts.Locked || spec.Locked
-	if opts.DefaultNamespace == "" {
-		opts.DefaultNamespace = spec.Namespace
-	}
-	res := render.Render(read, opts)
-	diags = append(diags, res.Diagnostics...)
-	if !diags.HasErrors() {
-		diags = append(diags, policy.Gate(res, cfg)...)
-	}
-	printProblems(stderr, diags, cfg.FailOn)
-	if policy.Fails(diags, cfg.FailOn) {
-		return nil, false
-	}
-	for _, o := range res.Model.Passthrough {
-		if !o.IsLocalConfig() {
-			objs = append(objs, o)
-		}
-	}
-	objs = append(objs, res.Objects...)
-	manifest.Sort(objs)
-	return objs, true
-}
-
-// printProblems prints what a run producing objects (render, push, lock)
-// shows on stderr: warnings and errors. Infos stay in `edgegate check` and in
-// the KRM function's results, so a clean render prints nothing, unless failOn
-// is info, when they are what fails the run.
-func printProblems(w io.Writer, diags manifest.Diagnostics, failOn manifest.Severity) {
-	for _, d := range diags {
-		if d.Severity == manifest.Info && failOn != manifest.Info {
-			continue
-		}
-		fmt.Fprintln(w, d.String())
-	}
+	out, err := in.runner(paths, stdin).Render()
+	printDiagnostics(stderr, out.Shown())
+	return out.Objects, err == nil
 }
 
 func printDiagnostics(w io.Writer, diags manifest.Diagnostics) {

@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"maps"
 	"slices"
 	"sort"
@@ -9,7 +10,6 @@ import (
 
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/policy/model"
-	"github.com/edgegate/edgegate/render"
 )
 
 // gatewaySelectorCheck checks what a Gateway's spec.selector picks.
@@ -135,7 +135,7 @@ func reportAbsent(r *model.Reporter, g *model.Gateway, m candidate) {
 		what = "a Gateway without a selector"
 	}
 	how := "declares (existing: true)"
-	if m.decl.Kind == render.KindIngressGateway && !isExisting(m.decl) {
+	if m.decl.Kind == v1alpha1.KindIngressGateway && !isExisting(m.decl) {
 		how = "renders"
 	}
 	r.Info(g.Obj, "spec.selector",

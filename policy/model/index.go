@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/render"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -37,13 +38,13 @@ type Index struct {
 // DeclaredGateway is an IngressGateway of the input.
 type DeclaredGateway struct {
 	Obj  *manifest.Object
-	Spec render.IngressGatewaySpec
+	Spec v1alpha1.IngressGatewaySpec
 }
 
 // DeclaredApp is an AppIntent of the input.
 type DeclaredApp struct {
 	Obj  *manifest.Object
-	Spec render.AppIntentSpec
+	Spec v1alpha1.AppIntentSpec
 }
 
 // NewIndex decodes objs and builds the lookups. Objects decode on every
@@ -132,11 +133,11 @@ func decodeIndexed(o *manifest.Object) any {
 		ns := &Namespace{Obj: o}
 		DecodeAt(o, o.Field("metadata", "labels"), "metadata.labels", &ns.Labels)
 		return ns
-	case render.Group + "/" + render.KindIngressGateway:
+	case v1alpha1.Group + "/" + v1alpha1.KindIngressGateway:
 		g := &DeclaredGateway{Obj: o}
 		DecodeAt(o, o.Field("spec"), "spec", &g.Spec)
 		return g
-	case render.Group + "/" + render.KindAppIntent:
+	case v1alpha1.Group + "/" + v1alpha1.KindAppIntent:
 		a := &DeclaredApp{Obj: o}
 		DecodeAt(o, o.Field("spec"), "spec", &a.Spec)
 		return a

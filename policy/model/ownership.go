@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"maps"
 	"slices"
 	"sort"
@@ -9,7 +10,6 @@ import (
 
 	"github.com/edgegate/edgegate/hostname"
 	"github.com/edgegate/edgegate/manifest"
-	"github.com/edgegate/edgegate/render"
 )
 
 // The ownership model EG010 (host-ownership) and EG011 (gateway-tls) share:
@@ -260,7 +260,7 @@ func gatewaySelector(g *DeclaredGateway) map[string]string {
 	if g != nil && g.Spec.Existing {
 		return g.Spec.Selector
 	}
-	name := render.BuiltinGatewayName
+	name := v1alpha1.BuiltinGatewayName
 	if g != nil {
 		name = g.Obj.Name
 	}
@@ -299,7 +299,7 @@ func (m *Ownership) gatewayWorkloads(g *DeclaredGateway) []*OwnershipWorkload {
 		return ws
 	}
 	sel := gatewaySelector(g)
-	ns, name := render.BuiltinGatewayNamespace, render.BuiltinGatewayName
+	ns, name := v1alpha1.BuiltinGatewayNamespace, v1alpha1.BuiltinGatewayName
 	if g != nil {
 		ns, name = g.Obj.Namespace, g.Obj.Name
 	}
@@ -376,7 +376,7 @@ func (m *Ownership) gatewayByRef(ref string) (*DeclaredGateway, bool) {
 			return d, true
 		}
 	}
-	if len(m.declared) == 0 && name == render.BuiltinGatewayName && (ns == "" || ns == render.BuiltinGatewayNamespace) {
+	if len(m.declared) == 0 && name == v1alpha1.BuiltinGatewayName && (ns == "" || ns == v1alpha1.BuiltinGatewayNamespace) {
 		return nil, true
 	}
 	return nil, false
@@ -395,14 +395,14 @@ func (m *Ownership) OfApp(a *DeclaredApp) []*OwnershipWorkload {
 func (m *Ownership) readLocks() {
 	var locks []*manifest.Object
 	for _, o := range m.Index.Objects {
-		if o.Group() == render.Group && o.Kind == render.KindHostBindings {
+		if o.Group() == v1alpha1.Group && o.Kind == v1alpha1.KindHostBindings {
 			locks = append(locks, o)
 		}
 	}
 	locks = SortByObjectKey(locks, func(o *manifest.Object) *manifest.Object { return o })
 	pos := 0
 	for _, o := range locks {
-		var hb render.HostBindings
+		var hb v1alpha1.HostBindings
 		DecodeAt(o, o.Node, "", &hb)
 		g, ok := m.gatewayByRef(hb.Spec.Gateway)
 		if !ok || !strings.Contains(hb.Spec.Gateway, "/") {

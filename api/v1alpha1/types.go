@@ -1,9 +1,10 @@
-// Package render turns AppIntents and IngressGateways into Istio ingress
-// configuration and gateway workloads. It decodes and defaults the intents,
-// builds a model that knows nothing of the output API (workloads, apps, host
-// bindings), allocates port-unique host bindings, and renders one file per
-// output kind.
-package render
+// Package v1alpha1 is the edgegate.dev/v1alpha1 API: the intents app teams
+// and the platform write (AppIntent, IngressGateway), the lock (HostBindings)
+// and the run's configuration (EdgegatePolicy), with their defaults and the
+// validation of each field as written. It knows nothing of the objects
+// rendered from them, so a renderer, the policy gate and a controller can
+// share it.
+package v1alpha1
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package render
+package v1alpha1
 
 import (
 	"fmt"
@@ -10,19 +10,28 @@ import (
 	"sync"
 	"time"
 
-	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/hostname"
 )
 
-// fieldErrors collects the validation errors of one object.
-type fieldErrors struct {
-	obj   *manifest.Object
-	diags manifest.Diagnostics
+// FieldError is one field of an object written wrong.
+type FieldError struct {
+	// Field is the field's path, e.g. spec.routes[1].to.
+	Field   string
+	Message string
 }
 
-func (e *fieldErrors) add(field, format string, args ...any) {
-	e.diags = append(e.diags, manifest.Errorf(e.obj, field, format, args...))
+func (e FieldError) Error() string { return e.Field + ": " + e.Message }
+
+// FieldErrors are the errors of one object, in the order its fields are checked.
+type FieldErrors []FieldError
+
+func (e *FieldErrors) add(field, format string, args ...any) {
+	*e = append(*e, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
+
+// RedirectRouteName names the rules edgegate adds to send plain HTTP to
+// HTTPS; routes of an AppIntent may not take names starting with it.
+const RedirectRouteName = "https-redirect"
 
 var (
 	dns1123Label    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
@@ -35,7 +44,7 @@ var (
 	servicePortName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 )
 
-func checkDNSLabel(e *fieldErrors, field, value, what string) {
+func checkDNSLabel(e *FieldErrors, field, value, what string) {
 	if len(value) > 63 || !dns1123Label.MatchString(value) {
 		e.add(field, "%q is not a valid %s (lowercase letters, digits and '-', at most 63 characters)", value, what)
 	}
@@ -48,7 +57,7 @@ var istioReservedPorts = map[int]string{
 	15017: "webhook", 15020: "merged metrics", 15021: "health checks", 15053: "DNS", 15090: "Envoy Prometheus",
 }
 
-func checkPort(e *fieldErrors, field string, port int) bool {
+func checkPort(e *FieldErrors, field string, port int) bool {
 	if port < 1 || port > 65535 {
 		e.add(field, "port %d is out of range 1-65535", port)
 		return false
@@ -60,9 +69,18 @@ func checkPort(e *fieldErrors, field string, port int) bool {
 	return true
 }
 
+// ValidateIngressGateway checks an IngressGateway as written, before
+// defaults: its name and namespace, then its spec.
+func ValidateIngressGateway(name, namespace string, s *IngressGatewaySpec) FieldErrors {
+	var e FieldErrors
+	validateGatewayName(&e, name, namespace)
+	validateGateway(&e, s)
+	return e
+}
+
 // validateGatewayName checks the name used for the workload objects and the
 // istio selector label.
-func validateGatewayName(e *fieldErrors, name, namespace string) {
+func validateGatewayName(e *FieldErrors, name, namespace string) {
 	if len(name) > 63 || !dns1035Label.MatchString(name) {
 		e.add("metadata.name", "%q is not a valid gateway name (a DNS label starting with a letter: it names the Service)", name)
 	}
@@ -72,7 +90,7 @@ func validateGatewayName(e *fieldErrors, name, namespace string) {
 }
 
 // validateGateway checks an IngressGateway spec as written, before defaults.
-func validateGateway(e *fieldErrors, s *IngressGatewaySpec) {
+func validateGateway(e *FieldErrors, s *IngressGatewaySpec) {
 	if s.Existing {
 		validateExistingGateway(e, s)
 		return
@@ -99,7 +117,7 @@ func validateGateway(e *fieldErrors, s *IngressGatewaySpec) {
 			e.add("spec.service.type", "must be LoadBalancer, NodePort or ClusterIP, not %q", typ)
 		}
 		if typ == "" {
-			typ = defaultServiceType
+			typ = DefaultServiceType
 		}
 		switch svc.ExternalTrafficPolicy {
 		case "":
@@ -144,7 +162,7 @@ func validateGateway(e *fieldErrors, s *IngressGatewaySpec) {
 			m     map[string]string
 		}{{"spec.resources.requests", r.Requests}, {"spec.resources.limits", r.Limits}} {
 			for _, k := range slices.Sorted(maps.Keys(list.m)) {
-				if _, err := canonicalQuantity(list.m[k]); err != nil {
+				if _, err := ParseQuantity(list.m[k]); err != nil {
 					e.add(list.field+"."+k, "%v", err)
 				}
 			}
@@ -158,7 +176,7 @@ func validateGateway(e *fieldErrors, s *IngressGatewaySpec) {
 	}
 }
 
-func validateHostOwnership(e *fieldErrors, owners map[string][]string) {
+func validateHostOwnership(e *FieldErrors, owners map[string][]string) {
 	for _, pattern := range slices.Sorted(maps.Keys(owners)) {
 		field := "spec.hostOwnership." + pattern
 		if err := hostname.Validate(pattern); err != nil {
@@ -173,7 +191,7 @@ func validateHostOwnership(e *fieldErrors, owners map[string][]string) {
 	}
 }
 
-func validateExistingGateway(e *fieldErrors, s *IngressGatewaySpec) {
+func validateExistingGateway(e *FieldErrors, s *IngressGatewaySpec) {
 	validateHostOwnership(e, s.HostOwnership)
 	if len(s.Selector) == 0 {
 		e.add("spec.selector", "an existing gateway needs the labels of its pods (e.g. istio: ingressgateway)")
@@ -194,7 +212,7 @@ func validateExistingGateway(e *fieldErrors, s *IngressGatewaySpec) {
 		}
 	}
 	usable := 0
-	names, ports, targets := map[string]bool{}, map[int]bool{}, map[int]Protocol{}
+	names, ports, targets := map[string]bool{}, map[int]bool{}, map[int]string{}
 	for i, sp := range s.ServicePorts {
 		field := fmt.Sprintf("spec.servicePorts[%d]", i)
 		if sp.Name == "" || !servicePortName.MatchString(sp.Name) || len(sp.Name) > 15 {
@@ -212,7 +230,7 @@ func validateExistingGateway(e *fieldErrors, s *IngressGatewaySpec) {
 		if sp.TargetPort != 0 && (sp.TargetPort < 1 || sp.TargetPort > 65535) {
 			e.add(field+".targetPort", "port %d is out of range 1-65535", sp.TargetPort)
 		}
-		proto := protocolFromPortName(sp.Name)
+		proto := ServicePortProtocol(sp.Name)
 		if proto == "" {
 			continue
 		}
@@ -231,7 +249,7 @@ func validateExistingGateway(e *fieldErrors, s *IngressGatewaySpec) {
 	}
 }
 
-func checkPool(e *fieldErrors, field string, pool []PortRange, seen map[int]string) {
+func checkPool(e *FieldErrors, field string, pool []PortRange, seen map[int]string) {
 	for i, r := range pool {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		if !checkPort(e, f, r.First) || !checkPort(e, f, r.Last) {
@@ -259,7 +277,7 @@ func checkPool(e *fieldErrors, field string, pool []PortRange, seen map[int]stri
 	}
 }
 
-func validateAnnotations(e *fieldErrors, field string, m map[string]string) {
+func validateAnnotations(e *FieldErrors, field string, m map[string]string) {
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if !validQualifiedName(k) {
 			e.add(field+"."+k, "%q is not a valid annotation key", k)
@@ -278,28 +296,48 @@ func validQualifiedName(k string) bool {
 	return len(name) <= 63 && labelName.MatchString(name)
 }
 
-// reservedPodLabels are set by edgegate on gateway pods; spec.labels may not change them.
+// reservedPodLabels are set by edgegate on gateway pods; spec.labels may not
+// change them. (app.kubernetes.io/managed-by is manifest.ManagedByLabel,
+// spelled out so the API does not import the YAML layer.)
 var reservedPodLabels = map[string]bool{
 	"istio": true, "app.kubernetes.io/name": true, "sidecar.istio.io/inject": true,
-	"istio.io/rev": true, manifest.ManagedByLabel: true, "istio.io/dataplane-mode": true,
+	"istio.io/rev": true, "app.kubernetes.io/managed-by": true, "istio.io/dataplane-mode": true,
 }
 
-// Target is one parsed destination of a route.
-type Target struct {
-	Service   string
-	Namespace string
-	Port      int
-	Weight    int
+// ReservedPodLabel reports whether edgegate sets the label key on gateway
+// pods, so that spec.labels may not.
+func ReservedPodLabel(key string) bool { return reservedPodLabels[key] }
+
+// ServicePortProtocol reads a Service port name the way Istio does,
+// <protocol>[-suffix]: HTTP (http, http2), HTTPS, or "" for the protocols
+// host bindings do not use.
+func ServicePortProtocol(name string) string {
+	proto, _, _ := strings.Cut(strings.ToLower(name), "-")
+	switch proto {
+	case "http", "http2":
+		return "HTTP"
+	case "https":
+		return "HTTPS"
+	}
+	return ""
 }
 
-// Host is the destination's fully qualified service name, as Istio's clusters name it.
-func (t Target) Host() string {
-	return t.Service + "." + t.Namespace + ".svc.cluster.local"
+// ValidateAppIntent checks an AppIntent as written, before defaults: its name
+// and namespace (when given), then its spec. Whether an earlier route
+// shadows a later one is the renderer's to say.
+func ValidateAppIntent(name, namespace string, s *AppIntentSpec) FieldErrors {
+	var e FieldErrors
+	if name != "" {
+		checkDNSLabel(&e, "metadata.name", name, "app name")
+	}
+	if namespace != "" {
+		checkDNSLabel(&e, "metadata.namespace", namespace, "namespace")
+	}
+	validateApp(&e, namespace, s)
+	return e
 }
 
-// validateApp checks an AppIntent spec as written and parses its destinations.
-// It returns one []Target per route.
-func validateApp(e *fieldErrors, namespace string, s *AppIntentSpec) [][]Target {
+func validateApp(e *FieldErrors, namespace string, s *AppIntentSpec) {
 	if s.Gateway != "" {
 		ns, name, scoped := strings.Cut(s.Gateway, "/")
 		if !scoped {
@@ -339,7 +377,6 @@ func validateApp(e *fieldErrors, namespace string, s *AppIntentSpec) [][]Target 
 	if len(s.Routes) == 0 {
 		e.add("spec.routes", "at least one route is required")
 	}
-	targets := make([][]Target, len(s.Routes))
 	names := map[string]int{}
 	for i := range s.Routes {
 		r := &s.Routes[i]
@@ -347,17 +384,17 @@ func validateApp(e *fieldErrors, namespace string, s *AppIntentSpec) [][]Target 
 		if r.Name != "" {
 			if len(r.Name) > 63 || !dns1123Label.MatchString(r.Name) {
 				e.add(field+".name", "%q is not a valid route name (a DNS label)", r.Name)
-			} else if strings.HasPrefix(r.Name, redirectRouteName) {
-				e.add(field+".name", "route names starting with %q are edgegate's own", redirectRouteName)
+			} else if strings.HasPrefix(r.Name, RedirectRouteName) {
+				e.add(field+".name", "route names starting with %q are edgegate's own", RedirectRouteName)
 			} else if j, dup := names[r.Name]; dup {
 				e.add(field+".name", "route name %q is already used by spec.routes[%d]", r.Name, j)
 			}
 			names[r.Name] = i
 		}
 		validateMatch(e, field, r)
-		targets[i] = validateDestinations(e, field+".to", namespace, r.To)
+		validateDestinations(e, field+".to", namespace, r.To)
 		if r.Timeout != "" {
-			if _, err := parseTimeout(r.Timeout); err != nil {
+			if _, err := ParseTimeout(r.Timeout); err != nil {
 				e.add(field+".timeout", "%v", err)
 			}
 		}
@@ -365,11 +402,9 @@ func validateApp(e *fieldErrors, namespace string, s *AppIntentSpec) [][]Target 
 			e.add(field+".retries", "%d attempts is out of range 0-100", *r.Retries)
 		}
 	}
-	checkReachable(e, s.Routes)
-	return targets
 }
 
-func validateMatch(e *fieldErrors, field string, r *Route) {
+func validateMatch(e *FieldErrors, field string, r *Route) {
 	set := 0
 	for _, m := range []struct{ name, value string }{{"exact", r.Exact}, {"prefix", r.Prefix}, {"regex", r.Regex}} {
 		if m.value == "" {
@@ -428,49 +463,11 @@ func validatePath(p string) error {
 	return nil
 }
 
-// checkReachable rejects a route that an earlier route always shadows:
-// Istio evaluates routes in order and the first match wins (IST0130).
-func checkReachable(e *fieldErrors, routes []Route) {
-	for j := range routes {
-		for i := 0; i < j; i++ {
-			if covers(&routes[i], &routes[j]) {
-				what := "every request this route matches"
-				if routes[i].Exact == "" && routes[i].Prefix == "" && routes[i].Regex == "" && len(routes[i].Headers) == 0 {
-					what = "every request"
-				}
-				e.add(fmt.Sprintf("spec.routes[%d]", j), "never reached: spec.routes[%d] comes first and matches %s; move this route up", i, what)
-				break
-			}
-		}
-	}
-}
-
-// covers reports whether every request matching b also matches a.
-func covers(a, b *Route) bool {
-	for k, v := range a.Headers {
-		if b.Headers[k] != v {
-			return false
-		}
-	}
-	switch {
-	case a.Exact == "" && a.Prefix == "" && a.Regex == "":
-		return true
-	case a.Prefix != "":
-		return (b.Prefix != "" && strings.HasPrefix(b.Prefix, a.Prefix)) ||
-			(b.Exact != "" && strings.HasPrefix(b.Exact, a.Prefix))
-	case a.Exact != "":
-		return a.Exact == b.Exact
-	default:
-		return a.Regex == b.Regex
-	}
-}
-
-func validateDestinations(e *fieldErrors, field, namespace string, to Destinations) []Target {
+func validateDestinations(e *FieldErrors, field, namespace string, to Destinations) {
 	if len(to) == 0 {
 		e.add(field, `required: "service[.namespace]:port" or a list of {service, weight}`)
-		return nil
+		return
 	}
-	targets := make([]Target, 0, len(to))
 	total, weighted := 0, 0
 	seen := map[string]int{}
 	for i, d := range to {
@@ -478,7 +475,7 @@ func validateDestinations(e *fieldErrors, field, namespace string, to Destinatio
 		if len(to) > 1 || d.Weight != nil {
 			f = fmt.Sprintf("%s[%d]", field, i)
 		}
-		t, err := parseDestination(d.Service, namespace)
+		_, err := ParseDestination(d.Service, namespace)
 		if err != nil {
 			if len(to) > 1 || d.Weight != nil {
 				f += ".service"
@@ -495,10 +492,8 @@ func validateDestinations(e *fieldErrors, field, namespace string, to Destinatio
 			if *d.Weight < 0 || *d.Weight > 100 {
 				e.add(f+".weight", "weight %d is out of range 0-100", *d.Weight)
 			}
-			t.Weight = *d.Weight
 			total += *d.Weight
 		}
-		targets = append(targets, t)
 	}
 	switch {
 	case len(to) > 1 && weighted != len(to):
@@ -506,13 +501,20 @@ func validateDestinations(e *fieldErrors, field, namespace string, to Destinatio
 	case weighted > 0 && total != 100:
 		e.add(field, "weights add up to %d, not 100", total)
 	}
-	return targets
 }
 
-// parseDestination parses "service[.namespace]:port".
-func parseDestination(s, namespace string) (Target, error) {
-	bad := func(why string) (Target, error) {
-		return Target{}, fmt.Errorf(`%q is not "service[.namespace]:port": %s`, s, why)
+// ServiceRef is a destination parsed: a port of a Service in a namespace.
+type ServiceRef struct {
+	Service   string
+	Namespace string
+	Port      int
+}
+
+// ParseDestination parses "service[.namespace]:port"; namespace is the
+// AppIntent's, used when the destination names none.
+func ParseDestination(s, namespace string) (ServiceRef, error) {
+	bad := func(why string) (ServiceRef, error) {
+		return ServiceRef{}, fmt.Errorf(`%q is not "service[.namespace]:port": %s`, s, why)
 	}
 	hostPart, portPart, ok := strings.Cut(s, ":")
 	if !ok {
@@ -535,11 +537,11 @@ func parseDestination(s, namespace string) (Target, error) {
 	if len(ns) > 63 || !dns1123Label.MatchString(ns) {
 		return bad(fmt.Sprintf("%q is not a namespace (give short names: service.namespace)", ns))
 	}
-	return Target{Service: svc, Namespace: ns, Port: port}, nil
+	return ServiceRef{Service: svc, Namespace: ns, Port: port}, nil
 }
 
-// parseTimeout accepts Go durations (5s, 250ms, 1m30s) with Istio's limits.
-func parseTimeout(s string) (time.Duration, error) {
+// ParseTimeout accepts Go durations (5s, 250ms, 1m30s) with Istio's limits.
+func ParseTimeout(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	switch {
 	case err != nil:
@@ -550,15 +552,4 @@ func parseTimeout(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is finer than 1ms, the precision Istio supports", s)
 	}
 	return d, nil
-}
-
-// protobufDuration formats d the way a protobuf Duration is written in JSON
-// and YAML ("5s", "0.250s"), the only form istiod reads.
-func protobufDuration(d time.Duration) string {
-	secs := d / time.Second
-	frac := d % time.Second
-	if frac == 0 {
-		return strconv.FormatInt(int64(secs), 10) + "s"
-	}
-	return strings.TrimRight(fmt.Sprintf("%d.%09d", secs, frac), "0") + "s"
 }

@@ -1,4 +1,4 @@
-package render
+package v1alpha1
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 // types decode: these tests fail when a field is added to one and not the
 // other.
 
-const crdDir = "../config/crd"
+const crdDir = "../../config/crd"
 
 var crdCases = []struct {
 	file     string

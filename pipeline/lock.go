@@ -1,0 +1,107 @@
+package pipeline
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	iofs "io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/edgegate/edgegate/api/v1alpha1"
+	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/render"
+)
+
+// Locked is the outcome of Lock.
+type Locked struct {
+	Report
+	// File is where the lock was written.
+	File string
+	// Changes are the bindings added (+) and removed (-), one a line.
+	Changes []string
+}
+
+// Lock allocates host bindings for every intent and writes them as
+// HostBindings objects, one per gateway (`edgegate lock`): to Bindings, else
+// to the file that already holds them, else to hostbindings.yaml in the first
+// path. The file is left as it is when the bindings did not change. The
+// policy gate does not run: the lock records bindings, it applies nothing.
+func (r *Runner) Lock() (*Locked, error) {
+	read := *r
+	if _, err := os.Stat(r.Bindings); r.Bindings != "" && errors.Is(err, iofs.ErrNotExist) {
+		read.Bindings = "" // the first lock: nothing to read yet
+	}
+	objs, diags := read.Read()
+	if diags.HasErrors() {
+		return &Locked{Report: failed(diags)}, ErrFailed
+	}
+	file, err := lockFile(r.Bindings, r.paths(), objs)
+	if err != nil {
+		return &Locked{}, err
+	}
+	opts := r.callerOptions()
+	opts.Relock = true
+	res := render.Render(objs, opts)
+	out := &Locked{Report: failed(res.Diagnostics), File: file}
+	if out.Failed() {
+		return out, ErrFailed
+	}
+	var buf bytes.Buffer
+	if err := manifest.WriteStream(&buf, res.Locks); err != nil {
+		return out, err
+	}
+	old, _ := os.ReadFile(file)
+	if !bytes.Equal(old, buf.Bytes()) {
+		if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+			return out, err
+		}
+	}
+	out.Changes = render.LockChanges(res.Model, res.Bindings)
+	return out, nil
+}
+
+// lockFile picks the file the lock is written to: the flag, else the one
+// file that holds the HostBindings read, else hostbindings.yaml in the first path.
+func lockFile(flag string, paths []string, objs []*manifest.Object) (string, error) {
+	isLock := func(o *manifest.Object) bool {
+		return o.Group() == v1alpha1.Group && o.Kind == v1alpha1.KindHostBindings
+	}
+	files := map[string]bool{}
+	for _, o := range objs {
+		if isLock(o) {
+			files[filepath.Clean(o.Pos.File)] = true
+		}
+	}
+	target := flag
+	if target == "" {
+		switch len(files) {
+		case 0:
+			dir := paths[0]
+			if dir == "-" {
+				return "", fmt.Errorf("reading stdin: say where the lock goes with --bindings FILE")
+			}
+			if info, err := os.Stat(dir); err == nil && !info.IsDir() {
+				dir = filepath.Dir(dir)
+			}
+			target = filepath.Join(dir, "hostbindings.yaml")
+		case 1:
+			for f := range files {
+				target = f
+			}
+		default:
+			return "", fmt.Errorf("HostBindings are spread over %d files: keep them in one, or name it with --bindings", len(files))
+		}
+	}
+	for f := range files {
+		if f != filepath.Clean(target) {
+			return "", fmt.Errorf("HostBindings in %s would outlive the lock written to %s: keep the lock in one file", f, target)
+		}
+	}
+	for _, o := range objs {
+		if filepath.Clean(o.Pos.File) == filepath.Clean(target) && !isLock(o) {
+			return "", fmt.Errorf("%s holds other objects (%s) besides HostBindings: give the lock its own file", target, o.Ref)
+		}
+	}
+	return target, nil
+}
