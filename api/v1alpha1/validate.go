@@ -2,12 +2,12 @@ package v1alpha1
 
 import (
 	"fmt"
+	"github.com/edgegate/edgegate/manifest/patterns"
 	"maps"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/edgegate/edgegate/hostname"
@@ -437,17 +437,10 @@ func validateMatch(e *FieldErrors, field string, r *Route) {
 	}
 }
 
-// regexResults remembers whether each route regex compiles: repositories
-// repeat the same few patterns across many apps.
-var regexResults sync.Map // pattern → error (nil when it compiles)
-
+// compileRegex compiles through the shared cache: repositories repeat the
+// same few patterns across many apps.
 func compileRegex(pattern string) error {
-	if err, ok := regexResults.Load(pattern); ok {
-		e, _ := err.(error)
-		return e
-	}
-	_, err := regexp.Compile(pattern)
-	regexResults.Store(pattern, err)
+	_, err := patterns.Compile(pattern)
 	return err
 }
 

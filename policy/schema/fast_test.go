@@ -2,8 +2,6 @@ package schema
 
 import (
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -49,27 +47,5 @@ func TestItems(t *testing.T) {
 		if !slices.Equal(got, want) || Len(n) != len(want) {
 			t.Errorf("%s: Items %v, Len %d, want %v", key, got, Len(n), want)
 		}
-	}
-}
-
-// TestPatternCacheIsBounded feeds the pattern cache more distinct patterns
-// than it keeps: it must stay bounded and keep answering right.
-func TestPatternCacheIsBounded(t *testing.T) {
-	for i := range 3 * maxPatterns {
-		p := "^a{" + strconv.Itoa(i%200) + "}x" + strconv.Itoa(i) + "$"
-		if re := compilePattern(p); re == nil || !re.MatchString(strings.Repeat("a", i%200)+"x"+strconv.Itoa(i)) {
-			t.Fatalf("pattern %q does not match what it should", p)
-		}
-	}
-	if n := patternCount.Load(); n > maxPatterns {
-		t.Errorf("the cache holds %d patterns, more than %d", n, maxPatterns)
-	}
-	size := 0
-	patterns.Range(func(any, any) bool { size++; return true })
-	if size > maxPatterns {
-		t.Errorf("the cache holds %d patterns, more than %d", size, maxPatterns)
-	}
-	if compilePattern("(") != nil {
-		t.Error("an invalid pattern compiled")
 	}
 }

@@ -3,6 +3,7 @@ package schema
 import (
 	"encoding/base64"
 	"fmt"
+	"github.com/edgegate/edgegate/manifest/patterns"
 	"iter"
 	"maps"
 	"math"
@@ -11,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -881,34 +881,8 @@ func orList(items []string) string {
 	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
-// maxPatterns bounds the compiled patterns kept: a schema has a few dozen,
-// but the cache is shared by every run of the process (a KRM function
-// server, a test binary) and a pattern may come with the input, so it must
-// not grow with what it is fed.
-const maxPatterns = 512
-
-// patterns caches compiled patterns, pattern → *regexp.Regexp (nil when it
-// does not compile), for every goroutine: a hit takes no lock. When it holds
-// maxPatterns it is emptied and refills with the patterns in use, which
-// costs a recompile of each, rather than tracking recency on every hit.
-var (
-	patterns     sync.Map
-	patternCount atomic.Int64
-)
-
 func compilePattern(p string) *regexp.Regexp {
-	if re, ok := patterns.Load(p); ok {
-		return re.(*regexp.Regexp)
-	}
-	re, err := regexp.Compile(p)
-	if err != nil {
-		re = nil
-	}
-	if patternCount.Add(1) > maxPatterns {
-		patterns.Clear()
-		patternCount.Store(1)
-	}
-	patterns.Store(p, re)
+	re, _ := patterns.Compile(p)
 	return re
 }
 
