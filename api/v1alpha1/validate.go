@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	"fmt"
+	"github.com/edgegate/edgegate/manifest/k8sname"
 	"github.com/edgegate/edgegate/manifest/patterns"
 	"maps"
 	"regexp"
@@ -34,18 +35,12 @@ func (e *FieldErrors) add(field, format string, args ...any) {
 const RedirectRouteName = "https-redirect"
 
 var (
-	dns1123Label    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	dns1035Label    = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
-	dns1123Sub      = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	labelValue      = regexp.MustCompile(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`)
-	labelName       = regexp.MustCompile(`^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`)
-	headerName      = regexp.MustCompile("^[-!#$%&'*+.^_`|~0-9a-z]+$")
-	imageReference  = regexp.MustCompile(`^[a-z0-9]+([._/:@-][a-zA-Z0-9_]+)*$`)
-	servicePortName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	headerName     = regexp.MustCompile("^[-!#$%&'*+.^_`|~0-9a-z]+$")
+	imageReference = regexp.MustCompile(`^[a-z0-9]+([._/:@-][a-zA-Z0-9_]+)*$`)
 )
 
 func checkDNSLabel(e *FieldErrors, field, value, what string) {
-	if len(value) > 63 || !dns1123Label.MatchString(value) {
+	if k8sname.DNS1123Label(value) != "" {
 		e.add(field, "%q is not a valid %s (lowercase letters, digits and '-', at most 63 characters)", value, what)
 	}
 }
@@ -81,7 +76,7 @@ func ValidateIngressGateway(name, namespace string, s *IngressGatewaySpec) Field
 // validateGatewayName checks the name used for the workload objects and the
 // istio selector label.
 func validateGatewayName(e *FieldErrors, name, namespace string) {
-	if len(name) > 63 || !dns1035Label.MatchString(name) {
+	if k8sname.DNS1035Label(name) != "" {
 		e.add("metadata.name", "%q is not a valid gateway name (a DNS label starting with a letter: it names the Service)", name)
 	}
 	if namespace != "" {
@@ -131,7 +126,7 @@ func validateGateway(e *FieldErrors, s *IngressGatewaySpec) {
 		if svc.LoadBalancerClass != "" {
 			if typ != "LoadBalancer" {
 				e.add("spec.service.loadBalancerClass", "applies only to LoadBalancer services")
-			} else if !validQualifiedName(svc.LoadBalancerClass) {
+			} else if k8sname.QualifiedName(svc.LoadBalancerClass) != "" {
 				e.add("spec.service.loadBalancerClass", "%q is not a valid class name (e.g. example.com/internal-lb)", svc.LoadBalancerClass)
 			}
 		}
@@ -149,10 +144,10 @@ func validateGateway(e *FieldErrors, s *IngressGatewaySpec) {
 			e.add(field, "label %s is set by edgegate and cannot be overridden", key)
 			continue
 		}
-		if !validQualifiedName(key) {
+		if k8sname.QualifiedName(key) != "" {
 			e.add(field, "%q is not a valid label key", key)
 		}
-		if v := s.Labels[key]; len(v) > 63 || !labelValue.MatchString(v) {
+		if v := s.Labels[key]; k8sname.LabelValue(v) != "" {
 			e.add(field, "%q is not a valid label value", v)
 		}
 	}
@@ -197,7 +192,7 @@ func validateExistingGateway(e *FieldErrors, s *IngressGatewaySpec) {
 		e.add("spec.selector", "an existing gateway needs the labels of its pods (e.g. istio: ingressgateway)")
 	}
 	for _, k := range slices.Sorted(maps.Keys(s.Selector)) {
-		if !validQualifiedName(k) || len(s.Selector[k]) > 63 || !labelValue.MatchString(s.Selector[k]) {
+		if k8sname.QualifiedName(k) != "" || k8sname.LabelValue(s.Selector[k]) != "" {
 			e.add("spec.selector."+k, "%s: %q is not a valid label", k, s.Selector[k])
 		}
 	}
@@ -215,7 +210,7 @@ func validateExistingGateway(e *FieldErrors, s *IngressGatewaySpec) {
 	names, ports, targets := map[string]bool{}, map[int]bool{}, map[int]string{}
 	for i, sp := range s.ServicePorts {
 		field := fmt.Sprintf("spec.servicePorts[%d]", i)
-		if sp.Name == "" || !servicePortName.MatchString(sp.Name) || len(sp.Name) > 15 {
+		if len(sp.Name) > 15 || k8sname.DNS1123Label(sp.Name) != "" {
 			e.add(field+".name", "%q is not a Service port name (e.g. http2, https)", sp.Name)
 		} else if names[sp.Name] {
 			e.add(field+".name", "duplicate port name %q", sp.Name)
@@ -279,21 +274,10 @@ func checkPool(e *FieldErrors, field string, pool []PortRange, seen map[int]stri
 
 func validateAnnotations(e *FieldErrors, field string, m map[string]string) {
 	for _, k := range slices.Sorted(maps.Keys(m)) {
-		if !validQualifiedName(k) {
+		if k8sname.QualifiedName(k) != "" {
 			e.add(field+"."+k, "%q is not a valid annotation key", k)
 		}
 	}
-}
-
-// validQualifiedName checks a label or annotation key: [prefix/]name.
-func validQualifiedName(k string) bool {
-	prefix, name, hasPrefix := strings.Cut(k, "/")
-	if !hasPrefix {
-		name, prefix = prefix, ""
-	} else if prefix == "" || len(prefix) > 253 || !dns1123Sub.MatchString(prefix) {
-		return false
-	}
-	return len(name) <= 63 && labelName.MatchString(name)
 }
 
 // reservedPodLabels are set by edgegate on gateway pods; spec.labels may not
@@ -343,7 +327,7 @@ func validateApp(e *FieldErrors, namespace string, s *AppIntentSpec) {
 		if !scoped {
 			name, ns = ns, ""
 		}
-		if (scoped && !dns1123Label.MatchString(ns)) || !dns1035Label.MatchString(name) {
+		if (scoped && k8sname.DNS1123Label(ns) != "") || k8sname.DNS1035Label(name) != "" {
 			e.add("spec.gateway", "%q is not a gateway reference (name or namespace/name)", s.Gateway)
 		}
 	}
@@ -365,7 +349,7 @@ func validateApp(e *FieldErrors, namespace string, s *AppIntentSpec) {
 	if t := s.TLS; t != nil {
 		if t.CredentialName == "" {
 			e.add("spec.tls.credentialName", "required: the Secret (in the gateway's namespace) holding the certificate")
-		} else if len(t.CredentialName) > 253 || !dns1123Sub.MatchString(t.CredentialName) {
+		} else if k8sname.DNS1123Subdomain(t.CredentialName) != "" {
 			e.add("spec.tls.credentialName", "%q is not a valid Secret name", t.CredentialName)
 		}
 		switch t.Mode {
@@ -382,7 +366,7 @@ func validateApp(e *FieldErrors, namespace string, s *AppIntentSpec) {
 		r := &s.Routes[i]
 		field := fmt.Sprintf("spec.routes[%d]", i)
 		if r.Name != "" {
-			if len(r.Name) > 63 || !dns1123Label.MatchString(r.Name) {
+			if k8sname.DNS1123Label(r.Name) != "" {
 				e.add(field+".name", "%q is not a valid route name (a DNS label)", r.Name)
 			} else if strings.HasPrefix(r.Name, RedirectRouteName) {
 				e.add(field+".name", "route names starting with %q are edgegate's own", RedirectRouteName)
@@ -524,10 +508,10 @@ func ParseDestination(s, namespace string) (ServiceRef, error) {
 		}
 		ns = namespace
 	}
-	if len(svc) > 63 || !dns1035Label.MatchString(svc) {
+	if k8sname.DNS1035Label(svc) != "" {
 		return bad(fmt.Sprintf("%q is not a Service name", svc))
 	}
-	if len(ns) > 63 || !dns1123Label.MatchString(ns) {
+	if k8sname.DNS1123Label(ns) != "" {
 		return bad(fmt.Sprintf("%q is not a namespace (give short names: service.namespace)", ns))
 	}
 	return ServiceRef{Service: svc, Namespace: ns, Port: port}, nil

@@ -22,6 +22,15 @@ func DNS1123Label(s string) string {
 	return first(validation.IsDNS1123Label(s))
 }
 
+// DNS1035Label is what the API server says of s as a DNS-1035 label (a
+// label that starts with a letter: the name of a Service), "" when s is one.
+func DNS1035Label(s string) string {
+	if len(s) <= validation.DNS1035LabelMaxLength && s != "" && 'a' <= s[0] && s[0] <= 'z' && isDNS1123Label(s) {
+		return ""
+	}
+	return first(validation.IsDNS1035Label(s))
+}
+
 // DNS1123Subdomain is what the API server says of s as a DNS-1123
 // subdomain (most object names), "" when s is one.
 func DNS1123Subdomain(s string) string {

@@ -42,6 +42,7 @@ func TestFastPathsAgreeWithTheAPIServer(t *testing.T) {
 		api   func(string) []string
 	}{
 		{"DNS1123Label", DNS1123Label, validation.IsDNS1123Label},
+		{"DNS1035Label", DNS1035Label, validation.IsDNS1035Label},
 		{"DNS1123Subdomain", DNS1123Subdomain, content.IsDNS1123Subdomain},
 		{"QualifiedName", QualifiedName, content.IsLabelKey},
 		{"LabelValue", LabelValue, content.IsLabelValue},
