@@ -8,6 +8,7 @@ import (
 
 	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/render/match"
 )
 
 type virtualServiceSpec struct {
@@ -138,23 +139,8 @@ func redirectRules(hosts []string, httpPort, httpsPort int) []httpRoute {
 
 func renderRoute(r v1alpha1.Route, targets []Target) httpRoute {
 	out := httpRoute{Name: r.Name}
-	var match httpMatch
-	switch {
-	case r.Exact != "":
-		match.URI = &stringMatch{Exact: r.Exact}
-	case r.Prefix != "":
-		match.URI = &stringMatch{Prefix: r.Prefix}
-	case r.Regex != "":
-		match.URI = &stringMatch{Regex: r.Regex}
-	}
-	if len(r.Headers) > 0 {
-		match.Headers = map[string]stringMatch{}
-		for k, v := range r.Headers {
-			match.Headers[k] = stringMatch{Exact: v}
-		}
-	}
-	if match.URI != nil || match.Headers != nil {
-		out.Match = []httpMatch{match}
+	if m := routeMatch(&r); m.URI != nil || m.Headers != nil {
+		out.Match = []httpMatch{{URI: (*stringMatch)(m.URI), Headers: stringMatches(m.Headers)}}
 	}
 	if r.Rewrite != "" {
 		out.Rewrite = &httpRewrite{URI: r.Rewrite}
@@ -186,4 +172,17 @@ func protobufDuration(d time.Duration) string {
 		return strconv.FormatInt(int64(secs), 10) + "s"
 	}
 	return strings.TrimRight(fmt.Sprintf("%d.%09d", secs, frac), "0") + "s"
+}
+
+// stringMatches converts the header matches of a route's match into the
+// rendered form.
+func stringMatches(in map[string]match.StringMatch) map[string]stringMatch {
+	if in == nil {
+		return nil
+	}
+	out := make(map[string]stringMatch, len(in))
+	for k, v := range in {
+		out[k] = stringMatch(v)
+	}
+	return out
 }
