@@ -58,9 +58,14 @@ func runLock(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "edgegate: %v\n", err)
 		return 1
 	}
-	old, _ := os.ReadFile(target)
+	file, err := manifest.ResolveInTree(target, manifest.TreeOf(target, paths))
+	if err != nil {
+		fmt.Fprintf(stderr, "edgegate: %v\n", err)
+		return 1
+	}
+	old, _ := os.ReadFile(file)
 	if !bytes.Equal(old, buf.Bytes()) {
-		if err := os.WriteFile(target, buf.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
 			fmt.Fprintf(stderr, "edgegate: %v\n", err)
 			return 1
 		}
