@@ -15,6 +15,9 @@ import (
 type ResourceList struct {
 	Items          []*manifest.Object
 	FunctionConfig *manifest.Object // nil when absent
+	// Wire is the items as received, Lists not unwrapped: what a check
+	// returns unchanged.
+	Wire []*manifest.Object
 }
 
 const resourceListVersion = "config.kubernetes.io/v1"
@@ -60,6 +63,14 @@ func ReadResourceList(r io.Reader, maxBytes int64) (*ResourceList, error) {
 			}
 			rl.Items = append(rl.Items, item)
 		}
+	}
+	// Lists among the items are unwrapped, and every item is checked as a
+	// file's objects are (duplicate keys, aliases, the number of objects).
+	rl.Wire = rl.Items
+	var admitted manifest.Diagnostics
+	rl.Items, admitted = manifest.AdmitItems(root, rl.Items, manifest.LimitsFor(maxBytes), manifest.Position{File: "stdin"})
+	if admitted.HasErrors() {
+		return nil, admitted
 	}
 	if fc := list.Field("functionConfig"); fc != nil && fc.Kind == yaml.MappingNode {
 		rl.FunctionConfig = manifest.NewObject(fc, manifest.Position{File: "functionConfig"})
