@@ -32,7 +32,7 @@ func ReadResourceList(r io.Reader, maxBytes int64) (*ResourceList, error) {
 	if int64(len(data)) > maxBytes {
 		return nil, fmt.Errorf("ResourceList on stdin is larger than the input limit of %d bytes (raise it with --max-input-bytes)", maxBytes)
 	}
-	docs, diags := manifest.ParseDocuments(data, "stdin")
+	docs, diags := manifest.ParseDocumentsLimited(data, "stdin", manifest.LimitsFor(maxBytes))
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("invalid ResourceList: %s", strings.TrimPrefix(diags[0].String(), "stdin: "))
 	}

@@ -115,7 +115,11 @@ func (a *admitter) aliases(o *Object) bool {
 		return false
 	}
 	if !a.walkAliases(o.Node, false, 0) {
-		a.diags = append(a.diags, Errorf(o, "", "%s", a.aliasMessage()))
+		d := Errorf(o, "", "%s", a.aliasMessage())
+		if o.Name == "" {
+			d.Ref = Ref{} // a List has no name to show
+		}
+		a.diags = append(a.diags, d)
 		a.full = true
 		return false
 	}

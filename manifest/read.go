@@ -301,10 +301,7 @@ func Parse(data []byte, file string) ([]*Object, Diagnostics) {
 // items, and every object is checked for duplicate keys and, with the
 // documents, against lim (see Admit).
 func ParseLimited(data []byte, file string, lim Limits) ([]*Object, Diagnostics) {
-	if n := countDocuments(data, lim.MaxObjects); n > lim.MaxObjects {
-		return nil, Diagnostics{{Severity: Error, Pos: Position{File: file}, Message: lim.tooMany("YAML documents")}}
-	}
-	docs, diags := ParseDocuments(data, file)
+	docs, diags := ParseDocumentsLimited(data, file, lim)
 	var objs []*Object
 	index := 0
 	for _, doc := range docs {
@@ -331,6 +328,16 @@ func ParseLimited(data []byte, file string, lim Limits) ([]*Object, Diagnostics)
 	// An alias needs an anchor: a stream without "&" has none to count.
 	objs, d := Admit(objs, lim, bytes.IndexByte(data, '&') >= 0)
 	return objs, append(diags, d...)
+}
+
+// ParseDocumentsLimited is ParseDocuments for a stream of at most
+// lim.MaxObjects documents: a stream of more is refused before it is
+// parsed, since every document costs memory however short it is ("---").
+func ParseDocumentsLimited(data []byte, file string, lim Limits) ([]*yaml.Node, Diagnostics) {
+	if n := countDocuments(data, lim.MaxObjects); n > lim.MaxObjects {
+		return nil, Diagnostics{{Severity: Error, Pos: Position{File: file}, Message: lim.tooMany("YAML documents")}}
+	}
+	return ParseDocuments(data, file)
 }
 
 // countDocuments counts the document markers of data, and one for the
