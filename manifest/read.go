@@ -289,20 +289,33 @@ func ReadAll(src io.Reader, limit int64) ([]byte, error) {
 
 var yamlErrLine = regexp.MustCompile(`line (\d+)`)
 
-// Parse splits a multi-document YAML stream into objects, within the
-// limits of an input of DefaultMaxFileBytes. See ParseLimited.
+// Parse splits a multi-document YAML stream into objects. Empty documents
+// and documents holding only comments are skipped; anything else must be a
+// mapping with apiVersion and kind. It reads the objects as written, Lists
+// and duplicate keys included: input edgegate acts on goes through
+// ParseLimited (as Reader reads it), which checks them.
 func Parse(data []byte, file string) ([]*Object, Diagnostics) {
-	return ParseLimited(data, file, LimitsFor(DefaultMaxFileBytes))
+	docs, diags := ParseDocuments(data, file)
+	objs, d := documentObjects(docs, file)
+	return objs, append(diags, d...)
 }
 
-// ParseLimited splits a multi-document YAML stream into objects. Empty
-// documents and documents holding only comments are skipped; anything else
-// must be a mapping with apiVersion and kind. Lists are unwrapped into their
-// items, and every object is checked for duplicate keys and, with the
-// documents, against lim (see Admit).
+// ParseLimited is Parse for input edgegate acts on: a stream of more
+// documents than lim allows is refused before it is parsed, Lists are
+// unwrapped into their items, and every object is checked for duplicate
+// keys and, with the others, against lim (see Admit).
 func ParseLimited(data []byte, file string, lim Limits) ([]*Object, Diagnostics) {
 	docs, diags := ParseDocumentsLimited(data, file, lim)
+	objs, d := documentObjects(docs, file)
+	diags = append(diags, d...)
+	// An alias needs an anchor: a stream without "&" has none to count.
+	objs, d = Admit(objs, lim, bytes.IndexByte(data, '&') >= 0)
+	return objs, append(diags, d...)
+}
+
+func documentObjects(docs []*yaml.Node, file string) ([]*Object, Diagnostics) {
 	var objs []*Object
+	var diags Diagnostics
 	index := 0
 	for _, doc := range docs {
 		if len(doc.Content) == 0 {
@@ -325,9 +338,7 @@ func ParseLimited(data []byte, file string, lim Limits) ([]*Object, Diagnostics)
 		}
 		objs = append(objs, obj)
 	}
-	// An alias needs an anchor: a stream without "&" has none to count.
-	objs, d := Admit(objs, lim, bytes.IndexByte(data, '&') >= 0)
-	return objs, append(diags, d...)
+	return objs, diags
 }
 
 // ParseDocumentsLimited is ParseDocuments for a stream of at most

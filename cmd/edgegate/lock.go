@@ -37,8 +37,8 @@ func runLock(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		in.bindings = "" // the first lock: nothing to read yet
 	}
 	objs, diags := in.read(paths, stdin)
+	printProblems(stderr, diags, manifest.Error) // warnings too (files skipped)
 	if diags.HasErrors() {
-		printProblems(stderr, diags, manifest.Error)
 		return 1
 	}
 	target, err := lockTarget(target, paths, objs)

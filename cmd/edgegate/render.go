@@ -99,7 +99,8 @@ func (in *inputFlags) renderApply(paths []string, stdin io.Reader, stderr io.Wri
 		printProblems(stderr, diags, manifest.Error)
 		return nil, false
 	}
-	cfg, spec, diags := in.policyConfig(read)
+	cfg, spec, d := in.policyConfig(read)
+	diags = append(diags, d...) // with the reader's warnings (files skipped)
 	if diags.HasErrors() {
 		printProblems(stderr, diags, manifest.Error)
 		return nil, false
