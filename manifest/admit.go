@@ -258,7 +258,11 @@ func (w *dupWalker) walk(n *yaml.Node, top bool) {
 				}
 				if first != nil {
 					w.stack = append(w.stack, pathElem{key: key.Value})
-					d := Errorf(w.obj, w.path(), "duplicate key (first on line %d): kubectl would read the last value and edgegate the first; keep one", first.Line)
+					where := ""
+					if w.obj.Pos.Line > 0 {
+						where = fmt.Sprintf(" (first on line %d)", first.Line)
+					}
+					d := Errorf(w.obj, w.path(), "duplicate key%s: kubectl would read the last value and edgegate the first; keep one", where)
 					w.stack = w.stack[:len(w.stack)-1]
 					if w.obj.Pos.Line > 0 && key.Line > 0 {
 						d.Pos.Line = key.Line
