@@ -67,6 +67,8 @@ type admitter struct {
 	lim        Limits
 	objects    int
 	aliasNodes int
+	aliasField string     // where the alias budget was spent
+	stack      []pathElem // the field walkAliases is in
 	full       bool // a limit was hit: nothing more is admitted
 	out        []*Object
 	diags      Diagnostics
@@ -92,7 +94,15 @@ func Admit(objs []*Object, lim Limits, aliases bool) ([]*Object, Diagnostics) {
 func AdmitItems(root *yaml.Node, items []*Object, lim Limits, pos Position) ([]*Object, Diagnostics) {
 	a := &admitter{lim: lim}
 	if !a.walkAliases(root, false, 0) {
-		a.diags = append(a.diags, Diagnostic{Severity: Error, Pos: pos, Message: a.aliasMessage()})
+		d := Diagnostic{Severity: Error, Pos: pos, Field: a.aliasField, Message: a.aliasMessage()}
+		// Spent in an item: the message is about the item, where it came from.
+		if rest, ok := strings.CutPrefix(a.aliasField, "items["); ok {
+			num, field, _ := strings.Cut(rest, "]")
+			if i, err := strconv.Atoi(num); err == nil && i < len(items) {
+				d = named(Errorf(items[i], strings.TrimPrefix(field, "."), "%s", a.aliasMessage()))
+			}
+		}
+		a.diags = append(a.diags, d)
 		return nil, a.diags
 	}
 	if len(items) > lim.MaxObjects {
@@ -114,12 +124,9 @@ func (a *admitter) aliases(o *Object) bool {
 	if a.full {
 		return false
 	}
+	a.stack = a.stack[:0]
 	if !a.walkAliases(o.Node, false, 0) {
-		d := Errorf(o, "", "%s", a.aliasMessage())
-		if o.Name == "" {
-			d.Ref = Ref{} // a List has no name to show
-		}
-		a.diags = append(a.diags, d)
+		a.diags = append(a.diags, named(Errorf(o, a.aliasField, "%s", a.aliasMessage())))
 		a.full = true
 		return false
 	}
@@ -128,28 +135,57 @@ func (a *admitter) aliases(o *Object) bool {
 
 // walkAliases counts the nodes reached through an alias, as if written out.
 // Nodes written once are walked once; the budget bounds the rest, and the
-// depth bound stops an alias of a node that holds it (a cycle).
+// depth bound stops an alias of a node that holds it (a cycle). When the
+// budget is spent, aliasField is the field holding the alias that spent it.
 func (a *admitter) walkAliases(n *yaml.Node, inAlias bool, depth int) bool {
 	if n == nil {
 		return true
 	}
 	if depth > 2*maxNesting {
-		return false
+		return a.spent()
 	}
 	if n.Kind == yaml.AliasNode {
 		return a.walkAliases(n.Alias, true, depth+1)
 	}
 	if inAlias {
 		if a.aliasNodes++; a.aliasNodes > MaxAliasNodes {
-			return false
+			return a.spent()
 		}
+		for _, c := range n.Content {
+			if !a.walkAliases(c, true, depth+1) {
+				return false
+			}
+		}
+		return true
 	}
-	for _, c := range n.Content {
-		if !a.walkAliases(c, inAlias, depth+1) {
+	for i, c := range n.Content {
+		switch n.Kind {
+		case yaml.MappingNode:
+			if i%2 == 0 {
+				a.stack = append(a.stack, pathElem{key: c.Value})
+			}
+		case yaml.SequenceNode:
+			a.stack = append(a.stack, pathElem{index: i})
+		default:
+			a.stack = append(a.stack, pathElem{})
+		}
+		ok := a.walkAliases(c, false, depth+1)
+		if n.Kind != yaml.MappingNode || i%2 == 1 || !ok {
+			a.stack = a.stack[:len(a.stack)-1]
+		}
+		if !ok {
 			return false
 		}
 	}
 	return true
+}
+
+func (a *admitter) spent() bool {
+	if a.aliasField == "" {
+		d := decoder{stack: a.stack}
+		a.aliasField = d.path()
+	}
+	return false
 }
 
 // maxNesting is the parser's bound on nesting (fastyaml and yaml.v3 refuse
@@ -172,7 +208,7 @@ func (a *admitter) add(o *Object, depth int) {
 	}
 	a.diags = append(a.diags, duplicateKeys(o, o.Node, "items")...)
 	if depth+1 > MaxListDepth {
-		a.diags = append(a.diags, Errorf(o, "items", "Lists nested more than %d deep: write the objects out as documents of their own", MaxListDepth))
+		a.diags = append(a.diags, named(Errorf(o, "items", "Lists nested more than %d deep: write the objects out as documents of their own", MaxListDepth)))
 		return
 	}
 	items := o.Field("items")
@@ -180,14 +216,14 @@ func (a *admitter) add(o *Object, depth int) {
 		return
 	}
 	if items.Kind != yaml.SequenceNode {
-		a.diags = append(a.diags, Errorf(o, "items", "expected a list of objects, got %s", describe(items)))
+		a.diags = append(a.diags, named(Errorf(o, "items", "expected a list of objects, got %s", describe(items))))
 		return
 	}
 	for i, n := range items.Content {
 		field := "items[" + strconv.Itoa(i) + "]"
 		n = unalias(n)
 		if n.Kind != yaml.MappingNode {
-			a.diags = append(a.diags, Errorf(o, field, "not a Kubernetes object (expected a mapping)"))
+			a.diags = append(a.diags, named(Errorf(o, field, "not a Kubernetes object (expected a mapping)")))
 			continue
 		}
 		pos := o.Pos
@@ -196,7 +232,7 @@ func (a *admitter) add(o *Object, depth int) {
 		}
 		item := NewObject(n, pos)
 		if item.APIVersion == "" || item.Kind == "" {
-			a.diags = append(a.diags, Errorf(o, field, "has no apiVersion or kind"))
+			a.diags = append(a.diags, named(Errorf(o, field, "has no apiVersion or kind")))
 			continue
 		}
 		a.add(item, depth+1)
@@ -298,4 +334,13 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// named gives a message about an object without a name (a List often has
+// none) a name to show, so it does not read "List : ...".
+func named(d Diagnostic) Diagnostic {
+	if d.Ref.Kind != "" && d.Ref.Name == "" {
+		d.Ref.Name = "(no name)"
+	}
+	return d
 }

@@ -26,7 +26,7 @@ func TestParseLimitedLists(t *testing.T) {
 		{"a kind ending in List without items is an object", "apiVersion: example.com/v1\nkind: AllowList\nmetadata: {name: a}\nspec: {}\n", []string{"AllowList a@1"}, ""},
 		{"ResourceList is the function's", "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n", []string{"ResourceList @1"}, ""},
 		{"documents beside a List", gw + "---\napiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: ConfigMap, metadata: {name: c}}]\n", []string{"Gateway n/g@1", "ConfigMap c@7"}, ""},
-		{"item not an object", "apiVersion: v1\nkind: List\nitems: [1]\n", nil, "f.yaml:3: List : items[0]: not a Kubernetes object"},
+		{"item not an object", "apiVersion: v1\nkind: List\nitems: [1]\n", nil, "f.yaml:3: List (no name): items[0]: not a Kubernetes object"},
 		{"item without kind", "apiVersion: v1\nkind: List\nitems: [{apiVersion: v1}]\n", nil, "items[0]: has no apiVersion or kind"},
 		{"items a map", "apiVersion: v1\nkind: GatewayList\nitems: {a: b}\n", nil, "items: expected a list of objects, got a map"},
 		{"too deep", strings.Repeat("apiVersion: v1\nkind: List\nitems:\n- ", 1) + nestLists(5), nil, "Lists nested more than 4 deep"},
