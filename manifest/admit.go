@@ -69,7 +69,7 @@ type admitter struct {
 	aliasNodes int
 	aliasField string     // where the alias budget was spent
 	stack      []pathElem // the field walkAliases is in
-	full       bool // a limit was hit: nothing more is admitted
+	full       bool       // a limit was hit: nothing more is admitted
 	out        []*Object
 	diags      Diagnostics
 }
