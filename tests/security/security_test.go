@@ -421,3 +421,77 @@ func maps(a, b map[string]string) bool {
 	}
 	return true
 }
+
+// TestPushSourceCredentials pushes from Git work trees whose origin URL
+// (or --source) carries a token in each form a hostile tester found, and
+// reads the pushed manifest: the source annotation never holds the token.
+func TestPushSourceCredentials(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	intent, err := os.ReadFile(filepath.Join("cases", "push-target-dotdot", "shop.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range []struct {
+		origin, source, want string
+	}{
+		{"https://gitlab-ci-token:" + secretToken + "@gitlab.example.com/p/i.git", "", "https://gitlab.example.com/p/i.git"},
+		{"https://user:pa#" + secretToken + "@gitlab.example.com/p/i.git", "", "https://gitlab.example.com/p/i.git"},
+		{"https://user:p%zz" + secretToken + "@gitlab.example.com/p/i.git", "", "https://gitlab.example.com/p/i.git"},
+		{"https://user:pa " + secretToken + "@gitlab.example.com/p/i.git", "", "https://gitlab.example.com/p/i.git"},
+		{"user:" + secretToken + "@gitlab.example.com:p/i.git", "", "gitlab.example.com:p/i.git"},
+		{"https://gitlab.example.com/p/i.git?private_token=" + secretToken, "", "https://gitlab.example.com/p/i.git"},
+		{"git@github.com:acme/ingress.git", "", "git@github.com:acme/ingress.git"},
+		{"", "https://gitlab-ci-token:" + secretToken + "@gitlab.example.com/p/i.git", "https://gitlab.example.com/p/i.git"},
+		{"", "https://gitlab.example.com/p/i.git?private_token=" + secretToken, "https://gitlab.example.com/p/i.git"},
+	} {
+		t.Run(strconv.Itoa(i), func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "shop.yaml"), intent, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			git := func(args ...string) {
+				cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("git %v: %v\n%s", args, err, out)
+				}
+			}
+			git("init", "-q", "-b", "main")
+			git("add", ".")
+			git("commit", "-q", "-m", "first")
+			if tc.origin != "" {
+				git("config", "remote.origin.url", tc.origin)
+			}
+			target := host + "/security/source-" + strconv.Itoa(i) + ":main"
+			args := []string{"push", "oci://" + target, "."}
+			if tc.source != "" {
+				args = append(args, "--source", tc.source)
+			}
+			res := run(t, dir, nil, args...)
+			if res.Code != 0 {
+				t.Fatalf("exit %d:\n%s", res.Code, res.Stderr)
+			}
+			if strings.Contains(res.Stdout+res.Stderr, secretToken) {
+				t.Errorf("output shows the token:\n%s\n%s", res.Stdout, res.Stderr)
+			}
+			ref, err := name.ParseReference(target, name.Insecure)
+			if err != nil {
+				t.Fatal(err)
+			}
+			desc, err := remote.Get(ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(desc.Manifest), secretToken) {
+				t.Errorf("the manifest holds the token:\n%s", desc.Manifest)
+			}
+			if !strings.Contains(string(desc.Manifest), `"org.opencontainers.image.source":"`+tc.want+`"`) {
+				t.Errorf("source annotation is not %q:\n%s", tc.want, desc.Manifest)
+			}
+		})
+	}
+}
