@@ -2,8 +2,10 @@ package manifest
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -65,6 +67,7 @@ func IsList(o *Object) bool {
 // every mapping free of duplicate keys, aliases within MaxAliasNodes.
 type admitter struct {
 	lim        Limits
+	dups       dupWalker
 	objects    int
 	aliasNodes int
 	aliasField string     // where the alias budget was spent
@@ -79,6 +82,18 @@ type admitter struct {
 // List has lines. aliases says the input may hold aliases (it has anchors):
 // only then are they counted.
 func Admit(objs []*Object, lim Limits, aliases bool) ([]*Object, Diagnostics) {
+	if !aliases && len(objs) <= lim.MaxObjects && !slices.ContainsFunc(objs, IsList) {
+		// The common case, a file of plain documents: checked in place,
+		// with a walker shared between files (10,000 of them at 10,000 apps).
+		w := walkers.Get().(*dupWalker)
+		for _, o := range objs {
+			w.check(o, o.Node)
+		}
+		diags := w.diags
+		w.obj, w.diags = nil, nil
+		walkers.Put(w)
+		return objs, diags
+	}
 	a := &admitter{lim: lim}
 	for _, o := range objs {
 		if aliases && !a.aliases(o) {
@@ -86,7 +101,7 @@ func Admit(objs []*Object, lim Limits, aliases bool) ([]*Object, Diagnostics) {
 		}
 		a.add(o, 0)
 	}
-	return a.out, a.diags
+	return a.out, append(a.diags, a.dups.diags...)
 }
 
 // AdmitItems is Admit for the items of a KRM ResourceList, whose aliases
@@ -112,7 +127,7 @@ func AdmitItems(root *yaml.Node, items []*Object, lim Limits, pos Position) ([]*
 	for _, o := range items {
 		a.add(o, 0)
 	}
-	return a.out, a.diags
+	return a.out, append(a.diags, a.dups.diags...)
 }
 
 func (a *admitter) aliasMessage() string {
@@ -202,11 +217,11 @@ func (a *admitter) add(o *Object, depth int) {
 		return
 	}
 	if !IsList(o) {
-		a.diags = append(a.diags, duplicateKeys(o, o.Node)...)
+		a.dups.check(o, o.Node)
 		a.out = append(a.out, o)
 		return
 	}
-	a.diags = append(a.diags, duplicateKeys(o, o.Node, "items")...)
+	a.dups.check(o, o.Node, "items")
 	if depth+1 > MaxListDepth {
 		a.diags = append(a.diags, named(Errorf(o, "items", "Lists nested more than %d deep: write the objects out as documents of their own", MaxListDepth)))
 		return
@@ -242,19 +257,20 @@ func (a *admitter) add(o *Object, depth int) {
 	}
 }
 
-// duplicateKeys reports every mapping key of n that repeats an earlier key
+// check reports every mapping key of n that repeats an earlier key
 // of its mapping, at any depth, skipping the top-level keys in skip (a
 // List's items, checked as objects of their own). kubectl reads the last of
 // duplicate keys and edgegate the first: a second metadata.name would apply
 // an object edgegate never judged. Aliases are not followed: what they
 // name is checked where it is written. Field paths are only written out for
 // a duplicate, so the walk allocates nothing on good input.
-func duplicateKeys(o *Object, n *yaml.Node, skip ...string) Diagnostics {
-	w := dupWalker{obj: o, skip: skip}
+func (w *dupWalker) check(o *Object, n *yaml.Node, skip ...string) {
+	w.obj, w.skip = o, skip
 	w.stack = w.buf[:0]
 	w.walk(n, true)
-	return w.diags
 }
+
+var walkers = sync.Pool{New: func() any { return new(dupWalker) }}
 
 type dupWalker struct {
 	obj   *Object
