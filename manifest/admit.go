@@ -294,6 +294,18 @@ func (w *dupWalker) walk(n *yaml.Node, top bool) {
 		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key, val := n.Content[i], n.Content[i+1]
+			if key.Kind == yaml.ScalarNode && key.Value == "<<" && key.Tag != "!!str" && (top || w.stack[0].key == "metadata") {
+				// edgegate reads an object's identity from the keys written
+				// out; kubectl would merge these in.
+				w.stack = append(w.stack, pathElem{key: key.Value})
+				d := named(Errorf(w.obj, w.path(), "a YAML merge key at an object's top level or in its metadata: kubectl would merge in fields (a kind, a name, a namespace, a label) that edgegate does not read; write them out"))
+				w.stack = w.stack[:len(w.stack)-1]
+				if w.obj.Pos.Line > 0 && key.Line > 0 {
+					d.Pos.Line = key.Line
+				}
+				w.diags = append(w.diags, d)
+				continue
+			}
 			if key.Kind == yaml.ScalarNode && key.Value != "<<" {
 				var first *yaml.Node
 				if seen != nil {
@@ -314,7 +326,7 @@ func (w *dupWalker) walk(n *yaml.Node, top bool) {
 					if w.obj.Pos.Line > 0 {
 						where = fmt.Sprintf(" (first on line %d)", first.Line)
 					}
-					d := Errorf(w.obj, w.path(), "duplicate key%s: kubectl would read the last value and edgegate the first; keep one", where)
+					d := named(Errorf(w.obj, w.path(), "duplicate key%s: kubectl would read the last value and edgegate the first; keep one", where))
 					w.stack = w.stack[:len(w.stack)-1]
 					if w.obj.Pos.Line > 0 && key.Line > 0 {
 						d.Pos.Line = key.Line

@@ -82,7 +82,17 @@ func TestDuplicateKeys(t *testing.T) {
 			t.Errorf("%q:\n got %v\nwant %s", src, diags.Error(), want)
 		}
 	}
-	// Merge keys may repeat; distinct keys are fine.
+	for src, want := range map[string]string{
+		"m: &m {name: a, namespace: istio-system}\n" + head + "metadata:\n  <<: *m\n":          "f.yaml:5: ConfigMap (no name): metadata.<<: a YAML merge key",
+		"m: &m {apiVersion: v1, kind: Secret}\n" + head + "<<: *m\nmetadata: {name: a}\n":      "f.yaml:4: ConfigMap a: <<: a YAML merge key",
+		head + "metadata: {name: a, labels: {<<: {app.kubernetes.io/managed-by: edgegate}}}\n": "metadata.labels.<<: a YAML merge key",
+	} {
+		_, diags := ParseLimited([]byte(src), "f.yaml", LimitsFor(0))
+		if !strings.Contains(diags.Error(), want) {
+			t.Errorf("%q:\n got %v\nwant %s", src, diags.Error(), want)
+		}
+	}
+	// Merge keys may repeat elsewhere; distinct keys are fine.
 	ok := head + "metadata: {name: a}\nbase: &b {x: 1}\nother: &c {y: 1}\ndata:\n  <<: *b\n  <<: *c\n"
 	if _, diags := ParseLimited([]byte(ok), "f.yaml", LimitsFor(0)); diags.HasErrors() {
 		t.Errorf("merge keys refused: %v", diags)
