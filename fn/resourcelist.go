@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -68,7 +69,7 @@ func ReadResourceList(r io.Reader, maxBytes int64) (*ResourceList, error) {
 	// file's objects are (duplicate keys, aliases, the number of objects).
 	rl.Wire = rl.Items
 	var admitted manifest.Diagnostics
-	rl.Items, admitted = manifest.AdmitItems(root, rl.Items, manifest.LimitsFor(maxBytes), manifest.Position{File: "stdin"})
+	rl.Items, admitted = manifest.AdmitItems(root, rl.Items, manifest.LimitsFor(maxBytes), manifest.Position{File: "stdin"}, bytes.IndexByte(data, '&') >= 0)
 	if admitted.HasErrors() {
 		return nil, admitted
 	}

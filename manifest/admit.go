@@ -105,10 +105,10 @@ func Admit(objs []*Object, lim Limits, aliases bool) ([]*Object, Diagnostics) {
 }
 
 // AdmitItems is Admit for the items of a KRM ResourceList, whose aliases
-// are counted over the whole list (root) once.
-func AdmitItems(root *yaml.Node, items []*Object, lim Limits, pos Position) ([]*Object, Diagnostics) {
+// are counted over the whole list (root) once, when it may hold any.
+func AdmitItems(root *yaml.Node, items []*Object, lim Limits, pos Position, aliases bool) ([]*Object, Diagnostics) {
 	a := &admitter{lim: lim}
-	if !a.walkAliases(root, false, 0) {
+	if aliases && !a.walkAliases(root, false, 0) {
 		d := Diagnostic{Severity: Error, Pos: pos, Field: a.aliasField, Message: a.aliasMessage()}
 		// Spent in an item: the message is about the item, where it came from.
 		if rest, ok := strings.CutPrefix(a.aliasField, "items["); ok {
