@@ -265,24 +265,41 @@ metadata: {name: c, namespace: istio-ingress}
 }
 
 func TestCheckSecrets(t *testing.T) {
-	objs, _ := manifest.Parse([]byte(`apiVersion: v1
-kind: Secret
-metadata: {name: plain, namespace: istio-ingress}
-stringData: {tls.crt: x}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: encrypted, namespace: istio-ingress}
-data: {tls.crt: ENC[AES256_GCM,data:abc]}
-sops: {version: 3.9.0}
----
-apiVersion: example.com/v1
-kind: Secret
-metadata: {name: not-core}
-`), "secrets.yaml")
+	enc := "ENC[AES256_GCM,data:eA==,iv:aXY=,tag:dGFn,type:str]"
+	secret := func(name, rest string) string {
+		return "apiVersion: v1\nkind: Secret\nmetadata: {name: " + name + ", namespace: istio-ingress}\n" + rest + "---\n"
+	}
+	objs, _ := manifest.Parse([]byte(
+		secret("plain", "stringData: {tls.crt: x}\n")+
+			secret("encrypted", "data: {tls.crt: '"+enc+"', tls.key: '"+enc+"'}\nsops: {mac: '"+enc+"', version: 3.9.0}\n")+
+			secret("no-data", "sops: {mac: '"+enc+"'}\n")+
+			secret("empty-sops", "data: {tls.crt: '"+enc+"'}\nsops: {}\n")+
+			secret("null-sops", "data: {tls.crt: '"+enc+"'}\nsops:\n")+
+			secret("no-mac", "data: {tls.crt: '"+enc+"'}\nsops: {version: 3.9.0}\n")+
+			secret("fake-mac", "data: {tls.crt: '"+enc+"'}\nsops: {mac: yes}\n")+
+			secret("partial", "data: {tls.crt: '"+enc+"', tls.key: c2VjcmV0}\nsops: {mac: '"+enc+"'}\n")+
+			secret("partial-string", "stringData: {tls.key: secret}\nsops: {mac: '"+enc+"'}\n")+
+			secret("short-enc", "data: {tls.key: 'ENC[AES256_GCM,data:abc]'}\nsops: {mac: '"+enc+"'}\n")+
+			"apiVersion: example.com/v1\nkind: Secret\nmetadata: {name: not-core}\n"), "secrets.yaml")
 	diags := CheckSecrets(objs)
-	if len(diags) != 1 || diags[0].Ref.Name != "plain" || !diags.HasErrors() {
-		t.Fatalf("diagnostics %v", diags)
+	got := map[string]string{}
+	for _, d := range diags {
+		got[d.Ref.Name] = d.Field
+		if strings.Contains(d.String(), "secret\n") || strings.Contains(d.String(), "c2VjcmV0") {
+			t.Errorf("message shows the value: %s", d)
+		}
+	}
+	want := map[string]string{
+		"plain": "", "empty-sops": "sops.mac", "null-sops": "sops.mac", "no-mac": "sops.mac", "fake-mac": "sops.mac",
+		"partial": "data.tls.key", "partial-string": "stringData.tls.key", "short-enc": "data.tls.key",
+	}
+	if len(got) != len(want) || !diags.HasErrors() {
+		t.Errorf("refused %v, want %v", got, want)
+	}
+	for name, field := range want {
+		if f, ok := got[name]; !ok || f != field {
+			t.Errorf("Secret %s: refused at %q (%v), want %q", name, f, ok, field)
+		}
 	}
 	if s := diags[0].String(); !strings.HasPrefix(s, "secrets.yaml:1: Secret istio-ingress/plain: ") || !strings.Contains(s, "SOPS") {
 		t.Errorf("message %q", s)
@@ -304,9 +321,15 @@ func TestParseTarget(t *testing.T) {
 	for _, url := range []string{
 		"ghcr.io/acme/ingress:main", "oci://ghcr.io/acme/ingress", "oci://127.0.0.1:5000/ingress",
 		"oci://ghcr.io/acme/ingress@sha256:" + strings.Repeat("0", 64), "oci://ghcr.io/Acme/ingress:main", "oci://ingress:main",
+		"oci://ghcr.io/a/../../y:main", "oci://ghcr.io/a/./y:main", "oci://ghcr.io//y:main", "oci://ghcr.io/a/.hidden:main",
+		"oci://ghcr.io/a-/y:main", "oci://ghcr.io/a..b/y:main",
+		"oci://user:s3cr3t@ghcr.io/a/y:main", "oci://s3cr3t@ghcr.io/a/y:main",
 	} {
-		if tag, err := r.ParseTarget(url); err == nil {
+		tag, err := r.ParseTarget(url)
+		if err == nil {
 			t.Errorf("%s accepted as %v", url, tag)
+		} else if strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("%s: the message shows the credentials: %v", url, err)
 		}
 	}
 }
@@ -469,7 +492,50 @@ func TestGit(t *testing.T) {
 	if g := Git(dir); g.Revision() != "sha1:"+g.Commit {
 		t.Errorf("detached revision %s", g.Revision())
 	}
-	if withoutCredentials("git@github.com:acme/ingress.git") != "git@github.com:acme/ingress.git" {
-		t.Error("an scp-like address was changed")
+}
+
+func TestWithoutCredentials(t *testing.T) {
+	for _, tc := range []struct {
+		remote, want string
+		ok           bool
+	}{
+		{"git@github.com:acme/ingress.git", "git@github.com:acme/ingress.git", true},
+		{"https://github.com/acme/ingress.git", "https://github.com/acme/ingress.git", true},
+		{"https://gitlab-ci-token:s3cr3t@gitlab.example.com/p/i.git", "https://gitlab.example.com/p/i.git", true},
+		{"https://ghp_s3cr3t@github.com/acme/ingress.git", "https://github.com/acme/ingress.git", true},
+		{"https://user:pa#s3cr3t@host.example.com/p/i.git", "https://host.example.com/p/i.git", true},
+		{"https://user:p%zzs3cr3t@host.example.com/p/i.git", "https://host.example.com/p/i.git", true},
+		{"https://user:pa s3cr3t@host.example.com/p/i.git", "https://host.example.com/p/i.git", true},
+		{"https://user:pa/s3cr3t@host.example.com/p/i.git", "https://host.example.com/p/i.git", true},
+		{"https://host.example.com/p/i.git?private_token=s3cr3t", "https://host.example.com/p/i.git", true},
+		{"https://host.example.com/p/i.git#s3cr3t", "https://host.example.com/p/i.git", true},
+		{"user:s3cr3t@host.example.com:p/i.git", "host.example.com:p/i.git", true},
+		{"ghp_S3cr3t@host.example.com:p/i.git", "host.example.com:p/i.git", true},
+		{"ssh://git:s3cr3t@host.example.com/p/i.git", "ssh://host.example.com/p/i.git", true},
+		{"/srv/git/ingress.git", "/srv/git/ingress.git", true},
+		{"https://s3cr3t@", "", false},
+		{"file:///s3cr3t@x", "file://x", true},
+		{"file:///srv/git/ingress.git", "file:///srv/git/ingress.git", true},
+	} {
+		got, ok := withoutCredentials(tc.remote)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("%q: got %q, %v; want %q, %v", tc.remote, got, ok, tc.want, tc.ok)
+		}
+		if strings.Contains(got, "s3cr3t") {
+			t.Errorf("%q: credentials kept: %q", tc.remote, got)
+		}
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	for raw, want := range map[string]string{
+		"oci://user:s3cr3t@ghcr.io/a/b:main":                  "oci://REDACTED@ghcr.io/a/b:main",
+		"oci://ghcr.io/a/b:main":                              "oci://ghcr.io/a/b:main",
+		"oci://ghcr.io/a/b@sha256:" + strings.Repeat("0", 64): "oci://ghcr.io/a/b@sha256:" + strings.Repeat("0", 64),
+		"oci://u:p@ss@ghcr.io/a/b@sha256:00":                  "oci://REDACTED@ghcr.io/a/b@sha256:00",
+	} {
+		if got := RedactURL(raw); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", raw, got, want)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/url"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,9 @@ type GitInfo struct {
 	Branch string
 	// Remote is the URL of the "origin" remote, without any credentials.
 	Remote string
+	// RemoteDropped is true when the origin URL was there but could not be
+	// cleaned of credentials for certain: Remote is then empty.
+	RemoteDropped bool
 }
 
 // Git reads GitInfo for the work tree dir is in. It never fails: outside a
@@ -40,7 +44,9 @@ func Git(dir string) GitInfo {
 		info.Branch = b
 	}
 	if u, ok := git(dir, "config", "--get", "remote.origin.url"); ok {
-		info.Remote = withoutCredentials(u)
+		var ok bool
+		info.Remote, ok = withoutCredentials(u)
+		info.RemoteDropped = !ok
 	}
 	return info
 }
@@ -68,15 +74,87 @@ func git(dir string, args ...string) (string, bool) {
 	return out, out != ""
 }
 
-// withoutCredentials drops the user information of a URL: CI systems often
-// put a token there (https://gitlab-ci-token:TOKEN@host/...), and the
-// source annotation is readable by everyone who can pull the artifact.
-// scp-like addresses (git@host:org/repo) have only a user name, kept.
-func withoutCredentials(remote string) string {
-	u, err := url.Parse(remote)
-	if err != nil || u.Scheme == "" || u.Host == "" || u.User == nil {
-		return remote
+// withoutCredentials drops the user information, query and fragment of a
+// remote URL: CI systems often put a token there
+// (https://gitlab-ci-token:TOKEN@host/..., ?private_token=...), and the
+// source annotation is readable by everyone who can pull the artifact. It
+// reads every form git accepts, including those url.Parse refuses (a
+// password holding "#", "%zz" or a space): everything up to the last "@"
+// of the address is dropped. scp-like addresses (git@host:org/repo) keep a
+// plain user name, which is no secret. ok is false when what is left is
+// still not a URL edgegate can vouch for: the caller then leaves the
+// annotation out.
+func withoutCredentials(remote string) (clean string, ok bool) {
+	remote = strings.TrimSpace(remote)
+	if remote == "" {
+		return "", true
 	}
-	u.User = nil
-	return u.String()
+	if u, err := url.Parse(remote); err == nil && u.Scheme != "" && u.Host != "" && u.Opaque == "" {
+		u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+		return u.String(), true
+	}
+	if scheme, rest, found := strings.Cut(remote, "://"); found {
+		if !strings.ContainsAny(rest, "@?#") {
+			return remote, true // nothing to hide (file:///srv/git/repo)
+		}
+		if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+			rest = rest[i+1:]
+		}
+		rest, _, _ = strings.Cut(rest, "?")
+		rest, _, _ = strings.Cut(rest, "#")
+		clean = scheme + "://" + rest
+		if u, err := url.Parse(clean); err == nil && u.Host != "" && u.User == nil {
+			return clean, true
+		}
+		return "", false
+	}
+	// scp-like: [user@]host:path; a local path has no ":" before its first "/".
+	colon, slash := strings.IndexByte(remote, ':'), strings.IndexByte(remote, '/')
+	if colon < 0 || (slash >= 0 && slash < colon) {
+		if strings.ContainsAny(remote, "@?#") {
+			return "", false
+		}
+		return remote, true
+	}
+	user, address := "", remote
+	if at := strings.LastIndexByte(remote, '@'); at >= 0 {
+		user, address = remote[:at], remote[at+1:]
+	}
+	address, _, _ = strings.Cut(address, "?")
+	address, _, _ = strings.Cut(address, "#")
+	if host, _, _ := strings.Cut(address, ":"); host == "" || strings.ContainsAny(host, " /") {
+		return "", false
+	}
+	if plainUser.MatchString(user) {
+		return user + "@" + address, true
+	}
+	return address, true
 }
+
+// plainUser is a user name with no secret in it: an SSH user such as git.
+var plainUser = regexp.MustCompile(`^(git|[a-z_][a-z0-9_-]{0,31})$`)
+
+// RedactURL is raw with any user information replaced by "REDACTED", for
+// messages: a URL given with credentials must never be echoed with them.
+// A digest (@sha256:...) is not user information and is kept.
+func RedactURL(raw string) string {
+	prefix, rest := "", raw
+	if scheme, r, ok := strings.Cut(raw, "://"); ok {
+		prefix, rest = scheme+"://", r
+	}
+	body, digest := rest, ""
+	if i := strings.LastIndexByte(rest, '@'); i >= 0 && digestRef.MatchString(rest[i+1:]) {
+		body, digest = rest[:i], rest[i:]
+	}
+	if i := strings.LastIndexByte(body, '@'); i >= 0 {
+		body = "REDACTED@" + body[i+1:]
+	}
+	return prefix + body + digest
+}
+
+var digestRef = regexp.MustCompile(`^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`)
+
+// SourceURL cleans a --source URL as the origin URL is cleaned: CI systems
+// pass URLs with tokens in them ($CI_REPOSITORY_URL). ok is false when it
+// cannot be cleaned for certain, and the annotation is to be left out.
+func SourceURL(raw string) (string, bool) { return withoutCredentials(raw) }

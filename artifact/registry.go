@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -54,24 +55,39 @@ func (r Registry) remoteOptions(ctx context.Context) []remote.Option {
 // oci://HOST/REPO:TAG. The tag is required: Flux's OCIRepository follows a
 // tag, and a push by digest alone would leave nothing to follow.
 func (r Registry) ParseTarget(url string) (name.Tag, error) {
+	shown := RedactURL(url) // messages never echo credentials
 	rest, ok := strings.CutPrefix(url, OCIScheme)
 	if !ok {
-		return name.Tag{}, fmt.Errorf("%q: an artifact URL starts with %s (e.g. oci://ghcr.io/org/ingress:main)", url, OCIScheme)
+		return name.Tag{}, fmt.Errorf("%q: an artifact URL starts with %s (e.g. oci://ghcr.io/org/ingress:main)", shown, OCIScheme)
+	}
+	if RedactURL(rest) != rest {
+		return name.Tag{}, fmt.Errorf("%q: credentials do not belong in the artifact URL, where logs and process lists show them: log in with docker login (edgegate reads the Docker config)", shown)
 	}
 	if strings.Contains(rest, "@") {
-		return name.Tag{}, fmt.Errorf("%q: push to a tag, not a digest", url)
+		return name.Tag{}, fmt.Errorf("%q: push to a tag, not a digest", shown)
 	}
 	// A tag is the part after the last ":" that follows the last "/" (a
 	// registry port comes before the first "/").
-	if i := strings.LastIndexByte(rest, '/'); i < 0 || !strings.Contains(rest[i:], ":") {
-		return name.Tag{}, fmt.Errorf("%q: name the tag to push to (oci://HOST/REPO:TAG)", url)
+	i := strings.LastIndexByte(rest, '/')
+	if i < 0 || !strings.Contains(rest[i:], ":") {
+		return name.Tag{}, fmt.Errorf("%q: name the tag to push to (oci://HOST/REPO:TAG)", shown)
+	}
+	repo := rest[strings.IndexByte(rest, '/')+1 : i+strings.LastIndex(rest[i:], ":")]
+	for _, part := range strings.Split(repo, "/") {
+		if !repoComponent.MatchString(part) {
+			return name.Tag{}, fmt.Errorf("%q: the repository path component %q is invalid: each is lowercase letters and digits, separated by one \".\", \"_\", \"__\" or dashes (no \"..\", no empty one)", shown, part)
+		}
 	}
 	tag, err := name.NewTag(rest, append(r.nameOptions(), name.StrictValidation)...)
 	if err != nil {
-		return name.Tag{}, fmt.Errorf("%q: %v", url, err)
+		return name.Tag{}, fmt.Errorf("%q: %v", shown, err)
 	}
 	return tag, nil
 }
+
+// repoComponent is a path component of a repository name, as the OCI
+// distribution specification defines it.
+var repoComponent = regexp.MustCompile(`^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$`)
 
 // Push uploads img and tags it, returning its digest reference
 // (HOST/REPO@sha256:...). Blobs the registry already has are not sent again.

@@ -4,6 +4,7 @@
 package fn
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -48,6 +49,16 @@ func ConfigFrom(fc *manifest.Object) (Config, manifest.Diagnostics) {
 			cfg.Mode = Mode(spec.Mode)
 		}
 		return cfg, diags
+	}
+	if fc.Kind != "ConfigMap" || fc.Group() != "" {
+		if fc.Kind == "" && len(fc.Node.Content) == 0 {
+			return cfg, nil // an empty functionConfig: the defaults
+		}
+		kind := fc.Kind
+		if kind == "" {
+			kind = "object with no kind"
+		}
+		return cfg, manifest.Diagnostics{manifest.Errorf(fc, "kind", "the function configuration is a %s (apiVersion %q), which edgegate does not read: it reads an EdgegatePolicy (%s) or a ConfigMap (v1)", kind, fc.APIVersion, v1alpha1.APIVersion)}
 	}
 	data := fc.Field("data")
 	if data == nil {
@@ -141,6 +152,16 @@ func Process(items []*manifest.Object, cfg Config) ([]*manifest.Object, manifest
 // results; infos are only results (unless failOn is info). It returns the exit code: 1 when any result is an error.
 func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
 	rl, err := ReadResourceList(stdin, maxBytes)
+	var input manifest.Diagnostics
+	if errors.As(err, &input) {
+		// Items that are read but refused (duplicate keys, limits) are
+		// results, as any other error about them.
+		printDiagnostics(stderr, input)
+		if err := WriteResourceList(stdout, nil, nil, input); err != nil {
+			fmt.Fprintf(stderr, "edgegate: writing ResourceList: %v\n", err)
+		}
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "edgegate: %v\n", err)
 		return 1
@@ -163,6 +184,9 @@ func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
 	var items []*manifest.Object
 	if !diags.HasErrors() {
 		items, diags = Process(rl.Items, cfg)
+		if cfg.Mode == ModeCheck && items != nil {
+			items = rl.Wire // a check returns the items as they came
+		}
 	}
 	report := pipeline.Report{Diagnostics: diags, FailOn: cfg.Policy.FailOn}
 	// Infos stay in the results, unless they fail the run.
@@ -177,4 +201,10 @@ func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
 		return 1
 	}
 	return 0
+}
+
+func printDiagnostics(w io.Writer, diags manifest.Diagnostics) {
+	for _, d := range diags {
+		fmt.Fprintln(w, d.String())
+	}
 }

@@ -1,6 +1,7 @@
 package fn
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strconv"
@@ -15,6 +16,9 @@ import (
 type ResourceList struct {
 	Items          []*manifest.Object
 	FunctionConfig *manifest.Object // nil when absent
+	// Wire is the items as received, Lists not unwrapped: what a check
+	// returns unchanged.
+	Wire []*manifest.Object
 }
 
 const resourceListVersion = "config.kubernetes.io/v1"
@@ -29,7 +33,7 @@ func ReadResourceList(r io.Reader, maxBytes int64) (*ResourceList, error) {
 	if int64(len(data)) > maxBytes {
 		return nil, fmt.Errorf("ResourceList on stdin is larger than the input limit of %d bytes (raise it with --max-input-bytes)", maxBytes)
 	}
-	docs, diags := manifest.ParseDocuments(data, "stdin")
+	docs, diags := manifest.ParseDocumentsLimited(data, "stdin", manifest.LimitsFor(maxBytes))
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("invalid ResourceList: %s", strings.TrimPrefix(diags[0].String(), "stdin: "))
 	}
@@ -60,6 +64,14 @@ func ReadResourceList(r io.Reader, maxBytes int64) (*ResourceList, error) {
 			}
 			rl.Items = append(rl.Items, item)
 		}
+	}
+	// Lists among the items are unwrapped, and every item is checked as a
+	// file's objects are (duplicate keys, aliases, the number of objects).
+	rl.Wire = rl.Items
+	var admitted manifest.Diagnostics
+	rl.Items, admitted = manifest.AdmitItems(root, rl.Items, manifest.LimitsFor(maxBytes), manifest.Position{File: "stdin"}, bytes.IndexByte(data, '&') >= 0)
+	if admitted.HasErrors() {
+		return nil, admitted
 	}
 	if fc := list.Field("functionConfig"); fc != nil && fc.Kind == yaml.MappingNode {
 		rl.FunctionConfig = manifest.NewObject(fc, manifest.Position{File: "functionConfig"})

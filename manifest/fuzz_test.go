@@ -59,3 +59,30 @@ func FuzzParseDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseLimited feeds arbitrary bytes to the checked reader (Lists,
+// duplicate keys, merge keys, limits): it may refuse input, never panic,
+// and never reads more objects than its limit allows.
+func FuzzParseLimited(f *testing.F) {
+	for _, seed := range []string{
+		"apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Secret, metadata: {name: s}}\n",
+		"apiVersion: v1\nkind: SecretList\nitems: [&a {apiVersion: v1, kind: Secret}, *a, *a]\n",
+		"apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: List, items: [{apiVersion: v1, kind: List, items: []}]}]\n",
+		"apiVersion: v1\nkind: K\nmetadata: {name: a, name: b, <<: {x: y}}\n",
+		"a: &a [*a]\napiVersion: v1\nkind: K\n", "---\n---\n---\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	lim := Limits{MaxObjects: 64, MaxBytes: 64 * BytesPerObject}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		objs, _ := ParseLimited(data, "fuzz.yaml", lim)
+		if len(objs) > lim.MaxObjects {
+			t.Fatalf("%d objects, limit %d", len(objs), lim.MaxObjects)
+		}
+		for _, o := range objs {
+			if IsList(o) {
+				t.Fatalf("a List was not unwrapped: %v", o.Ref)
+			}
+		}
+	})
+}

@@ -63,13 +63,25 @@ type item struct {
 
 func decode(t *testing.T, src string) (spec, Diagnostics) {
 	t.Helper()
-	objs, d := Parse([]byte("apiVersion: x/v1\nkind: K\nmetadata: {name: n}\nspec:\n"+src), "f.yaml")
-	if d.HasErrors() {
-		t.Fatal(d)
-	}
+	objs := parseUnchecked(t, "apiVersion: x/v1\nkind: K\nmetadata: {name: n}\nspec:\n"+src, "f.yaml")
 	var s spec
 	diags := Decode(objs[0], objs[0].Field("spec"), "spec", &s)
 	return s, diags
+}
+
+// parseUnchecked reads the objects of src as Parse does before it checks
+// them (duplicate keys, aliases), to test what the decoder does on its own.
+func parseUnchecked(t *testing.T, src, file string) []*Object {
+	t.Helper()
+	docs, d := ParseDocuments([]byte(src), file)
+	if d.HasErrors() {
+		t.Fatal(d)
+	}
+	var objs []*Object
+	for _, doc := range docs {
+		objs = append(objs, NewObject(doc.Content[0], Position{File: file, Line: doc.Content[0].Line}))
+	}
+	return objs
 }
 
 func TestDecode(t *testing.T) {
@@ -108,10 +120,7 @@ func TestDecodeAliasBomb(t *testing.T) {
 	for i := 1; i <= 40; i++ {
 		fmt.Fprintf(&b, "  x%d: &a%d [*a%d, *a%d]\n", i, i, i-1, i-1)
 	}
-	objs, d := Parse([]byte("apiVersion: x/v1\nkind: K\nmetadata: {name: n}\nspec:\n"+b.String()), "bomb.yaml")
-	if d.HasErrors() {
-		t.Fatal(d)
-	}
+	objs := parseUnchecked(t, "apiVersion: x/v1\nkind: K\nmetadata: {name: n}\nspec:\n"+b.String(), "bomb.yaml")
 	var out nested
 	diags := Decode(objs[0], objs[0].Field("spec", "x40"), "spec.x40", &out)
 	if !strings.Contains(diags.Error(), "alias bomb") {

@@ -40,11 +40,8 @@ func (r Reader) Read(paths []string) ([]*Object, Diagnostics) {
 	var files []string
 	var diags Diagnostics
 	for _, p := range paths {
-		found, err := r.expand(p)
-		if err != nil {
-			diags = append(diags, Diagnostic{Severity: Error, Pos: Position{File: p}, Message: err.Error()})
-			continue
-		}
+		found, d := r.expand(p)
+		diags = append(diags, d...)
 		files = append(files, found...)
 	}
 	// Files are read and parsed on every core; results keep the file order.
@@ -59,7 +56,7 @@ func (r Reader) Read(paths []string) ([]*Object, Diagnostics) {
 			results[i].diags = Diagnostics{{Severity: Error, Pos: Position{File: files[i]}, Message: err.Error()}}
 			return
 		}
-		results[i].objs, results[i].diags = Parse(data, files[i])
+		results[i].objs, results[i].diags = ParseLimited(data, files[i], LimitsFor(r.MaxFileBytes))
 	})
 	var objs []*Object
 	for _, res := range results {
@@ -92,25 +89,51 @@ func Parallel(n int, work func(i int)) {
 	wg.Wait()
 }
 
-func (r Reader) expand(p string) ([]string, error) {
+func (r Reader) expand(p string) ([]string, Diagnostics) {
 	if p == "-" {
 		return []string{"-"}, nil
 	}
-	return Files(p)
+	return WalkFiles(p)
 }
 
-// Files lists the files a path holds as edgegate reads them: the path itself
-// when it is a file; for a directory, its *.yaml and *.yml files at any depth,
-// hidden directories and kustomization files skipped, in lexical order.
+// Files lists the files a path holds as edgegate reads them (see
+// WalkFiles); the error is the first error WalkFiles reports.
 func Files(p string) ([]string, error) {
+	files, diags := WalkFiles(p)
+	for _, d := range diags {
+		if d.Severity == Error {
+			return files, errors.New(d.String())
+		}
+	}
+	return files, nil
+}
+
+// WalkFiles lists the files a path holds as edgegate reads them: the path
+// itself when it is a file (or a link to one, or a pipe: named on the
+// command line, it is the caller's); for a directory, its *.yaml and *.yml
+// files at any depth, hidden directories and kustomization files skipped,
+// in lexical order. Whoever writes the directory does not get to choose
+// what else is read: a symbolic link that resolves outside the directory is
+// an error naming the link and where it points, and a file that is not a
+// regular one (a named pipe, which would block the read forever, a device,
+// a socket) is skipped with a warning.
+func WalkFiles(p string) ([]string, Diagnostics) {
 	info, err := os.Stat(p)
 	if err != nil {
-		return nil, err
+		return nil, Diagnostics{{Severity: Error, Pos: Position{File: p}, Message: err.Error()}}
 	}
 	if !info.IsDir() {
 		return []string{p}, nil
 	}
+	root, err := filepath.EvalSymlinks(p)
+	if err == nil {
+		root, err = filepath.Abs(root)
+	}
+	if err != nil {
+		return nil, Diagnostics{{Severity: Error, Pos: Position{File: p}, Message: err.Error()}}
+	}
 	var files []string
+	var diags Diagnostics
 	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -122,13 +145,78 @@ func Files(p string) ([]string, error) {
 			}
 			return nil
 		}
-		if isManifestFile(name) {
-			files = append(files, path)
+		if !isManifestFile(name) {
+			return nil
 		}
+		mode := d.Type()
+		if mode&fs.ModeSymlink != 0 {
+			target, diag := linkInTree(path, root, p)
+			if diag != nil {
+				diags = append(diags, *diag)
+				return nil
+			}
+			info, err := os.Stat(target)
+			if err != nil {
+				diags = append(diags, Diagnostic{Severity: Error, Pos: Position{File: path}, Message: err.Error()})
+				return nil
+			}
+			mode = info.Mode().Type()
+		}
+		if !mode.IsRegular() {
+			diags = append(diags, Diagnostic{Severity: Warning, Pos: Position{File: path}, Message: "skipped: " + describeMode(mode) + ", not a regular file"})
+			return nil
+		}
+		files = append(files, path)
 		return nil
 	})
+	if err != nil {
+		diags = append(diags, Diagnostic{Severity: Error, Pos: Position{File: p}, Message: err.Error()})
+	}
 	sort.Strings(files)
-	return files, err
+	return files, diags
+}
+
+// linkInTree resolves the symbolic link path, found under the directory
+// named (resolved: root): the file it resolves to, or an error when that
+// is outside root or cannot be resolved.
+func linkInTree(path, root, named string) (string, *Diagnostic) {
+	dest, _ := os.Readlink(path)
+	target, err := filepath.EvalSymlinks(path)
+	if err == nil {
+		target, err = filepath.Abs(target)
+	}
+	if err != nil {
+		return "", &Diagnostic{Severity: Error, Pos: Position{File: path}, Message: fmt.Sprintf("a symbolic link to %s, which cannot be followed: %v", dest, err)}
+	}
+	if !Within(root, target) {
+		where := dest
+		if target != dest {
+			where += " (" + target + ")"
+		}
+		return "", &Diagnostic{Severity: Error, Pos: Position{File: path}, Message: fmt.Sprintf("a symbolic link to %s, outside %s: refused (edgegate reads only the files inside the paths it is given; copy the file in, or name it on the command line)", where, named)}
+	}
+	return target, nil
+}
+
+// Within reports whether path is root or inside it; both are absolute and
+// free of symbolic links.
+func Within(root, path string) bool {
+	rel, err := filepath.Rel(root, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+func describeMode(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeDir != 0:
+		return "a directory"
+	}
+	return "a special file"
 }
 
 // isManifestFile picks the files a directory walk reads. Kustomization files
@@ -201,12 +289,33 @@ func ReadAll(src io.Reader, limit int64) ([]byte, error) {
 
 var yamlErrLine = regexp.MustCompile(`line (\d+)`)
 
-// Parse splits a multi-document YAML stream into objects. Empty documents and
-// documents holding only comments are skipped; anything else must be a
-// mapping with apiVersion and kind.
+// Parse splits a multi-document YAML stream into objects. Empty documents
+// and documents holding only comments are skipped; anything else must be a
+// mapping with apiVersion and kind. It reads the objects as written, Lists
+// and duplicate keys included: input edgegate acts on goes through
+// ParseLimited (as Reader reads it), which checks them.
 func Parse(data []byte, file string) ([]*Object, Diagnostics) {
 	docs, diags := ParseDocuments(data, file)
+	objs, d := documentObjects(docs, file)
+	return objs, append(diags, d...)
+}
+
+// ParseLimited is Parse for input edgegate acts on: a stream of more
+// documents than lim allows is refused before it is parsed, Lists are
+// unwrapped into their items, and every object is checked for duplicate
+// keys and, with the others, against lim (see Admit).
+func ParseLimited(data []byte, file string, lim Limits) ([]*Object, Diagnostics) {
+	docs, diags := ParseDocumentsLimited(data, file, lim)
+	objs, d := documentObjects(docs, file)
+	diags = append(diags, d...)
+	// An alias needs an anchor: a stream without "&" has none to count.
+	objs, d = Admit(objs, lim, bytes.IndexByte(data, '&') >= 0)
+	return objs, append(diags, d...)
+}
+
+func documentObjects(docs []*yaml.Node, file string) ([]*Object, Diagnostics) {
 	var objs []*Object
+	var diags Diagnostics
 	index := 0
 	for _, doc := range docs {
 		if len(doc.Content) == 0 {
@@ -230,6 +339,30 @@ func Parse(data []byte, file string) ([]*Object, Diagnostics) {
 		objs = append(objs, obj)
 	}
 	return objs, diags
+}
+
+// ParseDocumentsLimited is ParseDocuments for a stream of at most
+// lim.MaxObjects documents: a stream of more is refused before it is
+// parsed, since every document costs memory however short it is ("---").
+func ParseDocumentsLimited(data []byte, file string, lim Limits) ([]*yaml.Node, Diagnostics) {
+	if n := countDocuments(data, lim.MaxObjects); n > lim.MaxObjects {
+		return nil, Diagnostics{{Severity: Error, Pos: Position{File: file}, Message: lim.tooMany("YAML documents")}}
+	}
+	return ParseDocuments(data, file)
+}
+
+// countDocuments counts the document markers of data, and one for the
+// first document, stopping once past limit.
+func countDocuments(data []byte, limit int) int {
+	n := 1
+	for at := 0; n <= limit; n++ {
+		next := nextDocumentMarker(data, at)
+		if next < 0 {
+			break
+		}
+		at = next + 3
+	}
+	return n
 }
 
 // ParseDocuments parses a YAML stream with fastyaml, which reads the plain

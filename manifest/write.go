@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -190,4 +193,78 @@ func stripFlowComments(n *yaml.Node, inFlow bool) {
 	for _, c := range n.Content {
 		stripFlowComments(c, inFlow)
 	}
+}
+
+// ResolveInTree returns the file a lock or other output named path is to
+// be written to, which must stay inside the directory root once every
+// symbolic link on the way is followed: a file someone else can write (a
+// lock file in a team's repository) may be a link to a file of the user
+// running edgegate (a kubeconfig, a shell profile), and writing through it
+// would overwrite that file. A link that stays inside root is followed, and
+// the file it resolves to returned. A path that exists must be a regular
+// file (writing to a named pipe would block). path need not exist.
+func ResolveInTree(path, root string) (string, error) {
+	rootAbs, err := filepath.Abs(root)
+	if err == nil {
+		rootAbs, err = filepath.EvalSymlinks(rootAbs)
+	}
+	if err != nil {
+		return "", err
+	}
+	current, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	var info os.FileInfo
+	for hops := 0; ; hops++ {
+		if hops > 40 {
+			return "", fmt.Errorf("%s: too many symbolic links", path)
+		}
+		dir, err := filepath.EvalSymlinks(filepath.Dir(current))
+		if err != nil {
+			return "", err
+		}
+		current = filepath.Join(dir, filepath.Base(current))
+		if info, err = os.Lstat(current); err != nil || info.Mode()&os.ModeSymlink == 0 {
+			break // a file, or none yet: written here
+		}
+		dest, err := os.Readlink(current)
+		if err != nil {
+			return "", err
+		}
+		if !filepath.IsAbs(dest) {
+			dest = filepath.Join(dir, dest)
+		}
+		current = dest
+	}
+	if !Within(rootAbs, current) {
+		return "", fmt.Errorf("%s is a symbolic link to %s, outside %s: refusing to write through it (remove the link, or name another file with --bindings)", path, current, root)
+	}
+	if info != nil && !info.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is %s, not a regular file: refusing to write to it", path, describeMode(info.Mode().Type()))
+	}
+	return current, nil
+}
+
+// TreeOf is the directory tree an output file belongs to, for
+// ResolveInTree: the first of paths (a directory, or a file's directory)
+// that holds it, else the directory of the file itself.
+func TreeOf(file string, paths []string) string {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return filepath.Dir(file)
+	}
+	for _, p := range paths {
+		if p == "-" {
+			continue
+		}
+		dir := p
+		if info, err := os.Stat(p); err == nil && !info.IsDir() {
+			dir = filepath.Dir(p)
+		}
+		if d, err := filepath.Abs(dir); err == nil && Within(d, abs) {
+			return dir
+		}
+	}
+	return filepath.Dir(file)
 }

@@ -32,9 +32,9 @@ func (r *Runner) Lock() (*Locked, error) {
 	if _, err := os.Stat(r.Bindings); r.Bindings != "" && errors.Is(err, iofs.ErrNotExist) {
 		read.Bindings = "" // the first lock: nothing to read yet
 	}
-	objs, diags := read.Read()
-	if diags.HasErrors() {
-		return &Locked{Report: failed(diags)}, ErrFailed
+	objs, readDiags := read.Read()
+	if readDiags.HasErrors() {
+		return &Locked{Report: failed(readDiags)}, ErrFailed
 	}
 	file, err := lockFile(r.Bindings, r.paths(), objs)
 	if err != nil {
@@ -43,7 +43,8 @@ func (r *Runner) Lock() (*Locked, error) {
 	opts := r.callerOptions()
 	opts.Relock = true
 	res := render.Render(objs, opts)
-	out := &Locked{Report: failed(res.Diagnostics), File: file}
+	// The reader's warnings (files skipped) are shown with the render's.
+	out := &Locked{Report: failed(append(readDiags, res.Diagnostics...)), File: file}
 	if out.Failed() {
 		return out, ErrFailed
 	}
@@ -51,9 +52,14 @@ func (r *Runner) Lock() (*Locked, error) {
 	if err := manifest.WriteStream(&buf, res.Locks); err != nil {
 		return out, err
 	}
-	old, _ := os.ReadFile(file)
+	// Never through a link that leaves the tree the lock belongs to.
+	inTree, err := manifest.ResolveInTree(file, manifest.TreeOf(file, r.paths()))
+	if err != nil {
+		return out, err
+	}
+	old, _ := os.ReadFile(inTree)
 	if !bytes.Equal(old, buf.Bytes()) {
-		if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(inTree, buf.Bytes(), 0o644); err != nil {
 			return out, err
 		}
 	}

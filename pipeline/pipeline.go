@@ -223,8 +223,8 @@ func (r *Runner) Render() (*Rendered, error) {
 	if diags.HasErrors() {
 		return &Rendered{Report: failed(diags)}, ErrFailed
 	}
-	// Warnings of the read are not shown: only the render's findings are.
-	cfg, _, diags := r.Configure(objs)
+	cfg, _, d := r.Configure(objs)
+	diags = append(diags, d...) // with the reader's warnings (files skipped)
 	if diags.HasErrors() {
 		return &Rendered{Report: failed(diags)}, ErrFailed
 	}

@@ -69,7 +69,7 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	paths := fs.Args()[1:]
-	meta, err := pf.metadata(paths, fs.Changed("source"), fs.Changed("revision"))
+	meta, err := pf.metadata(paths, fs.Changed("source"), fs.Changed("revision"), stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "edgegate push: %v\n", err)
 		return 2
@@ -113,7 +113,7 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // metadata settles the artifact's annotations from the flags, the
 // environment and the Git work tree of the first path.
-func (pf *pushFlags) metadata(paths []string, sourceSet, revisionSet bool) (artifact.Metadata, error) {
+func (pf *pushFlags) metadata(paths []string, sourceSet, revisionSet bool, stderr io.Writer) (artifact.Metadata, error) {
 	var meta artifact.Metadata
 	var git artifact.GitInfo
 	if pf.created == "" || !sourceSet || !revisionSet {
@@ -137,9 +137,17 @@ func (pf *pushFlags) metadata(paths []string, sourceSet, revisionSet bool) (arti
 	default:
 		meta.Created = time.Unix(0, 0)
 	}
-	meta.Source, meta.Revision = pf.source, pf.revision
-	if !sourceSet {
+	meta.Revision = pf.revision
+	if sourceSet {
+		var ok bool
+		if meta.Source, ok = artifact.SourceURL(pf.source); !ok {
+			fmt.Fprintf(stderr, "edgegate push: warning: --source is not a URL edgegate can clean of credentials: the artifact has no %s\n", artifact.SourceAnnotation)
+		}
+	} else {
 		meta.Source = git.Remote
+		if git.RemoteDropped {
+			fmt.Fprintf(stderr, "edgegate push: warning: the Git origin URL is not one edgegate can clean of credentials: the artifact has no %s (set it with --source)\n", artifact.SourceAnnotation)
+		}
 	}
 	if !revisionSet {
 		meta.Revision = git.Revision()

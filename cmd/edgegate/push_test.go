@@ -253,9 +253,10 @@ kind: Secret
 metadata: {name: shop-cert, namespace: istio-ingress}
 type: kubernetes.io/tls
 data:
-  tls.crt: ENC[AES256_GCM,data:eA==,type:str]
-  tls.key: ENC[AES256_GCM,data:eQ==,type:str]
+  tls.crt: ENC[AES256_GCM,data:eA==,iv:aXY=,tag:dGFn,type:str]
+  tls.key: ENC[AES256_GCM,data:eQ==,iv:aXY=,tag:dGFn,type:str]
 sops:
+  mac: ENC[AES256_GCM,data:bWFj,iv:aXY=,tag:dGFn,type:str]
   age:
   - recipient: age1example
     enc: x
