@@ -64,7 +64,50 @@ var eg014DurationValues = []any{
 // Regular expressions: RE2's syntax is what Envoy and istiod accept.
 var eg014RegexValues = []any{"(", "[a-z", "^/api/.*$", "(?!x)", "a{2,1}", "\\", "", ".*", "(?i)abc", "\\d+", "x**"}
 
+// eg014NameMutation changes metadata.name: a Gateway's must be a DNS label.
+func eg014NameMutation(rng *rand.Rand, obj map[string]any) string {
+	v := eg014Pick(rng, []any{"bad.name", "Upper", "a_b", strings.Repeat("n", 63), strings.Repeat("n", 64), "-a", "a-", "ok-name", "1abc"})
+	eg014Map(obj, true, "metadata")["name"] = v
+	return fmt.Sprintf("metadata.name=%#v", v)
+}
+
 var eg014GatewayMutations = []eg014Mutation{
+	eg014NameMutation,
+	func(rng *rand.Rand, obj map[string]any) string { // targetPort, server name
+		i, s := eg014Item(rng, eg014Spec(obj), "servers")
+		if s == nil {
+			return ""
+		}
+		if rng.IntN(2) == 0 {
+			eg014Map(s, true, "port")["targetPort"] = 8080
+			return fmt.Sprintf("servers[%d].port.targetPort=8080", i)
+		}
+		v := eg014Pick(rng, []any{"Bad Name", "", "ok-name", "a.b"})
+		s["name"] = v
+		return fmt.Sprintf("servers[%d].name=%#v", i, v)
+	},
+	func(rng *rand.Rand, obj map[string]any) string { // tlsCertificates
+		i, s := eg014Item(rng, eg014Spec(obj), "servers")
+		if s == nil {
+			return ""
+		}
+		tls := eg014Map(s, true, "tls")
+		cert := map[string]any{"serverCertificate": "/c.pem", "privateKey": "/k.pem"}
+		switch rng.IntN(3) {
+		case 0:
+			tls["tlsCertificates"] = []any{cert}
+			delete(tls, "credentialName")
+			return fmt.Sprintf("servers[%d].tls.tlsCertificates: one", i)
+		case 1:
+			tls["tlsCertificates"] = []any{cert, cert, cert}
+			delete(tls, "credentialName")
+			return fmt.Sprintf("servers[%d].tls.tlsCertificates: three", i)
+		default:
+			tls["tlsCertificates"] = []any{map[string]any{"serverCertificate": "/c.pem"}}
+			delete(tls, "credentialName")
+			return fmt.Sprintf("servers[%d].tls.tlsCertificates: no key", i)
+		}
+	},
 	func(rng *rand.Rand, obj map[string]any) string { // port number
 		i, s := eg014Item(rng, eg014Spec(obj), "servers")
 		if s == nil {
@@ -273,6 +316,112 @@ func eg014HTTP(rng *rand.Rand, obj map[string]any) (int, map[string]any) {
 }
 
 var eg014VirtualServiceMutations = []eg014Mutation{
+	eg014NameMutation,
+	func(rng *rand.Rand, obj map[string]any) string { // more match fields
+		i, h := eg014HTTP(rng, obj)
+		if h == nil {
+			return ""
+		}
+		var m map[string]any
+		switch rng.IntN(6) {
+		case 0:
+			m = map[string]any{"sourceLabels": map[string]any{eg014Pick(rng, []string{"app", "bad key!", ""}): eg014Pick(rng, []any{"v", "bad value!", ""})}}
+		case 1:
+			m = map[string]any{"sourceNamespace": eg014Pick(rng, []any{"ns", "Bad_NS", ""})}
+		case 2:
+			m = map[string]any{"withoutHeaders": map[string]any{"x-h": map[string]any{eg014Pick(rng, []string{"exact", "regex"}): eg014Pick(rng, []any{"", "(", "v"})}}}
+		case 3:
+			m = map[string]any{"gateways": []any{eg014Pick(rng, []any{"mesh", "ns/gw", "bad/", ""})}}
+		case 4:
+			m = map[string]any{"scheme": map[string]any{"exact": "https"}, "ignoreUriCase": true, "uri": map[string]any{"prefix": "/A"}}
+		default:
+			m = map[string]any{"headers": map[string]any{"x-h": map[string]any{}}}
+		}
+		h["match"] = []any{m}
+		return fmt.Sprintf("http[%d].match=[%v]", i, m)
+	},
+	func(rng *rand.Rand, obj map[string]any) string { // delegate
+		spec := eg014Spec(obj)
+		i, h := eg014HTTP(rng, obj)
+		if h == nil {
+			return ""
+		}
+		h["delegate"] = map[string]any{"name": eg014Pick(rng, []any{"child", "", "Bad.Name"}), "namespace": eg014Pick(rng, []any{"ns", "", "Bad_NS"})}
+		keep := rng.IntN(2) == 0
+		if !keep {
+			delete(h, "route")
+		}
+		if rng.IntN(3) == 0 {
+			delete(spec, "hosts")
+		}
+		return fmt.Sprintf("http[%d].delegate=%v (route kept %v, hosts %v)", i, h["delegate"], keep, spec["hosts"] != nil)
+	},
+	func(rng *rand.Rand, obj map[string]any) string { // mirrors
+		i, h := eg014HTTP(rng, obj)
+		if h == nil {
+			return ""
+		}
+		mirror := map[string]any{"destination": map[string]any{"host": eg014Pick(rng, []any{"m", "", "*"})}, "percentage": map[string]any{"value": eg014Pick(rng, []any{10, 150, 0})}}
+		h["mirrors"] = []any{mirror}
+		if rng.IntN(3) == 0 {
+			h["mirror"] = map[string]any{"host": "m"}
+		}
+		return fmt.Sprintf("http[%d].mirrors=%v mirror=%v", i, h["mirrors"], h["mirror"])
+	},
+	func(rng *rand.Rand, obj map[string]any) string { // retry details
+		i, h := eg014HTTP(rng, obj)
+		if h == nil {
+			return ""
+		}
+		r := map[string]any{"attempts": 2}
+		switch rng.IntN(3) {
+		case 0:
+			r["retryRemoteLocalities"] = true
+			r["attempts"] = eg014Pick(rng, []any{0, 2})
+		case 1:
+			r["backoff"] = eg014Pick(rng, eg014DurationValues)
+		default:
+			r["retryOn"] = eg014Pick(rng, []any{"connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes", "reset,5xx", "599", "600", "0", ""})
+		}
+		h["retries"] = r
+		return fmt.Sprintf("http[%d].retries=%v", i, r)
+	},
+	func(rng *rand.Rand, obj map[string]any) string { // three weights
+		i, h := eg014HTTP(rng, obj)
+		if h == nil {
+			return ""
+		}
+		_, r := eg014Item(rng, h, "route")
+		if r == nil {
+			return ""
+		}
+		ws := eg014Pick(rng, [][]any{{33, 33, 33}, {0, 0, 0}, {100, 0, 0}, {50, 50, 50}, {1, 0, 0}})
+		var routes []any
+		for _, w := range ws {
+			c := eg014Copy(r).(map[string]any)
+			c["weight"] = w
+			routes = append(routes, c)
+		}
+		h["route"] = routes
+		return fmt.Sprintf("http[%d].route: three copies weighted %v", i, ws)
+	},
+	func(rng *rand.Rand, obj map[string]any) string { // header values and CORS details
+		i, h := eg014HTTP(rng, obj)
+		if h == nil {
+			return ""
+		}
+		if rng.IntN(2) == 0 {
+			v := eg014Pick(rng, []any{"a\nb", "", "%DOWNSTREAM_REMOTE_ADDRESS%", "%BOGUS%", "ok"})
+			h["headers"] = map[string]any{"request": map[string]any{"set": map[string]any{"x-h": v}}}
+			return fmt.Sprintf("http[%d].headers.request.set.x-h=%#v", i, v)
+		}
+		c := map[string]any{"allowOrigins": []any{map[string]any{}}}
+		if rng.IntN(2) == 0 {
+			c = map[string]any{"allowOrigin": []any{"*"}, "allowOrigins": []any{map[string]any{"exact": "*"}}}
+		}
+		h["corsPolicy"] = c
+		return fmt.Sprintf("http[%d].corsPolicy=%v", i, c)
+	},
 	func(rng *rand.Rand, obj map[string]any) string { // a host
 		spec := eg014Spec(obj)
 		hosts, _ := spec["hosts"].([]any)
