@@ -3,6 +3,7 @@ package istio
 import (
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"strings"
 )
 
@@ -770,3 +771,56 @@ var eg014VirtualServiceMutations = []eg014Mutation{
 		return "spec.hostz: unknown field"
 	},
 }
+
+// eg014AnyValues replace a field of any path in eg014RandomField.
+var eg014AnyValues = []any{"", "x", "X Y", 0, -1, 1.5, 65536, true, []any{}, []any{"x"}, []any{1}, map[string]any{}, map[string]any{"x": 1}}
+
+// eg014RandomField replaces, or deletes, the value at a random path of the
+// spec: types the schema rejects, fields that may or may not be required.
+func eg014RandomField(rng *rand.Rand, obj map[string]any) string {
+	type slot struct {
+		path string
+		set  func(any)
+		del  func()
+	}
+	var slots []slot
+	var walk func(v any, path string)
+	walk = func(v any, path string) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, e := range v {
+				slots = append(slots, slot{path + "." + k, func(x any) { v[k] = x }, func() { delete(v, k) }})
+				walk(e, path+"."+k)
+			}
+		case []any:
+			for i, e := range v {
+				slots = append(slots, slot{fmt.Sprintf("%s[%d]", path, i), func(x any) { v[i] = x }, nil})
+				walk(e, fmt.Sprintf("%s[%d]", path, i))
+			}
+		}
+	}
+	walk(obj["spec"], "spec")
+	if len(slots) == 0 {
+		return ""
+	}
+	// Map iteration order is random: sort the slots for a seeded choice.
+	sort.Slice(slots, func(i, j int) bool { return slots[i].path < slots[j].path })
+	s := slots[rng.IntN(len(slots))]
+	if s.del != nil && rng.IntN(3) == 0 {
+		s.del()
+		return s.path + " deleted"
+	}
+	v := eg014Pick(rng, eg014AnyValues)
+	s.set(eg014Copy(v))
+	return fmt.Sprintf("%s=%v", s.path, v)
+}
+
+// eg014APIVersion changes the version: Istio serves v1, v1beta1 and v1alpha3.
+func eg014APIVersion(rng *rand.Rand, obj map[string]any) string {
+	v := eg014Pick(rng, []string{"networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3", "networking.istio.io/v1alpha1", "networking.istio.io/v2"})
+	obj["apiVersion"] = v
+	return "apiVersion=" + v
+}
+
+// eg014FieldMutations are the mutations of the field-level variants.
+var eg014FieldMutations = []eg014Mutation{eg014RandomField, eg014RandomField, eg014RandomField, eg014APIVersion} // the version a quarter of the time

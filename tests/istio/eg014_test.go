@@ -47,7 +47,7 @@ import (
 // Istio rejects it. Warnings count for neither side.
 func TestEG014MatchesIstiod(t *testing.T) {
 	bases := eg014Bases(t)
-	cases := eg014Variants(bases, eg014VariantsPerBase)
+	cases := eg014Variants(bases, eg014VariantsPerBase, eg014FieldVariantsPerBase)
 	// Each case is checked in a namespace of its own (which no rule reads),
 	// so that one edgegate run tells the verdicts apart; Istio sees the
 	// same objects.
@@ -225,8 +225,13 @@ func eg014WebhookErrors(msg string) []string {
 	return errs
 }
 
-// eg014VariantsPerBase is how many mutated variants each base object gets.
-const eg014VariantsPerBase = 48
+// How many mutated variants each base object gets: by the targeted
+// mutations of its kind, and by the field-level ones (any field of the spec
+// replaced by a value of another type, or deleted; the apiVersion).
+const (
+	eg014VariantsPerBase      = 48
+	eg014FieldVariantsPerBase = 16
+)
 
 // eg014Case is one object to compare: its id (where it comes from and how it
 // was mutated) and its content.
@@ -296,38 +301,46 @@ func eg014WithoutName(m map[string]any) map[string]any {
 	return c
 }
 
-// eg014Variants is the bases followed by n mutated variants of each, each
-// with one or two mutations drawn from a generator seeded by the base's id.
-func eg014Variants(bases []eg014Case, n int) []eg014Case {
+// eg014Variants is the bases followed by n variants of each by the targeted
+// mutations and nField by the field-level ones, each with one or two
+// mutations drawn from a generator seeded by the base's id.
+func eg014Variants(bases []eg014Case, n, nField int) []eg014Case {
 	out := append([]eg014Case{}, bases...)
 	for _, b := range bases {
-		h := fnv.New64a()
-		h.Write([]byte(b.id))
-		rng := rand.New(rand.NewPCG(h.Sum64(), 14))
 		muts := eg014GatewayMutations
 		if b.obj["kind"] == "VirtualService" {
 			muts = eg014VirtualServiceMutations
 		}
-		seen := map[string]bool{}
-		for v, tries := 0, 0; v < n && tries < 20*n; tries++ {
-			obj := eg014Copy(b.obj).(map[string]any)
-			var descs []string
-			for k := 0; k < 1+rng.IntN(3)/2; k++ { // one mutation, two a third of the time
-				for attempt := 0; attempt < 10; attempt++ {
-					if d := muts[rng.IntN(len(muts))](rng, obj); d != "" {
-						descs = append(descs, d)
-						break
-					}
+		out = eg014Mutate(out, b, muts, n, 14)
+		out = eg014Mutate(out, b, eg014FieldMutations, nField, 15)
+	}
+	return out
+}
+
+// eg014Mutate appends n variants of b by muts to out.
+func eg014Mutate(out []eg014Case, b eg014Case, muts []eg014Mutation, n int, stream uint64) []eg014Case {
+	h := fnv.New64a()
+	h.Write([]byte(b.id))
+	rng := rand.New(rand.NewPCG(h.Sum64(), stream))
+	seen := map[string]bool{}
+	for v, tries := 0, 0; v < n && tries < 20*n; tries++ {
+		obj := eg014Copy(b.obj).(map[string]any)
+		var descs []string
+		for k := 0; k < 1+rng.IntN(3)/2; k++ { // one mutation, two a third of the time
+			for attempt := 0; attempt < 10; attempt++ {
+				if d := muts[rng.IntN(len(muts))](rng, obj); d != "" {
+					descs = append(descs, d)
+					break
 				}
 			}
-			id := b.id + " | " + strings.Join(descs, "; ")
-			if len(descs) == 0 || seen[id] {
-				continue
-			}
-			seen[id] = true
-			out = append(out, eg014Case{id: id, obj: obj})
-			v++
 		}
+		id := b.id + " | " + strings.Join(descs, "; ")
+		if len(descs) == 0 || seen[id] {
+			continue
+		}
+		seen[id] = true
+		out = append(out, eg014Case{id: id, obj: obj})
+		v++
 	}
 	return out
 }
