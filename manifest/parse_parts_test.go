@@ -23,7 +23,9 @@ func TestParseInPartsIsParseWhole(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, ok := fastyaml.Parse(data); ok && len(data) > 0 {
+			if _, ok, err := fastyaml.Parse(data); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			} else if ok && len(data) > 0 {
 				files = append(files, data)
 			}
 		}
@@ -45,12 +47,12 @@ func TestParseInPartsIsParseWhole(t *testing.T) {
 			}
 		}
 		data := stream.Bytes()
-		whole, ok := fastyaml.Parse(data)
-		if !ok {
+		whole, ok, err := fastyaml.Parse(data)
+		if err != nil || !ok {
 			t.Fatalf("separator %q: fastyaml declines the joined stream", sep)
 		}
-		parts, ok := parseInParts(data)
-		if !ok {
+		parts, ok, err := parseInParts(data)
+		if err != nil || !ok {
 			t.Fatalf("separator %q: the stream was not cut", sep)
 		}
 		if len(parts) != len(whole) {
@@ -75,7 +77,7 @@ func TestParseInPartsLeavesSomeStreamsWhole(t *testing.T) {
 		"document end": strings.Repeat(doc+"...\n---\n", 20),
 		"no marker":    strings.Repeat("a: ----\n", 20),
 	} {
-		if _, ok := parseInParts([]byte(stream)); ok {
+		if _, ok, err := parseInParts([]byte(stream)); ok || err != nil {
 			t.Errorf("%s: stream was cut", name)
 		}
 	}

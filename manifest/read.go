@@ -368,14 +368,21 @@ func countDocuments(data []byte, limit int) int {
 // ParseDocuments parses a YAML stream with fastyaml, which reads the plain
 // YAML of most repositories several times faster, and with yaml.v3 when
 // fastyaml declines (comments, anchors, syntax errors): the same nodes either way.
+//
+// A bug in fastyaml (a panic) is an error diagnostic at the position it names,
+// never a crash and never a silent fallback.
 func ParseDocuments(data []byte, file string) ([]*yaml.Node, Diagnostics) {
-	if docs, ok := parseInParts(data); ok {
+	docs, ok, err := parseInParts(data)
+	if err == nil && !ok {
+		docs, ok, err = fastyaml.Parse(data)
+	}
+	if err != nil {
+		return nil, Diagnostics{internalError(err, file)}
+	}
+	if ok {
 		return docs, nil
 	}
-	if docs, ok := fastyaml.Parse(data); ok {
-		return docs, nil
-	}
-	var docs []*yaml.Node
+	docs = nil
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
 		doc := &yaml.Node{}
@@ -408,10 +415,13 @@ var parallelParseMin = 1 << 20
 // stream's. ok is false when the stream is small, has directives or
 // document-end markers (which belong with the documents around them), or a
 // part is one fastyaml declines: the caller then parses the stream whole.
-func parseInParts(data []byte) (docs []*yaml.Node, ok bool) {
+//
+// A part's *fastyaml.InternalError is returned with its position shifted to
+// the stream's.
+func parseInParts(data []byte) (docs []*yaml.Node, ok bool, err error) {
 	cores := runtime.GOMAXPROCS(0)
 	if len(data) < parallelParseMin || cores == 1 || startsLine(data, "%") || startsLine(data, "...") {
-		return nil, false
+		return nil, false, nil
 	}
 	parts := 4 * cores // several a core, so that one slow part leaves no core idle for long
 	cuts := []int{0}
@@ -421,7 +431,7 @@ func parseInParts(data []byte) (docs []*yaml.Node, ok bool) {
 		}
 	}
 	if len(cuts) == 1 {
-		return nil, false
+		return nil, false, nil
 	}
 	lines := make([]int, len(cuts)) // the line each part starts on, less one
 	for k := 1; k < len(cuts); k++ {
@@ -430,6 +440,7 @@ func parseInParts(data []byte) (docs []*yaml.Node, ok bool) {
 	type part struct {
 		docs []*yaml.Node
 		ok   bool
+		err  error
 	}
 	results := make([]part, len(cuts))
 	Parallel(len(cuts), func(k int) {
@@ -438,19 +449,39 @@ func parseInParts(data []byte) (docs []*yaml.Node, ok bool) {
 			end = cuts[k+1]
 		}
 		r := &results[k]
-		if r.docs, r.ok = fastyaml.Parse(data[cuts[k]:end]); r.ok {
+		r.docs, r.ok, r.err = fastyaml.Parse(data[cuts[k]:end])
+		if ie, isInternal := r.err.(*fastyaml.InternalError); isInternal {
+			ie.Line += lines[k]
+			ie.Offset += cuts[k]
+		}
+		if r.ok {
 			for _, d := range r.docs {
 				shiftLines(d, lines[k])
 			}
 		}
 	})
 	for _, r := range results {
+		if r.err != nil {
+			return nil, false, r.err
+		}
+	}
+	for _, r := range results {
 		if !r.ok {
-			return nil, false
+			return nil, false, nil
 		}
 		docs = append(docs, r.docs...)
 	}
-	return docs, true
+	return docs, true, nil
+}
+
+// internalError is the diagnostic for a bug in fastyaml: an error at the
+// line the *fastyaml.InternalError names, whose message says it is a bug.
+func internalError(err error, file string) Diagnostic {
+	d := Diagnostic{Severity: Error, Pos: Position{File: file}, Message: err.Error()}
+	if ie, ok := err.(*fastyaml.InternalError); ok {
+		d.Pos.Line = ie.Line
+	}
+	return d
 }
 
 // startsLine reports whether some line of data starts with prefix. The

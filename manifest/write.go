@@ -110,6 +110,9 @@ func WriteStream(w io.Writer, objs []*Object) error {
 	errs := make([]error, len(objs))
 	Parallel(len(objs), func(i int) {
 		docs[i], errs[i] = EncodeDocument(objs[i].Node)
+		if errs[i] != nil {
+			errs[i] = objectError(objs[i], errs[i])
+		}
 	})
 	for _, err := range errs {
 		if err != nil {
@@ -132,9 +135,14 @@ func WriteStream(w io.Writer, objs []*Object) error {
 // EncodeDocument writes one document with fastyaml, which writes the same
 // bytes as yaml.v3 many times faster, or with yaml.v3 when fastyaml declines
 // (comments, anchors).
+//
+// A bug in fastyaml (a panic) is returned as its *fastyaml.InternalError,
+// never a crash and never a silent fallback.
 func EncodeDocument(n *yaml.Node) ([]byte, error) {
 	var buf bytes.Buffer
-	if fastyaml.Emit(&buf, n) {
+	if ok, err := fastyaml.Emit(&buf, n); err != nil {
+		return nil, err
+	} else if ok {
 		return buf.Bytes(), nil
 	}
 	out, err := encodeV3(n)
@@ -267,4 +275,17 @@ func TreeOf(file string, paths []string) string {
 		}
 	}
 	return filepath.Dir(file)
+}
+
+// objectError names the object an encoding error is about:
+// "file:line: Kind ns/name: error", as a diagnostic reads.
+func objectError(obj *Object, err error) error {
+	d := Diagnostic{Severity: Error, Ref: obj.Ref, Pos: obj.Pos}
+	if ie, ok := err.(*fastyaml.InternalError); ok && ie.Line > 0 && obj.Pos.File != "" {
+		d.Pos.Line = ie.Line
+	}
+	if prefix := d.String(); prefix != "" {
+		return fmt.Errorf("%s%w", prefix, err)
+	}
+	return err
 }

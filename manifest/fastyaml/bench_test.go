@@ -29,7 +29,7 @@ func BenchmarkParse(b *testing.B) {
 	files, size := benchFiles(b)
 	fast := func() {
 		for _, f := range files {
-			if _, ok := Parse(f); !ok {
+			if _, ok, err := Parse(f); !ok || err != nil {
 				b.Fatal("fell back")
 			}
 		}
@@ -99,7 +99,7 @@ func BenchmarkEmit(b *testing.B) {
 	}
 	var out bytes.Buffer
 	for _, d := range docs {
-		if !Emit(&out, d) {
+		if ok, err := Emit(&out, d); !ok || err != nil {
 			b.Fatal("fell back")
 		}
 	}

@@ -10,8 +10,6 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-func init() { strict = true }
-
 // decodeAll decodes every document of data as manifest.Parse does.
 func decodeAll(data []byte) (docs []*yaml.Node, err error) {
 	defer func() {
@@ -95,7 +93,10 @@ func diffNodes(got, want *yaml.Node, path string) error {
 // checkParse runs Parse on data and compares it with yaml.v3. It reports
 // whether Parse took the input.
 func checkParse(data []byte) (ok bool, err error) {
-	docs, ok := Parse(data)
+	docs, ok, err := Parse(data)
+	if err != nil {
+		return false, err
+	}
 	if !ok {
 		return false, nil
 	}
@@ -119,7 +120,10 @@ func checkParse(data []byte) (ok bool, err error) {
 func checkEmit(n *yaml.Node) (ok bool, err error) {
 	var buf bytes.Buffer
 	buf.WriteString("prefix")
-	ok = Emit(&buf, n)
+	ok, err = Emit(&buf, n)
+	if err != nil {
+		return false, err
+	}
 	if !ok {
 		if buf.String() != "prefix" {
 			return false, errors.New("Emit failed but wrote to the buffer")

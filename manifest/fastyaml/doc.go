@@ -7,7 +7,10 @@
 // Decoder returns, or reports ok=false; Emit writes one document as
 // yaml.v3's Encoder with SetIndent(2) and CompactSeqIndent() does, or
 // reports ok=false. A caller tries them first and uses yaml.v3 when they
-// decline: for the whole input (Parse) or for the one document (Emit).
+// decline: for the whole input (Parse) or for the one document (Emit). A
+// panic in either that is not declining the input is a bug in edgegate: they
+// return it as an *InternalError naming where it happened, which the caller
+// reports as an error (never a crash, never a silent fallback).
 //
 // Parse implements: block mappings and sequences (compact "- key: v", nested
 // "- - x", sequences not indented under their key, any indentation width),

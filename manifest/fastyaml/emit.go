@@ -47,7 +47,8 @@ type emitter struct {
 	mappingCtx   bool
 	simpleKeyCtx bool
 
-	depth int // of the node being emitted
+	depth int        // of the node being emitted
+	cur   *yaml.Node // the node being emitted, for an InternalError
 
 	// The analysis of the key about to be emitted, made by simpleKey.
 	keyAnalysis analysis
@@ -64,18 +65,29 @@ var emitters = sync.Pool{New: func() any { return new(emitter) }}
 // to (yaml.v3 would write them), invalid UTF-8, non-scalar mapping keys, and
 // anything yaml.v3 would fail on. The caller then encodes the document with
 // yaml.v3.
-func Emit(buf *bytes.Buffer, n *yaml.Node) (ok bool) {
+//
+// A panic other than declining the tree is a bug in Emit: it returns it as an
+// *InternalError naming the line and column of the node being written (when
+// the node has them), having written nothing, and the caller must report it
+// as an error rather than fall back on.
+func Emit(buf *bytes.Buffer, n *yaml.Node) (ok bool, err error) {
 	if n == nil {
-		return false
+		return false, nil
 	}
 	e := emitters.Get().(*emitter)
+	e.cur = nil
 	defer func() {
 		if r := recover(); r != nil {
-			if _, isFallback := r.(fallback); !isFallback && strict {
-				panic(r)
-			}
 			ok = false
+			if _, isFallback := r.(fallback); !isFallback {
+				line, col := 0, 0
+				if e.cur != nil {
+					line, col = e.cur.Line, e.cur.Column
+				}
+				err = newInternalError("writer", r, line, col, -1)
+			}
 		}
+		e.cur = nil
 		if cap(e.out) <= 1<<20 {
 			emitters.Put(e)
 		}
@@ -91,7 +103,7 @@ func Emit(buf *bytes.Buffer, n *yaml.Node) (ok bool) {
 	root := n
 	if n.Kind == documentNode {
 		if n.HeadComment != "" || n.LineComment != "" || n.FootComment != "" || n.Anchor != "" || len(n.Content) != 1 {
-			return false
+			return false, nil
 		}
 		root = n.Content[0]
 	}
@@ -99,7 +111,7 @@ func Emit(buf *bytes.Buffer, n *yaml.Node) (ok bool) {
 	// DOCUMENT-END (implicit): end the last line.
 	e.writeIndent()
 	buf.Write(e.out)
-	return true
+	return true, nil
 }
 
 // node emits n in its context: parentSeq tells that its parent is a block
@@ -116,6 +128,10 @@ func (e *emitter) node(n *yaml.Node, parentSeq, sequence, mapping, simpleKey boo
 func (e *emitter) emitNode(n *yaml.Node, parentSeq, sequence, mapping, simpleKey bool) {
 	if n == nil {
 		fail()
+	}
+	e.cur = n
+	if EmitHook != nil {
+		EmitHook(n)
 	}
 	if n.HeadComment != "" || n.LineComment != "" || n.FootComment != "" || n.Anchor != "" || n.Alias != nil {
 		fail()

@@ -8,12 +8,9 @@ import (
 )
 
 // fallback is panicked with when the input leaves the supported subset; Parse
-// recovers it and reports ok=false.
+// recovers it and reports ok=false. Any other panic is a bug, which Parse and
+// Emit return as an *InternalError.
 type fallback struct{}
-
-// strict makes Parse and Emit re-panic anything but a fallback (tests set it,
-// so that a bug shows up as a crash rather than as a silent fallback).
-var strict = false
 
 // maxDepth bounds nesting; deeper input falls back.
 const maxDepth = 300
@@ -78,11 +75,15 @@ type parser struct {
 // directives, merge keys, CR line breaks, a BOM, and anything yaml.v3
 // rejects): the caller then decodes the whole input with yaml.v3.
 //
+// A panic other than declining the input is a bug in Parse: it returns it as
+// an *InternalError naming where in data it happened, which the caller must
+// report as an error rather than fall back on.
+//
 // Scalar values are substrings of one copy of data. The nodes are allocated
 // in chunks and the Content slices share backing arrays (each capped at its
 // length, so appending to one reallocates it); a chunk may hold the nodes of
 // several calls. Parse is safe for concurrent use.
-func Parse(data []byte) (docs []*yaml.Node, ok bool) {
+func Parse(data []byte) (docs []*yaml.Node, ok bool, err error) {
 	p := parsers.Get().(*parser)
 	p.src = string(data)
 	p.pos, p.line, p.lineStart, p.nonASCIILine = 0, 0, 0, -1
@@ -98,6 +99,9 @@ func Parse(data []byte) (docs []*yaml.Node, ok bool) {
 			clear(arena[len(arena):cap(arena)])
 			p.slab, p.arena = slab, arena
 			docs, ok = nil, false
+			if _, isFallback := r.(fallback); !isFallback {
+				err = newInternalError("parser", r, p.line+1, p.pos-p.lineStart+1, p.pos)
+			}
 		}
 		if cap(p.stack) > 1024 {
 			p.stack = make([]*yaml.Node, 0, 64)
@@ -110,11 +114,8 @@ func Parse(data []byte) (docs []*yaml.Node, ok bool) {
 		}
 		p.src = ""
 		parsers.Put(p)
-		if _, isFallback := r.(fallback); r != nil && !isFallback && strict {
-			panic(r)
-		}
 	}()
-	return p.parseStream(), true
+	return p.parseStream(), true, nil
 }
 
 // Nodes and Content slices are handed out of chunks this large; the rest of
@@ -131,6 +132,9 @@ var parsers = sync.Pool{New: func() any {
 func fail() { panic(fallback{}) }
 
 func (p *parser) newNode() *yaml.Node {
+	if ParseHook != nil {
+		ParseHook(p.src, p.pos)
+	}
 	if len(p.slab) == cap(p.slab) {
 		p.slab = make([]yaml.Node, 0, nodeChunk)
 	}
