@@ -117,28 +117,16 @@ func HostBindingsObjects(workloads []*Workload, bindings []Binding) []*manifest.
 			}
 			return listeners[i].Protocol < listeners[j].Protocol
 		})
-		spec := hostBindingsSpec{Gateway: w.Key()}
+		spec := v1alpha1.HostBindingsSpec{Gateway: w.Key()}
 		for _, l := range listeners {
-			spec.Ports = append(spec.Ports, lockedPortOut{Port: l.Port, Protocol: string(l.Protocol), Hosts: ports[l]})
+			spec.Ports = append(spec.Ports, v1alpha1.LockedPort{Port: l.Port, Protocol: string(l.Protocol), Hosts: ports[l]})
 		}
 		out = append(out, newObject(v1alpha1.APIVersion, v1alpha1.KindHostBindings, w.Namespace, w.Name,
 			withAnnotations(map[string]string{manifest.LocalConfigAnnotation: "true"}), struct {
-				Spec hostBindingsSpec `yaml:"spec"`
+				Spec v1alpha1.HostBindingsSpec `yaml:"spec"`
 			}{spec}))
 	}
 	return out
-}
-
-// hostBindingsSpec and lockedPortOut fix the field order of the written lock.
-type hostBindingsSpec struct {
-	Gateway string          `yaml:"gateway"`
-	Ports   []lockedPortOut `yaml:"ports"`
-}
-
-type lockedPortOut struct {
-	Port     int               `yaml:"port"`
-	Protocol string            `yaml:"protocol"`
-	Hosts    map[string]string `yaml:"hosts"`
 }
 
 // LockChanges describes, one line each, how the bindings differ from the
