@@ -109,3 +109,17 @@ func Matches(pattern, h string) bool {
 	}
 	return strings.HasSuffix(h, pattern[1:])
 }
+
+// Canonical is h as Envoy compares it: lowercase, without a trailing dot.
+// pilot lowercases Gateway and VirtualService hosts before it builds virtual
+// hosts and filter chains, so "Shop.example.com." and "shop.example.com" are
+// one host.
+func Canonical(h string) string {
+	h = strings.TrimSuffix(h, ".")
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; c >= 'A' && c <= 'Z' {
+			return strings.ToLower(h)
+		}
+	}
+	return h
+}

@@ -129,6 +129,46 @@ func TestSetExact(t *testing.T) {
 	}
 }
 
+// TestSetCovering: the cover of a host is the most specific other host that
+// matches it, as Envoy picks a virtual host or a filter chain.
+func TestSetCovering(t *testing.T) {
+	var s Set[string]
+	for _, h := range []string{"shop.example.com", "*.example.com", "*.eu.example.com", "*"} {
+		s.Add(h, h)
+	}
+	for _, tc := range []struct{ host, want string }{
+		{"shop.example.com", "*.example.com"},
+		{"a.eu.example.com", "*.eu.example.com"},
+		{"*.eu.example.com", "*.example.com"},
+		{"*.a.eu.example.com", "*.eu.example.com"},
+		{"*.example.com", "*"},
+		{"example.com", "*"},
+		{"anything.org", "*"},
+		{"*", ""},
+	} {
+		got, _ := s.Covering(tc.host)
+		if got != tc.want {
+			t.Errorf("Covering(%q) = %q, want %q", tc.host, got, tc.want)
+		}
+	}
+	var noStar Set[string]
+	noStar.Add("*.example.com", "*.example.com")
+	if got, ok := noStar.Covering("example.org"); ok {
+		t.Errorf("Covering(example.org) = %q without a cover", got)
+	}
+}
+
+func TestCanonical(t *testing.T) {
+	for h, want := range map[string]string{
+		"shop.example.com": "shop.example.com", "Shop.Example.COM.": "shop.example.com",
+		"*.example.com.": "*.example.com", "*": "*",
+	} {
+		if got := Canonical(h); got != want {
+			t.Errorf("Canonical(%q) = %q, want %q", h, got, want)
+		}
+	}
+}
+
 func ExampleOverlap() {
 	fmt.Println(Overlap("*.example.com", "shop.example.com"), Overlap("*.example.com", "example.com"))
 	// Output: true false
@@ -160,6 +200,11 @@ func TestSmallSetAgreesWithIndexed(t *testing.T) {
 			o2, ok2 := indexed.Overlapping(q)
 			e1, eok1 := scanned.Exact(q)
 			e2, eok2 := indexed.Exact(q)
+			c1, cok1 := scanned.Covering(q)
+			c2, cok2 := indexed.Covering(q)
+			if c1 != c2 || cok1 != cok2 {
+				t.Fatalf("round %d, query %q: Covering scanned %d %v, indexed %d %v", round, q, c1, cok1, c2, cok2)
+			}
 			if o1 != o2 || ok1 != ok2 || e1 != e2 || eok1 != eok2 {
 				t.Fatalf("round %d, query %q: scanned (%d %v, exact %d %v), indexed (%d %v, exact %d %v)",
 					round, q, o1, ok1, e1, eok1, o2, ok2, e2, eok2)

@@ -173,3 +173,32 @@ func putIfAbsent[O any](m map[string]O, k string, v O) {
 		m[k] = v
 	}
 }
+
+// Covering returns the owner of the most specific host that strictly covers
+// h: for "a.b.example.com" the owner of "*.b.example.com", else of
+// "*.example.com", else of "*.com", else of "*". It is where Envoy sends the
+// requests matched by the covering host that h itself does not take (an exact
+// domain or server name first, then the longest wildcard suffix, then "*").
+// h itself is not its own cover; "*" has none.
+func (s *Set[O]) Covering(h string) (O, bool) {
+	var zero O
+	if s.size == 0 || h == "*" {
+		return zero, false
+	}
+	name := h
+	if IsWildcard(h) {
+		name = h[2:]
+	}
+	for i := 0; i < len(name); i++ {
+		if name[i] != '.' {
+			continue
+		}
+		if o, ok := s.host(name[i+1:], true); ok {
+			return o, true
+		}
+	}
+	if s.star != nil {
+		return *s.star, true
+	}
+	return zero, false
+}

@@ -33,19 +33,24 @@ func (h holder) String() string {
 }
 
 // Allocate binds every app's hosts to listeners of its gateway so that no
-// host is served twice on one listener of one workload (Istio's IST0145,
-// Kiali's KIA0301):
+// host is served twice on one listener of one workload (Istio's IST0145):
 //   - hand-written Gateways in the input hold their hosts as they are;
 //   - bindings recorded in the lock stay where they are;
 //   - the rest take, app by app, the first listener of the pool where none of
-//     their hosts overlaps a host held there; apps with only concrete hosts go
-//     first, so catch-alls are the ones that move;
+//     their hosts is already held (the same host, compared as pilot does:
+//     case-insensitively, without a trailing dot). Hosts that only overlap
+//     through a wildcard share a listener: Envoy picks the most specific one
+//     for each request, on HTTP virtual hosts and TLS server names alike (an
+//     exact host, then the longest wildcard suffix, then "*"), so
+//     "shop.example.com", "*.example.com" and "*" all get 80 and 443. Apps
+//     with only concrete hosts go first, so of two apps on "*" the catch-all
+//     with concrete hosts too keeps the first port;
 //   - the same concrete host in two apps on one workload is an error.
 //
 // All hosts of an app share one listener per protocol, so the app's plain-HTTP
 // server can redirect to exactly one HTTPS port. Hosts are indexed in sets
-// that answer overlap queries without scanning, so allocation is linear in
-// the number of hosts times the pool size.
+// that answer lookups without scanning, so allocation is linear in the number
+// of hosts times the pool size.
 func Allocate(m *Model, opts Options) ([]Binding, manifest.Diagnostics) {
 	appsOf := map[*Workload][]*App{}
 	for _, a := range m.Apps {
@@ -120,7 +125,7 @@ func (a *allocator) run(apps []*App, claims []*Claim) {
 		}
 	}
 	// Locked bindings first, in app order; then the rest, concrete-only apps
-	// before apps with wildcards, so the catch-alls are the ones that move.
+	// before apps with wildcards (only the same wildcard twice moves one).
 	sort.SliceStable(free, func(i, j int) bool {
 		wi, wj := hasWildcard(free[i].app.Spec.Hosts), hasWildcard(free[j].app.Spec.Hosts)
 		return !wi && wj
@@ -254,7 +259,8 @@ func (a *allocator) fromLock(app *App, proto Protocol) (need, bool) {
 }
 
 // place binds an app's hosts to the first candidate listener where none of
-// them overlaps a host held there.
+// them is held already. A host that only overlaps one held there (through a
+// wildcard) does not count: Envoy gives each request to the most specific.
 func (a *allocator) place(n need, candidates []Listener) {
 	hosts := n.app.Spec.Hosts
 	var firstConflict string
@@ -268,8 +274,8 @@ func (a *allocator) place(n need, candidates []Listener) {
 		s := a.set(l.Target)
 		conflict := ""
 		for _, h := range hosts {
-			if other, ok := s.Overlapping(h); ok {
-				conflict = fmt.Sprintf("host %q overlaps a host of %s on port %d", h, other, l.Port)
+			if other, ok := s.Exact(h); ok {
+				conflict = fmt.Sprintf("host %q is held by %s on port %d", h, other, l.Port)
 				break
 			}
 		}
@@ -298,7 +304,7 @@ func (a *allocator) place(n need, candidates []Listener) {
 			"gateway %s has no %s port to bind to", a.w.Key(), n.proto))
 	default:
 		a.diags = append(a.diags, manifest.Errorf(n.app.Obj, field,
-			"no free %s port on gateway %s: every port of its pool (%s) already serves an overlapping host (first: %s); widen the pool or use another gateway",
+			"no free %s port on gateway %s: every port of its pool (%s) already serves one of its hosts (first: %s); widen the pool or use another gateway",
 			n.proto, a.w.Key(), poolString(candidates), firstConflict))
 	}
 }

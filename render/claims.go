@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/edgegate/edgegate/hostname"
 	"github.com/edgegate/edgegate/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -51,6 +52,7 @@ func (m *Model) buildClaims() manifest.Diagnostics {
 				if _, bare, ok := strings.Cut(host, "/"); ok {
 					host = bare
 				}
+				host = hostname.Canonical(host) // as pilot compares it
 				for _, w := range matched {
 					m.Claims = append(m.Claims, Claim{
 						Workload: w,

@@ -97,7 +97,7 @@ func (a *App) Protocols() []Protocol {
 type Claim struct {
 	Workload *Workload
 	Listener Listener
-	Host     string
+	Host     string           // canonical (hostname.Canonical), as pilot compares it
 	Obj      *manifest.Object // the Gateway
 	Field    string           // e.g. spec.servers[0].hosts[1]
 }

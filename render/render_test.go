@@ -111,21 +111,33 @@ func TestAllocate(t *testing.T) {
 		input: app("default", "bookinfo", `"*"`) + app("test", "bookinfo", `"*"`),
 		want:  "default/bookinfo HTTP/80, test/bookinfo HTTP/8080",
 	}, {
-		name:  "a wildcard moves, not the concrete host it covers",
-		input: app("a", "catchall", `"*.example.com"`) + app("z", "shop", "shop.example.com"),
-		want:  "a/catchall HTTP/8080, z/shop HTTP/80",
+		name:  "a wildcard shares the port of a concrete host it covers: Envoy picks the exact host",
+		input: app("a", "tenants", `"*.example.com"`) + app("z", "shop", "shop.example.com"),
+		want:  "a/tenants HTTP/80, z/shop HTTP/80",
+	}, {
+		name:  "a concrete host, a wildcard and a catch-all share 80 and 443",
+		input: app("legacy", "legacy", `"*"`) + app("shop", "shop", "shop.example.com", "  tls: {credentialName: shop-cert}") + app("tenants", "tenants", `"*.example.com"`, "  tls: {credentialName: tenants-cert}"),
+		want:  "legacy/legacy HTTP/80, shop/shop HTTP/80, shop/shop HTTPS/443, tenants/tenants HTTP/80, tenants/tenants HTTPS/443",
+	}, {
+		name:  "the same wildcard in two apps: the second moves",
+		input: app("a", "one", `"*"`) + app("b", "two", `"*"`) + app("c", "three", `"*.example.com"`) + app("d", "four", `"*.example.com"`),
+		want:  "a/one HTTP/80, b/two HTTP/8080, c/three HTTP/80, d/four HTTP/8080",
 	}, {
 		name:  "wildcards that do not overlap share a port",
 		input: app("a", "one", `"*.one.example"`) + app("b", "two", `"*.two.example"`),
 		want:  "a/one HTTP/80, b/two HTTP/80",
 	}, {
-		name:  "nested wildcards overlap",
+		name:  "nested wildcards share a port: the longest suffix wins",
 		input: app("a", "one", `"*.example.com"`) + app("b", "two", `"*.eu.example.com"`),
-		want:  "a/one HTTP/80, b/two HTTP/8080",
+		want:  "a/one HTTP/80, b/two HTTP/80",
 	}, {
-		name:  "a TLS redirect claims the HTTP port like any other",
+		name:  "a TLS app beside a catch-all keeps 80 for its redirect",
 		input: app("a", "plain", `"*"`) + app("b", "secure", "secure.example.com", "  tls: {credentialName: cert}"),
-		want:  "a/plain HTTP/8080, b/secure HTTP/80, b/secure HTTPS/443",
+		want:  "a/plain HTTP/80, b/secure HTTP/80, b/secure HTTPS/443",
+	}, {
+		name:  "the same wildcard twice with TLS: the second avoids 443, which it could not redirect to",
+		input: app("a", "one", `"*.example.com"`, "  tls: {credentialName: cert}") + app("b", "two", `"*.example.com"`, "  tls: {credentialName: cert2}"),
+		want:  "a/one HTTP/80, a/one HTTPS/443, b/two HTTP/8080, b/two HTTPS/8443",
 	}, {
 		name:  "HTTPS without redirect needs no HTTP port",
 		input: app("a", "plain", `"*"`) + app("b", "secure", `"*"`, "  tls: {credentialName: cert, httpsRedirect: false}"),
@@ -225,9 +237,11 @@ spec:
   selector: {istio: edge}
   servers:
   - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["*"]
-`+app("web", "shop", "shop.example.com"), Options{})
-	if got, want := bindingsOf(res), "web/shop HTTP/8080"; got != want {
+    hosts: ["*", "*.Example.COM."]
+`+app("web", "shop", "shop.example.com")+app("web", "tenants", `"*.example.com"`)+app("web", "fallback", `"*"`), Options{})
+	// The same host moves (pilot compares hosts lowercased, without the
+	// trailing dot); a host the claim only overlaps shares its port.
+	if got, want := bindingsOf(res), "web/fallback HTTP/8080, web/shop HTTP/80, web/tenants HTTP/8080"; got != want {
 		t.Errorf("bindings = %s, want %s", got, want)
 	}
 	// The workload serves the hand-written Gateway's port as well as the app's.
@@ -297,7 +311,8 @@ func TestTLSRedirectsToTheAppsHTTPSPort(t *testing.T) {
 }
 
 func TestRedirectFromAMovedHTTPPort(t *testing.T) {
-	// The lock keeps "*" on port 80, so the TLS apps' plain HTTP moves to 8080.
+	// A lock written by an earlier edgegate, which moved the TLS apps' plain
+	// HTTP off the catch-all's port 80: locked bindings stay where they are.
 	lock := `apiVersion: edgegate.dev/v1alpha1
 kind: HostBindings
 metadata: {name: edge, namespace: istio-ingress}
@@ -305,6 +320,9 @@ spec:
   gateway: istio-ingress/edge
   ports:
   - {port: 80, protocol: HTTP, hosts: {"*": default/catchall}}
+  - {port: 443, protocol: HTTPS, hosts: {secure.example.com: a/secure, www.secure.example.com: a/secure}}
+  - {port: 8080, protocol: HTTP, hosts: {secure.example.com: a/secure, www.secure.example.com: a/secure, "*.wild.example.com": b/wild}}
+  - {port: 8443, protocol: HTTPS, hosts: {"*.wild.example.com": b/wild}}
 `
 	tls := "  tls: {credentialName: cert}"
 	res := mustRender(t, lock+app("default", "catchall", `"*"`)+
@@ -386,7 +404,7 @@ func TestLockedRefusesUnrecordedBindings(t *testing.T) {
 func TestLockErrors(t *testing.T) {
 	for _, tc := range []struct{ name, lock, want string }{
 		{"a locked port outside the pool", strings.Replace(lockedBookinfo, "port: 80", "port: 9999", 1), "locked HTTP port 9999 of app test/bookinfo is not in the port pool"},
-		{"a locked binding that now overlaps a hand-written Gateway", lockedBookinfo + `---
+		{"a locked binding whose host a hand-written Gateway now holds", lockedBookinfo + `---
 apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: legacy, namespace: old}
@@ -394,7 +412,7 @@ spec:
   selector: {istio: edge}
   servers:
   - port: {number: 80, name: http, protocol: HTTP}
-    hosts: ["*.example.com"]
+    hosts: ["*"]
 `, "cannot keep the locked HTTP binding"},
 		{"an unknown protocol", strings.Replace(lockedBookinfo, "protocol: HTTP", "protocol: TCP", 1), `spec.ports[0].protocol: must be HTTP or HTTPS, not "TCP"`},
 	} {
@@ -546,5 +564,63 @@ func TestPodLabelsAreReservedInTheAPI(t *testing.T) {
 	}
 	if !v1alpha1.ReservedPodLabel(manifest.ManagedByLabel) {
 		t.Errorf("%s is not reserved", manifest.ManagedByLabel)
+	}
+}
+
+// TestAnEarlierLockKeepsAMovedWildcard: an earlier edgegate moved wildcard
+// apps off the standard ports; its lock keeps them there, and deleting the
+// entry and re-locking brings the app back to 80.
+func TestAnEarlierLockKeepsAMovedWildcard(t *testing.T) {
+	lock := `apiVersion: edgegate.dev/v1alpha1
+kind: HostBindings
+metadata: {name: edge, namespace: istio-ingress}
+spec:
+  gateway: istio-ingress/edge
+  ports:
+  - {port: 80, protocol: HTTP, hosts: {shop.example.com: shop/shop}}
+  - {port: 8081, protocol: HTTP, hosts: {"*.example.com": tenants/tenants}}
+`
+	apps := app("shop", "shop", "shop.example.com") + app("tenants", "tenants", `"*.example.com"`)
+	if got, want := bindingsOf(mustRender(t, lock+apps, Options{Locked: true})), "shop/shop HTTP/80, tenants/tenants HTTP/8081"; got != want {
+		t.Errorf("bindings = %s, want %s", got, want)
+	}
+	unlocked := strings.Replace(lock, "  - {port: 8081, protocol: HTTP, hosts: {\"*.example.com\": tenants/tenants}}\n", "", 1)
+	res := mustRender(t, unlocked+apps, Options{Relock: true})
+	if got, want := bindingsOf(res), "shop/shop HTTP/80, tenants/tenants HTTP/80"; got != want {
+		t.Errorf("re-locked bindings = %s, want %s", got, want)
+	}
+	if got, want := strings.Join(LockChanges(res.Model, res.Bindings), "\n"), "+ istio-ingress/edge 80/HTTP *.example.com → tenants/tenants"; got != want {
+		t.Errorf("lock changes = %s, want %s", got, want)
+	}
+}
+
+// TestAnExistingGatewayWithTwoPorts: the seed's Service has only 80 and 443;
+// a catch-all beside a concrete host needs no third port.
+func TestAnExistingGatewayWithTwoPorts(t *testing.T) {
+	res := mustRender(t, `apiVersion: edgegate.dev/v1alpha1
+kind: IngressGateway
+metadata: {name: ingressgateway, namespace: istio-system}
+spec:
+  existing: true
+  selector: {istio: ingressgateway}
+  servicePorts:
+  - {name: http2, port: 80, targetPort: 8080}
+  - {name: https, port: 443, targetPort: 8443}
+`+app("default", "bookinfo", `"*"`)+app("shop", "shop", "shop.example.com", "  tls: {credentialName: shop-cert}"), Options{})
+	if got, want := bindingsOf(res), "default/bookinfo HTTP/80, shop/shop HTTP/80, shop/shop HTTPS/443"; got != want {
+		t.Errorf("bindings = %s, want %s", got, want)
+	}
+	// Two catch-alls still need two ports: the second is refused.
+	got := renderErrors(t, `apiVersion: edgegate.dev/v1alpha1
+kind: IngressGateway
+metadata: {name: ingressgateway, namespace: istio-system}
+spec:
+  existing: true
+  selector: {istio: ingressgateway}
+  servicePorts:
+  - {name: http2, port: 80, targetPort: 8080}
+`+app("default", "bookinfo", `"*"`)+app("test", "bookinfo", `"*"`), Options{})
+	if !strings.Contains(got, `AppIntent test/bookinfo: spec.hosts: no free HTTP port on gateway istio-system/ingressgateway`) || !strings.Contains(got, `host "*" is held by AppIntent default/bookinfo`) {
+		t.Errorf("error:\n%s", got)
 	}
 }
