@@ -16,20 +16,28 @@ import (
 // becomes its targetPort, unless the Service is labelled experimental.istio.io/
 // disable-gateway-port-translation), so 80 and 8080 on a gateway whose Service
 // maps 80→8080 are the same listener; messages name the port as the Gateway
-// writes it and the listener it resolves to. The same host twice is an error; hosts that only overlap
-// through a wildcard are a warning: Envoy then picks the most specific one,
-// which is rarely what both owners expect.
+// writes it and the listener it resolves to. Hosts are compared as pilot
+// compares them: lowercased, without a trailing dot. The same host twice is an
+// error, exactly what edgegate's allocator refuses or moves. Hosts that only
+// overlap through a wildcard are no conflict: Envoy picks the most specific
+// one for each request (an exact host, then the longest wildcard suffix, then
+// "*"), on HTTP virtual hosts and TLS server names alike, and IST0145 does not
+// fire; the allocator puts such apps on the same port, and the check says, as
+// an info, which Gateway gets which hosts.
 type conflictingGateways struct{}
 
 // hostClaim is one host of one Gateway server.
-type hostClaim struct{ model.ServerHost }
+type hostClaim struct {
+	model.ServerHost
+	host string // canonical, without the namespace part
+}
 
 // port is the server port as the Gateway writes it.
 func (c hostClaim) port() int { return c.Gateway.Spec.Servers[c.Server].Port.Number }
 
-func (c hostClaim) bare() string {
-	_, h := model.SplitGatewayHost(c.Raw())
-	return h
+func newClaim(sh model.ServerHost) hostClaim {
+	_, h := model.SplitGatewayHost(sh.Raw())
+	return hostClaim{ServerHost: sh, host: hostname.Canonical(h)}
 }
 
 func (conflictingGateways) Run(idx *model.Index, r *model.Reporter) {
@@ -38,17 +46,18 @@ func (conflictingGateways) Run(idx *model.Index, r *model.Reporter) {
 		workload string
 		port     int
 	}
+	type pending struct {
+		l     listener
+		claim hostClaim
+	}
 	sets := map[listener]*hostname.Set[hostClaim]{}
+	var all []pending
 	gateways := idx.GatewaysByKey()
 	for _, g := range gateways {
-		type pending struct {
-			l     listener
-			claim hostClaim
-		}
 		var mine []pending
 		for si, s := range g.Spec.Servers {
 			for hi := range s.Hosts {
-				claim := hostClaim{model.ServerHost{Gateway: g, Server: si, Host: hi}}
+				claim := newClaim(model.ServerHost{Gateway: g, Server: si, Host: hi})
 				if len(g.Workloads) == 0 {
 					// No workload in the input: Gateways with the same selector
 					// still land on the same pods wherever those run.
@@ -66,12 +75,10 @@ func (conflictingGateways) Run(idx *model.Index, r *model.Reporter) {
 			if set == nil {
 				continue
 			}
-			other, ok := set.Overlapping(p.claim.bare())
-			if !ok {
-				continue
+			if other, ok := set.Exact(p.claim.host); ok {
+				reportClaim(r, p.claim, other, p.l.port)
+				reportClaim(r, other, p.claim, p.l.port)
 			}
-			reportClaim(r, p.claim, other, p.l.port)
-			reportClaim(r, other, p.claim, p.l.port)
 		}
 		for _, p := range mine {
 			set := sets[p.l]
@@ -79,31 +86,80 @@ func (conflictingGateways) Run(idx *model.Index, r *model.Reporter) {
 				set = &hostname.Set[hostClaim]{}
 				sets[p.l] = set
 			}
-			set.Add(p.claim.bare(), p.claim)
+			set.Add(p.claim.host, p.claim)
 		}
+		all = append(all, mine...)
+	}
+	// Once every host is known: where a wildcard of another Gateway covers a
+	// host, say which Gateway Envoy gives which requests. Only the closest
+	// cover counts (it is the one Envoy falls back to), so this is one lookup
+	// per host, whatever the order the Gateways came in.
+	for _, p := range all {
+		cover, ok := sets[p.l].Covering(p.claim.host)
+		if !ok || cover.Gateway == p.claim.Gateway {
+			continue
+		}
+		reportOverlap(r, p.claim, cover, p.claim, cover, p.l.port)
+		reportOverlap(r, cover, p.claim, p.claim, cover, p.l.port)
 	}
 }
 
-// report tells c's Gateway that other claims an overlapping host on the same
-// listener. Ports are named as each Gateway writes them, with the listener
-// pilot resolves them to when that differs: "port 80 (listener 8080)".
-func reportClaim(r *model.Reporter, c, other hostClaim, listener int) {
-	host, otherHost := c.bare(), other.bare()
+// at names c's port as its Gateway writes it, with the listener pilot
+// resolves it to when that differs: "port 80 (listener 8080)".
+func (c hostClaim) at(listener int) string {
 	at := fmt.Sprintf("port %d", c.port())
 	if listener != c.port() {
 		at += fmt.Sprintf(" (listener %d)", listener)
 	}
+	return at
+}
+
+// reportClaim tells c's Gateway that other claims the same host on the same
+// listener.
+func reportClaim(r *model.Reporter, c, other hostClaim, listener int) {
 	otherAt := ""
 	if other.port() != c.port() {
 		otherAt = fmt.Sprintf(" on port %d", other.port())
 	}
-	if host == otherHost {
-		r.Report(c.Gateway.Obj, c.Field(),
-			"host %q on %s is also claimed by %s%s (%s) on the same gateway workload: Istio serves only one of them",
-			host, at, other.Gateway.Obj.Ref, otherAt, model.Where(other.Gateway.Obj))
-		return
+	r.Report(c.Gateway.Obj, c.Field(),
+		"host %q on %s is also claimed by %s%s (%s) on the same gateway workload: Istio serves only one of them",
+		c.host, c.at(listener), other.Gateway.Obj.Ref, otherAt, model.Where(other.Gateway.Obj))
+}
+
+// reportOverlap tells c's Gateway (one of specific and cover, other the
+// other) which requests Envoy gives each: "shop.example.com goes to Gateway
+// shop/shop; other hosts under example.com go to Gateway tenants/tenants".
+func reportOverlap(r *model.Reporter, c, other, specific, cover hostClaim, listener int) {
+	otherAt := ""
+	if other.port() != c.port() {
+		otherAt = fmt.Sprintf(" on port %d", other.port())
 	}
-	r.Warn(c.Gateway.Obj, c.Field(),
-		"host %q on %s overlaps %q of %s%s (%s) on the same gateway workload: requests for both go to whichever is more specific",
-		host, at, otherHost, other.Gateway.Obj.Ref, otherAt, model.Where(other.Gateway.Obj))
+	r.Info(c.Gateway.Obj, c.Field(),
+		"host %q on %s overlaps %q of %s%s (%s) on the same gateway workload, which Envoy resolves by specificity: %s go%s to %s; %s go to %s",
+		c.host, c.at(listener), other.host, other.Gateway.Obj.Ref, otherAt, model.Where(other.Gateway.Obj),
+		hostsOf(specific.host), verbS(specific.host), specific.Gateway.Obj.Ref, otherHosts(cover.host), cover.Gateway.Obj.Ref)
+}
+
+// hostsOf names the requests a host takes: "shop.example.com", "hosts under
+// eu.example.com".
+func hostsOf(h string) string {
+	if hostname.IsWildcard(h) {
+		return "hosts under " + h[2:]
+	}
+	return h
+}
+
+func verbS(h string) string {
+	if hostname.IsWildcard(h) {
+		return ""
+	}
+	return "es"
+}
+
+// otherHosts names the rest of a cover's requests.
+func otherHosts(cover string) string {
+	if cover == "*" {
+		return "all other hosts"
+	}
+	return "other hosts under " + cover[2:]
 }
