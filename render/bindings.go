@@ -304,7 +304,7 @@ func (a *allocator) place(n need, candidates []Listener) {
 			"gateway %s has no %s port to bind to", a.w.Key(), n.proto))
 	default:
 		a.diags = append(a.diags, manifest.Errorf(n.app.Obj, field,
-			"no free %s port on gateway %s: every port of its pool (%s) already serves one of its hosts (first: %s); widen the pool or use another gateway",
+			"no free %s port on gateway %s: no port of its pool (%s) can take it (first: %s); widen the pool or use another gateway",
 			n.proto, a.w.Key(), poolString(candidates), firstConflict))
 	}
 }
