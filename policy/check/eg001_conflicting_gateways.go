@@ -22,8 +22,8 @@ import (
 // overlap through a wildcard are no conflict: Envoy picks the most specific
 // one for each request (an exact host, then the longest wildcard suffix, then
 // "*"), on HTTP virtual hosts and TLS server names alike, and IST0145 does not
-// fire; the allocator puts such apps on the same port, and the check says, as
-// an info, which Gateway gets which hosts.
+// fire; the allocator puts such apps on the same port, and the check tells
+// the wildcard's Gateway, as an info, which hosts go to which Gateway.
 type conflictingGateways struct{}
 
 // hostClaim is one host of one Gateway server.
@@ -90,17 +90,36 @@ func (conflictingGateways) Run(idx *model.Index, r *model.Reporter) {
 		}
 		all = append(all, mine...)
 	}
-	// Once every host is known: where a wildcard of another Gateway covers a
-	// host, say which Gateway Envoy gives which requests. Only the closest
-	// cover counts (it is the one Envoy falls back to), so this is one lookup
-	// per host, whatever the order the Gateways came in.
+	// Once every host is known: where a wildcard of one Gateway is the
+	// closest cover of hosts of others (the host Envoy falls back to), tell
+	// the wildcard's Gateway which requests go elsewhere, once per wildcard
+	// and listener: one lookup per host, whatever order the Gateways came in.
+	type covered struct {
+		l     listener
+		cover hostClaim
+	}
+	type under struct {
+		first hostClaim // the first more specific host, in Gateway order
+		n     int
+	}
+	var order []covered
+	unders := map[covered]*under{}
 	for _, p := range all {
 		cover, ok := sets[p.l].Covering(p.claim.host)
 		if !ok || cover.Gateway == p.claim.Gateway {
 			continue
 		}
-		reportOverlap(r, p.claim, cover, p.claim, cover, p.l.port)
-		reportOverlap(r, cover, p.claim, p.claim, cover, p.l.port)
+		k := covered{p.l, cover}
+		if u := unders[k]; u != nil {
+			u.n++
+			continue
+		}
+		unders[k] = &under{first: p.claim, n: 1}
+		order = append(order, k)
+	}
+	for _, k := range order {
+		u := unders[k]
+		reportOverlap(r, k.cover, u.first, u.n, k.l.port)
 	}
 }
 
@@ -126,18 +145,26 @@ func reportClaim(r *model.Reporter, c, other hostClaim, listener int) {
 		c.host, c.at(listener), other.Gateway.Obj.Ref, otherAt, model.Where(other.Gateway.Obj))
 }
 
-// reportOverlap tells c's Gateway (one of specific and cover, other the
-// other) which requests Envoy gives each: "shop.example.com goes to Gateway
-// shop/shop; other hosts under example.com go to Gateway tenants/tenants".
-func reportOverlap(r *model.Reporter, c, other, specific, cover hostClaim, listener int) {
-	otherAt := ""
-	if other.port() != c.port() {
-		otherAt = fmt.Sprintf(" on port %d", other.port())
+// reportOverlap tells the Gateway of a wildcard which requests Envoy gives
+// more specific hosts of other Gateways on the same listener: "shop.example.com
+// goes to Gateway shop/shop; other hosts under example.com go to Gateway
+// tenants/tenants". first is the first of n such hosts.
+func reportOverlap(r *model.Reporter, cover, first hostClaim, n, listener int) {
+	firstAt := ""
+	if first.port() != cover.port() {
+		firstAt = fmt.Sprintf(" on port %d", first.port())
 	}
-	r.Info(c.Gateway.Obj, c.Field(),
-		"host %q on %s overlaps %q of %s%s (%s) on the same gateway workload, which Envoy resolves by specificity: %s go%s to %s; %s go to %s",
-		c.host, c.at(listener), other.host, other.Gateway.Obj.Ref, otherAt, model.Where(other.Gateway.Obj),
-		hostsOf(specific.host), verbS(specific.host), specific.Gateway.Obj.Ref, otherHosts(cover.host), cover.Gateway.Obj.Ref)
+	more := ""
+	switch {
+	case n == 2:
+		more = ", and 1 more host to its Gateway"
+	case n > 2:
+		more = fmt.Sprintf(", and %d more hosts to theirs", n-1)
+	}
+	r.Info(cover.Gateway.Obj, cover.Field(),
+		"host %q on %s overlaps %q of %s%s (%s) on the same gateway workload, which Envoy resolves by specificity: %s go%s to %s%s; %s go to %s",
+		cover.host, cover.at(listener), first.host, first.Gateway.Obj.Ref, firstAt, model.Where(first.Gateway.Obj),
+		hostsOf(first.host), verbS(first.host), first.Gateway.Obj.Ref, more, otherHosts(cover.host), cover.Gateway.Obj.Ref)
 }
 
 // hostsOf names the requests a host takes: "shop.example.com", "hosts under
