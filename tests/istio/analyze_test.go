@@ -12,7 +12,8 @@ import (
 
 // Analyzer codes no example may raise, whatever their level.
 var forbiddenCodes = map[string]string{
-	"IST0145": "conflicting gateways (same workload, port and overlapping hosts)",
+	"IST0145": "conflicting gateways (same workload, port and host)",
+	"IST0138": "one certificate on several Gateways of a workload (HTTP/2 connection reuse misroutes, istio/istio#13589)",
 	"IST0162": "Gateway port not on the workload's Service",
 }
 
