@@ -584,6 +584,10 @@ spec:
 	if got, want := bindingsOf(mustRender(t, lock+apps, Options{Locked: true})), "shop/shop HTTP/80, tenants/tenants HTTP/8081"; got != want {
 		t.Errorf("bindings = %s, want %s", got, want)
 	}
+	// `edgegate lock` keeps it too: nothing moves on upgrade.
+	if res := mustRender(t, lock+apps, Options{Relock: true}); len(LockChanges(res.Model, res.Bindings)) != 0 || bindingsOf(res) != "shop/shop HTTP/80, tenants/tenants HTTP/8081" {
+		t.Errorf("re-locking moved a locked binding: %s %v", bindingsOf(res), LockChanges(res.Model, res.Bindings))
+	}
 	unlocked := strings.Replace(lock, "  - {port: 8081, protocol: HTTP, hosts: {\"*.example.com\": tenants/tenants}}\n", "", 1)
 	res := mustRender(t, unlocked+apps, Options{Relock: true})
 	if got, want := bindingsOf(res), "shop/shop HTTP/80, tenants/tenants HTTP/80"; got != want {

@@ -16,8 +16,8 @@ const (
 	DefaultTLSMode     = "SIMPLE"
 )
 
-// Default port pools: the first port of each is what apps get when their
-// hosts overlap nobody's.
+// Default port pools: the first port of each is what apps get unless one of
+// their hosts is already held there (overlapping through a wildcard is not).
 var (
 	defaultHTTPPool  = []PortRange{{80, 80}, {8080, 8089}}
 	defaultHTTPSPool = []PortRange{{443, 443}, {8443, 8452}}
