@@ -42,9 +42,10 @@ func (h holder) String() string {
 //     through a wildcard share a listener: Envoy picks the most specific one
 //     for each request, on HTTP virtual hosts and TLS server names alike (an
 //     exact host, then the longest wildcard suffix, then "*"), so
-//     "shop.example.com", "*.example.com" and "*" all get 80 and 443. Apps
-//     with only concrete hosts go first, so of two apps on "*" the catch-all
-//     with concrete hosts too keeps the first port;
+//     "shop.example.com", "*.example.com" and "*" all get 80 and 443 (Kiali's
+//     KIA0301 still warns about them: it treats any overlap as a conflict).
+//     Apps with only concrete hosts go first, then the rest in app order, so
+//     of two apps on the same wildcard the first keeps the first port;
 //   - the same concrete host in two apps on one workload is an error.
 //
 // All hosts of an app share one listener per protocol, so the app's plain-HTTP
