@@ -35,5 +35,12 @@ func FuzzHostname(f *testing.F) {
 		if owner, ok := s.Exact(a); !ok || owner != a {
 			t.Fatalf("Set{%q}.Exact(%q) = %q, %v", a, a, owner, ok)
 		}
+		// a covers b exactly when a wildcard a matches b and is not b.
+		if _, got := s.Covering(b); got != (IsWildcard(a) && a != b && Matches(a, b)) {
+			t.Fatalf("Set{%q}.Covering(%q) = %v, Matches = %v", a, b, got, Matches(a, b))
+		}
+		if Canonical(b) != b {
+			t.Fatalf("Canonical(%q) = %q changes a valid host", b, Canonical(b))
+		}
 	})
 }
