@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/edgegate/edgegate/artifact"
@@ -69,10 +67,20 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	paths := fs.Args()[1:]
-	meta, err := pf.metadata(paths, fs.Changed("source"), fs.Changed("revision"), stderr)
+	src := pipeline.MetadataSources{Paths: paths, Created: pf.created, SourceDateEpoch: os.Getenv("SOURCE_DATE_EPOCH")}
+	if fs.Changed("source") {
+		src.Source = &pf.source
+	}
+	if fs.Changed("revision") {
+		src.Revision = &pf.revision
+	}
+	meta, warnings, err := pipeline.ArtifactMetadata(src)
 	if err != nil {
 		fmt.Fprintf(stderr, "edgegate push: %v\n", err)
 		return 2
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "edgegate push: warning: %s\n", w)
 	}
 
 	objs, ok := in.renderApply(paths, stdin, stderr)
@@ -109,62 +117,6 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, digest.String())
 	fmt.Fprintf(stderr, "edgegate push: pushed %s%s (%s)\n", artifact.OCIScheme, target, summary)
 	return 0
-}
-
-// metadata settles the artifact's annotations from the flags, the
-// environment and the Git work tree of the first path.
-func (pf *pushFlags) metadata(paths []string, sourceSet, revisionSet bool, stderr io.Writer) (artifact.Metadata, error) {
-	var meta artifact.Metadata
-	var git artifact.GitInfo
-	if pf.created == "" || !sourceSet || !revisionSet {
-		git = artifact.Git(workTreeDir(paths))
-	}
-	switch {
-	case pf.created != "":
-		t, err := time.Parse(time.RFC3339, pf.created)
-		if err != nil {
-			return meta, fmt.Errorf("--created %q is not an RFC 3339 time such as 2025-01-31T12:00:00Z", pf.created)
-		}
-		meta.Created = t
-	case os.Getenv("SOURCE_DATE_EPOCH") != "":
-		secs, err := strconv.ParseInt(os.Getenv("SOURCE_DATE_EPOCH"), 10, 64)
-		if err != nil {
-			return meta, fmt.Errorf("SOURCE_DATE_EPOCH %q is not a Unix time", os.Getenv("SOURCE_DATE_EPOCH"))
-		}
-		meta.Created = time.Unix(secs, 0)
-	case git.Commit != "":
-		meta.Created = git.Time
-	default:
-		meta.Created = time.Unix(0, 0)
-	}
-	meta.Revision = pf.revision
-	if sourceSet {
-		var ok bool
-		if meta.Source, ok = artifact.SourceURL(pf.source); !ok {
-			fmt.Fprintf(stderr, "edgegate push: warning: --source is not a URL edgegate can clean of credentials: the artifact has no %s\n", artifact.SourceAnnotation)
-		}
-	} else {
-		meta.Source = git.Remote
-		if git.RemoteDropped {
-			fmt.Fprintf(stderr, "edgegate push: warning: the Git origin URL is not one edgegate can clean of credentials: the artifact has no %s (set it with --source)\n", artifact.SourceAnnotation)
-		}
-	}
-	if !revisionSet {
-		meta.Revision = git.Revision()
-	}
-	return meta, nil
-}
-
-// workTreeDir is the directory whose Git work tree describes the input: the
-// first path's (its directory, for a file), or the current one.
-func workTreeDir(paths []string) string {
-	if len(paths) == 0 || paths[0] == "-" {
-		return "."
-	}
-	if info, err := os.Stat(paths[0]); err == nil && !info.IsDir() {
-		return filepath.Dir(paths[0])
-	}
-	return paths[0]
 }
 
 const fluxWiringSynopsis = `Usage: edgegate flux-wiring oci://HOST/REPO:TAG [PATH...] [flags]
