@@ -11,8 +11,12 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 
+	"github.com/edgegate/edgegate/cmd/edgegate/internal/memlimit"
 	"github.com/spf13/pflag"
 )
+
+// budget is the memory edgegate plans for: 10,000 apps render within it.
+const budget = 950 << 20
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = ""
@@ -60,10 +64,13 @@ func main() {
 	// heap doubles marks the same objects over and over for little
 	// reclaimed. It collects only as the heap nears the budget instead: a
 	// soft limit as close under 1 GiB as the memory the runtime does not
-	// count (the binary) allows, and no proportional collection below it.
-	// GOMEMLIMIT or GOGC in the environment turn this off.
+	// count (the binary) allows, and no proportional collection below it;
+	// in a container allowing less (a sidecar, a function container with a
+	// limit), as far under the container's limit instead. GOMEMLIMIT or GOGC
+	// in the environment turn this off.
 	if os.Getenv("GOMEMLIMIT") == "" && os.Getenv("GOGC") == "" {
-		debug.SetMemoryLimit(950 << 20)
+		container, _ := memlimit.Container(memlimit.Root)
+		debug.SetMemoryLimit(memlimit.Soft(budget, container))
 		debug.SetGCPercent(-1)
 	}
 	os.Exit(profiled(func() int { return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr) }))
