@@ -43,7 +43,7 @@ type pushFlags struct {
 func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var in inputFlags
 	var pf pushFlags
-	fs := newFlags("push", pushSynopsis, stderr)
+	fs := newFlags("push", pushSynopsis)
 	in.register(fs, true)
 	fs.StringVar(&pf.source, "source", "", "org.opencontainers.image.source: where the input lives (default: the Git origin URL)")
 	fs.StringVar(&pf.revision, "revision", "", "org.opencontainers.image.revision, e.g. main@sha1:<commit> (default: from Git)")
@@ -53,18 +53,16 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&pf.insecure, "insecure", false, "allow a registry over plain HTTP")
 	fs.BoolVar(&pf.dryRun, "dry-run", false, "render, check and build the artifact, print its digest, push nothing")
 	fs.DurationVar(&pf.timeout, "timeout", 2*time.Minute, "give up on the registry after this long")
-	if err := fs.Parse(args); err != nil {
-		return parseFailure(err)
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintf(stderr, "edgegate push: name the artifact: edgegate push oci://HOST/REPO:TAG [PATH...]\n")
-		return 2
+		return usageError(stderr, fs, "name the artifact: edgegate push oci://HOST/REPO:TAG [PATH...]")
 	}
 	reg := artifact.Registry{Insecure: pf.insecure, UserAgent: "edgegate/" + buildVersion()}
 	target, err := reg.ParseTarget(fs.Arg(0))
 	if err != nil {
-		fmt.Fprintf(stderr, "edgegate push: %v\n", err)
-		return 2
+		return usageError(stderr, fs, "%v", err)
 	}
 	paths := fs.Args()[1:]
 	src := pipeline.MetadataSources{Paths: paths, Created: pf.created, SourceDateEpoch: os.Getenv("SOURCE_DATE_EPOCH")}
@@ -76,8 +74,7 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	meta, warnings, err := pipeline.ArtifactMetadata(src)
 	if err != nil {
-		fmt.Fprintf(stderr, "edgegate push: %v\n", err)
-		return 2
+		return usageError(stderr, fs, "%v", err)
 	}
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "edgegate push: warning: %s\n", w)
@@ -133,7 +130,7 @@ clusters/<cluster>/); it carries no managed-by label, so it is yours to edit.`
 
 func runFluxWiring(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var in inputFlags
-	fs := newFlags("flux-wiring", fluxWiringSynopsis, stderr)
+	fs := newFlags("flux-wiring", fluxWiringSynopsis)
 	in.register(fs, true)
 	w := render.FluxWiring{LayerMediaType: string(artifact.ContentMediaType), GatewaysPath: "./" + artifact.GatewaysDir, AppsPath: "./" + artifact.AppsDir}
 	fs.StringVar(&w.Name, "name", "edgegate", "name of the OCIRepository; the Kustomizations are NAME-gateways and NAME-apps")
@@ -143,22 +140,19 @@ func runFluxWiring(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	fs.StringVar(&w.SecretRef, "secret-ref", "", "docker-registry Secret in the Flux namespace for pulling the artifact")
 	fs.StringVar(&w.Provider, "provider", "", "Flux's registry auth provider: generic (default), aws, azure or gcp")
 	fs.BoolVar(&w.Insecure, "insecure", false, "let Flux pull over plain HTTP")
-	if err := fs.Parse(args); err != nil {
-		return parseFailure(err)
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintf(stderr, "edgegate flux-wiring: name the artifact: edgegate flux-wiring oci://HOST/REPO:TAG [PATH...]\n")
-		return 2
+		return usageError(stderr, fs, "name the artifact: edgegate flux-wiring oci://HOST/REPO:TAG [PATH...]")
 	}
 	target, err := artifact.Registry{Insecure: w.Insecure}.ParseTarget(fs.Arg(0))
 	if err != nil {
-		fmt.Fprintf(stderr, "edgegate flux-wiring: %v\n", err)
-		return 2
+		return usageError(stderr, fs, "%v", err)
 	}
 	w.URL, w.Tag = artifact.OCIScheme+target.Context().Name(), target.TagStr()
 	if err := w.Validate(); err != nil {
-		fmt.Fprintf(stderr, "edgegate flux-wiring: %v\n", err)
-		return 2
+		return usageError(stderr, fs, "%v", err)
 	}
 	objs, ok := in.renderApply(fs.Args()[1:], stdin, stderr)
 	if !ok {
