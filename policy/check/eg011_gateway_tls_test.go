@@ -121,7 +121,10 @@ func TestGatewayTLS(t *testing.T) {
 			want:  []string{`Gateway shop/web: spec.servers[0].tls: an HTTPS server needs tls settings, and istiod rejects the Gateway without them ("server must have TLS settings for HTTPS/TLS protocols"): add tls: {mode: SIMPLE, credentialName: <a Secret with tls.crt and tls.key in namespace istio-ingress>}`}},
 		{name: "SIMPLE without a credential",
 			input: edgeWorkload + edgeGW("shop", "web", "{mode: SIMPLE}", "./shop.example.com"),
-			want:  []string{`Gateway shop/web: spec.servers[0].tls.credentialName: tls.mode SIMPLE needs a certificate, and this server names none: set credentialName to a Secret holding tls.crt, tls.key in namespace istio-ingress`}},
+			want:  []string{`Gateway shop/web: spec.servers[0].tls.credentialName: tls.mode SIMPLE needs a certificate, and this server names none: set credentialName to a Secret holding tls.crt, tls.key in namespace istio-ingress, the gateway workload's namespace, where Istio looks it up`}},
+		{name: "SIMPLE without a credential, and no gateway workload in the input",
+			input: edgeGW("shop", "web", "{mode: SIMPLE}", "./shop.example.com"),
+			want:  []string{`Gateway shop/web: spec.servers[0].tls.credentialName: tls.mode SIMPLE needs a certificate, and this server names none: set credentialName to a Secret holding tls.crt, tls.key in the gateway workload's namespace, where Istio looks it up`}},
 		{name: "the Secret sits in the Gateway's namespace, not the workload's",
 			input: edgeWorkload + edgeGW("shop", "web", "{mode: SIMPLE, credentialName: shop-cert}", "./shop.example.com") +
 				secret("shop", "shop-cert", "kubernetes.io/tls", map[string]string{"tls.crt": valid, "tls.key": key}),
