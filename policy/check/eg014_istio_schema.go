@@ -167,8 +167,23 @@ func (w webhook) warn(field, format string, args ...any) {
 //     VirtualService's hosts, a route; tcp routes: a route;
 //   - exportTo: ".", "*" or namespaces, no duplicates, "*" alone, no "~".
 //
-// Not applied: header name and value syntax, sourceLabels syntax, JWT
-// claim routing, and the unreachable-rule warnings (EG008's).
+//   - header manipulations (headers of a route and of its destinations):
+//     names not empty, no pseudo-header (but :authority when a request
+//     header is set or added), not Host (but when a request header is set
+//     or added); values without control characters but tab, in Envoy's
+//     %VARIABLE% syntax; match.headers and withoutHeaders names HTTP
+//     tokens, pseudo-headers or JWT claims; corsPolicy allowHeaders and
+//     exposeHeaders HTTP tokens or "*" (eg014_headers.go);
+//   - sourceLabels (of http, tls and tcp matches): Kubernetes label keys
+//     and values.
+//
+// Gateway, with the TLS settings:
+//   - each tls.tlsCertificates entry has a serverCertificate and a
+//     privateKey in SIMPLE, MUTUAL and OPTIONAL_MUTUAL mode.
+//
+// Not applied: JWT claim routing, the authority set twice (rewrite.authority
+// and a request header :authority or Host), and the unreachable-rule
+// warnings (EG008's).
 
 // maxPairs bounds the pairwise comparisons of one list, so a hostile
 // input cannot make the gate quadratic.
@@ -291,6 +306,8 @@ func (w webhook) server(s *yaml.Node, p *fieldPath, i int, names map[string]int)
 	if sources > 1 && !crd {
 		w.reject(p.with(".tls"), "only one of credentialName, credentialNames, serverCertificate/privateKey or tlsCertificates can be set")
 	}
+	tlsPath := p.field(".tls")
+	w.tlsCertificates(tls, &tlsPath)
 	if redirect := schema.Field(tls, "httpsRedirect"); hasProtocol && istioProtocols[strings.ToLower(protocol)] && !isHTTP(protocol) &&
 		schema.TypeOf(redirect) == "boolean" && redirect.Value == "true" {
 		w.warn(p.with(".tls.httpsRedirect"), "tls.httpsRedirect should only be used with http servers: a %s server never sees the plain-text request to redirect", strings.ToUpper(protocol))
@@ -451,7 +468,7 @@ func (w webhook) virtualService() {
 		if emptyList(route) {
 			w.reject(routePath.String(), "TCP route is required")
 		}
-		w.destinations(route, &routePath)
+		w.destinations(route, &routePath, false)
 	}
 	w.exportTo(schema.Field(spec, "exportTo"))
 }
@@ -511,7 +528,9 @@ func (w webhook) httpRoute(h *yaml.Node, p *fieldPath, delegate bool) {
 		w.httpMatch(m, &mp)
 	}
 	routePath := p.field(".route")
-	w.destinations(route, &routePath)
+	w.destinations(route, &routePath, true)
+	headersPath := p.field(".headers")
+	w.headerOperations(schema.Field(h, "headers"), &headersPath)
 	timeoutPath := p.field(".timeout")
 	w.duration(schema.Field(h, "timeout"), &timeoutPath)
 
@@ -610,6 +629,15 @@ func (w webhook) httpRoute(h *yaml.Node, p *fieldPath, delegate bool) {
 				w.reject(p.with(".corsPolicy.allowMethods["+strconv.Itoa(j)+"]"), "%q is not a supported HTTP method", m.value)
 			}
 		}
+		for _, k := range [...]string{"allowHeaders", "exposeHeaders"} {
+			for j, item := range schema.Items(schema.Field(c, k)) {
+				if name, ok := schema.String(item); ok {
+					if err := corsHeaderName(name); err != "" {
+						w.reject(p.with(".corsPolicy."+k+"["+strconv.Itoa(j)+"]"), "%s", err)
+					}
+				}
+			}
+		}
 		maxAgePath := p.field(".corsPolicy.maxAge")
 		w.duration(schema.Field(c, "maxAge"), &maxAgePath)
 		if s, ok := schema.String(schema.Field(c, "maxAge")); ok {
@@ -659,15 +687,22 @@ func (w webhook) httpMatch(m *yaml.Node, p *fieldPath) {
 	for _, k := range []string{"headers", "queryParams", "withoutHeaders"} {
 		kp := p.field("." + k)
 		for _, kv := range schema.Fields(schema.Field(m, k)) {
+			vp := kp.key(kv.Key)
+			if k != "queryParams" {
+				if err := headerMatchName(kv.Key); err != "" {
+					w.reject(vp.String(), "%s", err)
+				}
+			}
 			if k == "withoutHeaders" {
 				if re, _ := schema.String(schema.Field(kv.Value, "regex")); re == "*" {
 					continue // Istio's "header absent", not a regex
 				}
 			}
-			vp := kp.key(kv.Key)
 			w.stringMatch(kv.Value, &vp, false)
 		}
 	}
+	labelsPath := p.field(".sourceLabels")
+	w.sourceLabels(schema.Field(m, "sourceLabels"), &labelsPath)
 	portPath := p.field(".port")
 	w.port(schema.Field(m, "port"), &portPath, false)
 	if ns, ok := schema.String(schema.Field(m, "sourceNamespace")); ok && ns != "" && !isIstioDNSLabel(ns) {
@@ -746,7 +781,9 @@ func (w webhook) port(n *yaml.Node, p *fieldPath, required bool) {
 	}
 }
 
-func (w webhook) destinations(route *yaml.Node, p *fieldPath) {
+// destinations checks the destinations of a route at p; those of an HTTP
+// route (http) have header manipulations.
+func (w webhook) destinations(route *yaml.Node, p *fieldPath, http bool) {
 	var total int64
 	for k, d := range schema.Items(route) {
 		if d.Kind != yaml.MappingNode {
@@ -758,6 +795,10 @@ func (w webhook) destinations(route *yaml.Node, p *fieldPath) {
 			w.destination(dest, &destPath)
 		} else {
 			w.reject(dp.with(".destination"), "destination is required")
+		}
+		if http {
+			hp := dp.field(".headers")
+			w.headerOperations(schema.Field(d, "headers"), &hp)
 		}
 		if weight, ok := schema.Int(schema.Field(d, "weight")); ok {
 			if weight < 0 {
@@ -938,7 +979,7 @@ func (w webhook) tlsRoute(t *yaml.Node, p *fieldPath, hosts []indexedString, gat
 	if emptyList(route) {
 		w.reject(routePath.String(), "TLS route is required")
 	}
-	w.destinations(route, &routePath)
+	w.destinations(route, &routePath, false)
 }
 
 func (w webhook) l4Match(m *yaml.Node, p *fieldPath) {
@@ -950,6 +991,8 @@ func (w webhook) l4Match(m *yaml.Node, p *fieldPath) {
 			}
 		}
 	}
+	labelsPath := p.field(".sourceLabels")
+	w.sourceLabels(schema.Field(m, "sourceLabels"), &labelsPath)
 	portPath := p.field(".port")
 	w.port(schema.Field(m, "port"), &portPath, false)
 	gp := p.field(".gateways")
