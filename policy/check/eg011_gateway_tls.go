@@ -21,8 +21,10 @@ import (
 //   - an HTTPS or TLS server without tls settings is rejected;
 //   - tls.mode SIMPLE, MUTUAL or OPTIONAL_MUTUAL without credentialName (or
 //     file-mounted serverCertificate and privateKey) has no certificate;
-//     ISTIO_MUTUAL with a credentialName is rejected; a credentialName with
-//     no tls.mode is ignored, as the mode defaults to PASSTHROUGH (warning);
+//     ISTIO_MUTUAL with a credentialName or file certificates
+//     (serverCertificate, privateKey, caCertificates, tlsCertificates) is
+//     rejected; a credentialName with no tls.mode is ignored, as the mode
+//     defaults to PASSTHROUGH (warning);
 //   - a plain-text server with TLS termination settings is rejected.
 //
 // The credential (Istio's IST0161, and IST0101 for a missing Secret): Istio
@@ -268,6 +270,21 @@ func (t *run) settings(g *model.Gateway, ws []*model.OwnershipWorkload, si int, 
 		if hasCred {
 			t.r.Report(g.Obj, path+".tls.credentialName",
 				"tls.mode ISTIO_MUTUAL uses the workload's own mesh certificate, and istiod rejects a credentialName with it: remove it, or use mode SIMPLE or MUTUAL")
+		}
+		for _, f := range [...]struct {
+			field string
+			set   bool
+		}{
+			{"serverCertificate", tls.ServerCertificate != ""},
+			{"privateKey", tls.PrivateKey != ""},
+			{"caCertificates", tls.CaCertificates != ""},
+			{"tlsCertificates", len(tls.TLSCertificates) > 0},
+		} {
+			if f.set {
+				t.r.Report(g.Obj, path+".tls."+f.field,
+					"tls.mode ISTIO_MUTUAL uses the workload's own mesh certificate, and istiod rejects tls.%s with it (\"ISTIO_MUTUAL TLS cannot have associated ...\"): remove it, or use mode SIMPLE or MUTUAL",
+					f.field)
+			}
 		}
 	}
 }

@@ -125,6 +125,15 @@ func TestGatewayTLS(t *testing.T) {
 		{name: "SIMPLE without a credential, and no gateway workload in the input",
 			input: edgeGW("shop", "web", "{mode: SIMPLE}", "./shop.example.com"),
 			want:  []string{`Gateway shop/web: spec.servers[0].tls.credentialName: tls.mode SIMPLE needs a certificate, and this server names none: set credentialName to a Secret holding tls.crt, tls.key in the gateway workload's namespace, where Istio looks it up`}},
+		{name: "ISTIO_MUTUAL with a credentialName and file certificates",
+			input: edgeWorkload + edgeGW("shop", "web", "{mode: ISTIO_MUTUAL, credentialName: shop-cert, caCertificates: /ca.pem, tlsCertificates: [{serverCertificate: /a.pem, privateKey: /a.key}]}", "./shop.example.com"),
+			want: []string{
+				`Gateway shop/web: spec.servers[0].tls.credentialName: tls.mode ISTIO_MUTUAL uses the workload's own mesh certificate, and istiod rejects a credentialName with it`,
+				`Gateway shop/web: spec.servers[0].tls.caCertificates: tls.mode ISTIO_MUTUAL uses the workload's own mesh certificate, and istiod rejects tls.caCertificates with it ("ISTIO_MUTUAL TLS cannot have associated ..."): remove it, or use mode SIMPLE or MUTUAL`,
+				`Gateway shop/web: spec.servers[0].tls.tlsCertificates: tls.mode ISTIO_MUTUAL uses the workload's own mesh certificate, and istiod rejects tls.tlsCertificates with it`,
+			}},
+		{name: "ISTIO_MUTUAL alone",
+			input: edgeWorkload + edgeGW("shop", "web", "{mode: ISTIO_MUTUAL}", "./shop.example.com")},
 		{name: "the Secret sits in the Gateway's namespace, not the workload's",
 			input: edgeWorkload + edgeGW("shop", "web", "{mode: SIMPLE, credentialName: shop-cert}", "./shop.example.com") +
 				secret("shop", "shop-cert", "kubernetes.io/tls", map[string]string{"tls.crt": valid, "tls.key": key}),
