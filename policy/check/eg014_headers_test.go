@@ -71,6 +71,14 @@ func TestIstioSchemaHeadersLabelsCertificates(t *testing.T) {
 		{name: "match header names istiod accepts: tokens, pseudo-headers, JWT claims; query parameter names are free",
 			input: match("{headers: {X-Upper: {exact: v}, \"x_a!#$%&'*+-.^`|~\": {prefix: v}, \":authority\": {exact: a}, \"@request.auth.claims.group\": {exact: admin}, \"@Request.Auth.Claims[nested][key]\": {exact: v}}, withoutHeaders: {\":method\": {exact: POST}}, queryParams: {\"bad name\": {exact: v}}}")},
 
+		{name: "JWT claim routing in a VirtualService bound to the mesh, and in a delegate",
+			input: virtualService("v", "  hosts: [shop.example.com]\n  gateways: [default/edge, mesh]\n  http:\n  - match: [{headers: {\"@request.auth.claims.group\": {exact: admin}}}]\n    route: [{destination: {host: a}}]\n") +
+				virtualService("d", "  http:\n  - match: [{withoutHeaders: {\"@request.auth.claims[group]\": {exact: admin}}}]\n    route: [{destination: {host: a}}]\n"),
+			want: []string{
+				`VirtualService default/v: spec.http[0].match[0].headers[@request.auth.claims.group]: JWT claim based routing (key: @request.auth.claims.group) is only supported for gateway, found no gateways`,
+				`VirtualService default/d: spec.http[0].match[0].withoutHeaders[@request.auth.claims[group]]: JWT claim based routing (key: @request.auth.claims[group]) is only supported for gateway`,
+			}},
+
 		// CORS header names.
 		{name: "CORS header names",
 			input: route("    corsPolicy: {allowOrigins: [{exact: \"https://a.example.com\"}], allowHeaders: [\"*\", x-ok, \"bad header\"], exposeHeaders: [\"\"]}\n"),

@@ -172,7 +172,9 @@ func (w webhook) warn(field, format string, args ...any) {
 //     or added); values without control characters but tab, in Envoy's
 //     %VARIABLE% syntax; match.headers and withoutHeaders names HTTP
 //     tokens, pseudo-headers or JWT claims; corsPolicy allowHeaders and
-//     exposeHeaders HTTP tokens or "*";
+//     exposeHeaders HTTP tokens or "*"; JWT claim routing
+//     (@request.auth.claims headers) only when bound to gateways, not mesh
+//     (nor in a delegate, which names no gateways);
 //   - sourceLabels (of http, tls and tcp matches): Kubernetes label keys
 //     and values.
 //
@@ -181,7 +183,7 @@ func (w webhook) warn(field, format string, args ...any) {
 // tls.tlsCertificates entry has a serverCertificate and a privateKey in
 // SIMPLE, MUTUAL and OPTIONAL_MUTUAL mode (without a credentialName).
 //
-// Not applied: JWT claim routing, the authority set twice (rewrite.authority
+// Not applied: the authority set twice (rewrite.authority
 // and a request header :authority or Host), and the unreachable-rule
 // warnings (EG008's).
 
@@ -442,7 +444,7 @@ func (w webhook) virtualService() {
 	for i, h := range schema.Items(httpNode) {
 		if h.Kind == yaml.MappingNode {
 			p := httpPath.item(i)
-			w.httpRoute(h, &p, delegate)
+			w.httpRoute(h, &p, delegate, appliesToGateway)
 		}
 	}
 	tlsPath := root("spec.tls")
@@ -473,7 +475,9 @@ func (w webhook) virtualService() {
 	w.exportTo(schema.Field(spec, "exportTo"))
 }
 
-func (w webhook) httpRoute(h *yaml.Node, p *fieldPath, delegate bool) {
+// httpRoute checks the http route h at p of a VirtualService that is a
+// delegate, or that is bound to gateways only (gateway).
+func (w webhook) httpRoute(h *yaml.Node, p *fieldPath, delegate, gateway bool) {
 	has := func(k string) bool { return schema.Present(schema.Field(h, k)) }
 	route := schema.Field(h, "route")
 	routes := schema.Len(route)
@@ -525,7 +529,7 @@ func (w webhook) httpRoute(h *yaml.Node, p *fieldPath, delegate bool) {
 	matchPath := p.field(".match")
 	for j, m := range schema.Items(matches) {
 		mp := matchPath.item(j)
-		w.httpMatch(m, &mp)
+		w.httpMatch(m, &mp, gateway)
 	}
 	routePath := p.field(".route")
 	w.destinations(route, &routePath, true)
@@ -674,7 +678,7 @@ func (w webhook) retries(r *yaml.Node, p *fieldPath) {
 	}
 }
 
-func (w webhook) httpMatch(m *yaml.Node, p *fieldPath) {
+func (w webhook) httpMatch(m *yaml.Node, p *fieldPath, gateway bool) {
 	if m.Kind != yaml.MappingNode {
 		return
 	}
@@ -691,6 +695,9 @@ func (w webhook) httpMatch(m *yaml.Node, p *fieldPath) {
 			if k != "queryParams" {
 				if err := headerMatchName(kv.Key); err != "" {
 					w.reject(vp.String(), "%s", err)
+				}
+				if !gateway && jwtClaimRoute(kv.Key) {
+					w.reject(vp.String(), "JWT claim based routing (key: %s) is only supported for gateway, found no gateways: bind the VirtualService to Gateways only (spec.gateways, without mesh)", kv.Key)
 				}
 			}
 			if k == "withoutHeaders" {
