@@ -43,10 +43,21 @@ type TLS struct {
 	CredentialName string `yaml:"credentialName"`
 	// Mode is SIMPLE (default) or MUTUAL.
 	Mode string `yaml:"mode"`
-	// HTTPSRedirect (default true) answers plain HTTP with a redirect to HTTPS;
-	// false serves HTTPS only.
+	// HTTP is what the app's plain-HTTP listener does: redirect (default)
+	// answers with a redirect to HTTPS, serve serves the routes there too,
+	// off leaves the app without a plain-HTTP listener.
+	HTTP string `yaml:"http"`
+	// HTTPSRedirect is the older spelling of HTTP: true is redirect, false is
+	// off. After defaults it says whether HTTP is redirect.
 	HTTPSRedirect *bool `yaml:"httpsRedirect"`
 }
+
+// The values of TLS.HTTP.
+const (
+	HTTPRedirect = "redirect"
+	HTTPServe    = "serve"
+	HTTPOff      = "off"
+)
 
 // Route is one rule; the first route that matches a request wins.
 type Route struct {
