@@ -100,14 +100,18 @@ func TestGatewayTLS(t *testing.T) {
 	now := time.Now()
 	valid, key := certificate(t, now.Add(-time.Hour), now.Add(24*time.Hour), "mybookinfo.com")
 	partners, partnersKey := certificate(t, now.Add(-time.Hour), now.Add(24*time.Hour), "api.partners.example.com")
+	store, storeKey := certificate(t, now.Add(-time.Hour), now.Add(24*time.Hour), "store.example.com")
+	storeSecret := secret("istio-ingress", "store-cert", "kubernetes.io/tls", map[string]string{"tls.crt": store, "tls.key": storeKey})
 	expired, expiredKey := certificate(t, now.Add(-48*time.Hour), now.Add(-24*time.Hour), "mybookinfo.com")
 	ca := valid
 	empty := ""
 	tlsExample := example(t, "tls")
 	goodSecrets := secret("istio-ingress", "bookinfo-cert", "kubernetes.io/tls", map[string]string{"tls.crt": valid, "tls.key": key}) +
-		secret("istio-ingress", "partners-cert", "kubernetes.io/tls", map[string]string{"tls.crt": partners, "tls.key": partnersKey, "ca.crt": ca})
+		secret("istio-ingress", "partners-cert", "kubernetes.io/tls", map[string]string{"tls.crt": partners, "tls.key": partnersKey, "ca.crt": ca}) +
+		storeSecret
 	withSecrets := func(bookinfo, partnersData map[string]string, typ string) string {
-		return tlsExample + secret("istio-ingress", "bookinfo-cert", typ, bookinfo) + secret("istio-ingress", "partners-cert", "kubernetes.io/tls", partnersData)
+		return tlsExample + secret("istio-ingress", "bookinfo-cert", typ, bookinfo) + secret("istio-ingress", "partners-cert", "kubernetes.io/tls", partnersData) +
+			storeSecret
 	}
 	partnersGood := map[string]string{"tls.crt": partners, "tls.key": partnersKey, "ca.crt": ca}
 	edgeGW := func(ns, name, tls string, hosts ...string) string {
@@ -140,7 +144,7 @@ func TestGatewayTLS(t *testing.T) {
 			want: []string{`Gateway shop/web: spec.servers[0].tls.credentialName: Secret istio-ingress/shop-cert not found: Istio looks up credentialName "shop-cert" in istio-ingress, the namespace of gateway workload Deployment istio-ingress/edge, not in the Gateway's namespace; a Secret "shop-cert" exists in namespace shop (the Gateway's namespace) instead, where this gateway never reads it: move it to istio-ingress`}},
 		{name: "edgegate's TLS example with its Secrets in the app namespaces",
 			input: tlsExample + secret("test", "bookinfo-cert", "kubernetes.io/tls", map[string]string{"tls.crt": valid, "tls.key": key}) +
-				secret("partners", "partners-cert", "kubernetes.io/tls", partnersGood),
+				secret("partners", "partners-cert", "kubernetes.io/tls", partnersGood) + storeSecret,
 			want: []string{
 				`Gateway partners/partners: spec.servers[0].tls.credentialName: Secret istio-ingress/partners-cert not found: Istio looks up credentialName "partners-cert" in istio-ingress, the namespace of gateway istio-ingress/public, not in the Gateway's namespace; a Secret "partners-cert" exists in namespace partners (the Gateway's namespace) instead`,
 				`Gateway test/bookinfo: spec.servers[1].tls.credentialName: Secret istio-ingress/bookinfo-cert not found: Istio looks up credentialName "bookinfo-cert" in istio-ingress, the namespace of gateway istio-ingress/public, not in the Gateway's namespace; a Secret "bookinfo-cert" exists in namespace test (the Gateway's namespace) instead, where this gateway never reads it: move it to istio-ingress (from AppIntent test/bookinfo spec.tls.credentialName, in.yaml:14)`,
@@ -169,7 +173,7 @@ func TestGatewayTLS(t *testing.T) {
 			want:  []string{`Gateway test/bookinfo: spec.servers[1].tls.credentialName: Secret istio-ingress/bookinfo-cert is of type kubernetes.io/service-account-token, which istiod's credential informer never watches`}},
 		{name: "a certificate only in stringData, which istioctl analyze does not read",
 			input: tlsExample + stringSecret(t, "istio-ingress", "bookinfo-cert", map[string]string{"tls.crt": valid, "tls.key": key}) +
-				secret("istio-ingress", "partners-cert", "kubernetes.io/tls", partnersGood),
+				secret("istio-ingress", "partners-cert", "kubernetes.io/tls", partnersGood) + storeSecret,
 			want: []string{`warning: Gateway test/bookinfo: spec.servers[1].tls.credentialName: Secret istio-ingress/bookinfo-cert keeps its certificate in stringData: that is fine once applied (the API server folds stringData into data), but istioctl analyze reads Secrets from files by their data alone and reports IST0161 on this Gateway`}},
 		{name: "a credentialName without a tls.mode is ignored (PASSTHROUGH)",
 			input: edgeWorkload + edgeGW("shop", "web", "{credentialName: shop-cert}", "./shop.example.com"),
