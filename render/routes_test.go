@@ -104,10 +104,46 @@ spec:
 		`  - match:
     - uri:
         prefix: /
+    route:
 `,
 	} {
 		if !strings.Contains(vs, want) {
 			t.Errorf("VirtualService lacks\n%s\nin\n%s", want, vs)
 		}
+	}
+}
+
+func TestPrefixRootRewrite(t *testing.T) {
+	src := `---
+apiVersion: edgegate.dev/v1alpha1
+kind: AppIntent
+metadata: {name: web, namespace: a}
+spec:
+  hosts: [web.example.com]
+  routes:
+  - {name: all, prefix: /, rewrite: /v2, to: web:80}
+`
+	vs := yamlOf(t, object(t, mustRender(t, src, Options{}), "VirtualService", "a", "web"))
+	// / → /v2, /x → /v2/x: Istio's prefix / with rewrite /v2 alone would send /x as /v2x.
+	want := `  - name: all
+    match:
+    - uri:
+        exact: /
+    rewrite:
+      uri: /v2
+    route:
+    - destination:
+        host: web.a.svc.cluster.local
+        port:
+          number: 80
+  - name: all-subpaths
+    match:
+    - uri:
+        prefix: /
+    rewrite:
+      uri: /v2/
+`
+	if !strings.Contains(vs, want) {
+		t.Errorf("VirtualService lacks\n%s\nin\n%s", want, vs)
 	}
 }

@@ -68,7 +68,8 @@ type routeEntry struct {
 // routeEntries are the matches a route renders to: its path and its exact
 // header values. A prefix matches by path element, as Ingress's pathType
 // Prefix and the Gateway API's PathPrefix do: prefix /api is Istio's exact
-// /api and prefix /api/, and never matches /apiary; prefix / is every path.
+// /api and prefix /api/, and never matches /apiary; prefix / is every path
+// (Istio's prefix /).
 // The headers apply to both. Istio's rewrite.uri replaces what the match
 // matched, so the subpaths' entry rewrites to the rewrite with one trailing
 // slash (/api/x → /v2/x for rewrite /v2 or /v2/), and the exact path to the
@@ -89,12 +90,19 @@ func routeEntries(r *v1alpha1.Route) []routeEntry {
 		return []routeEntry{entry(&match.StringMatch{Exact: r.Exact}, r.Rewrite)}
 	case r.Prefix != "":
 		p := v1alpha1.ElementPrefix(r.Prefix)
-		if p == "/" {
-			return []routeEntry{entry(&match.StringMatch{Prefix: p}, r.Rewrite)}
-		}
 		sub := r.Rewrite
 		if sub != "" {
 			sub = strings.TrimRight(sub, "/") + "/"
+		}
+		if p == "/" {
+			if sub == r.Rewrite { // every path, rewritten alike
+				return []routeEntry{entry(&match.StringMatch{Prefix: p}, r.Rewrite)}
+			}
+			// Rewrite /v2: / → /v2, /x → /v2/x (Istio's prefix / and rewrite /v2 would give /v2x).
+			return []routeEntry{
+				entry(&match.StringMatch{Exact: p}, r.Rewrite),
+				entry(&match.StringMatch{Prefix: p}, sub),
+			}
 		}
 		return []routeEntry{
 			entry(&match.StringMatch{Exact: p}, r.Rewrite),

@@ -424,13 +424,12 @@ func ElementPrefix(p string) string {
 // SubpathsSuffix ends the name of the second http rule a named prefix route
 // renders to when its rewrite does not end in '/': the exact path and the
 // subpaths then rewrite differently (rewrite /v2: /api → /v2, /api/x →
-// /v2/x), which takes two rules.
+// /v2/x; for prefix /, / → /v2 and /x → /v2/x), which takes two rules.
 const SubpathsSuffix = "-subpaths"
 
 // splitsRule reports whether route r renders to two http rules.
 func splitsRule(r *Route) bool {
-	return r.Exact == "" && r.Prefix != "" && r.Regex == "" && ElementPrefix(r.Prefix) != "/" &&
-		r.Rewrite != "" && !strings.HasSuffix(r.Rewrite, "/")
+	return r.Exact == "" && r.Prefix != "" && r.Regex == "" && r.Rewrite != "" && !strings.HasSuffix(r.Rewrite, "/")
 }
 
 func validateMatch(e *FieldErrors, field string, r *Route) {
