@@ -33,6 +33,7 @@ type Index struct {
 	knownChecks       map[string]bool // the IDs a suppression may name
 	suppressions      map[*manifest.Object]map[string]bool
 	suppressionErrors manifest.Diagnostics
+	grants            grants
 }
 
 // DeclaredGateway is an IngressGateway of the input.
