@@ -26,6 +26,10 @@ type Index = model.Index
 // Reporter collects the findings of one check.
 type Reporter = model.Reporter
 
+// Grant is one of the platform's spec.grants: suppressions of a check that
+// protects other namespaces count on one namespace's objects.
+type Grant = model.Grant
+
 // SuppressAnnotation on an object silences checks for it:
 // "EG012: the legacy gateway keeps its port names, EG003: reason".
 // A reason is required.
@@ -61,7 +65,7 @@ type Config struct {
 	Origin *manifest.Object
 	// Grants make suppressions of checks that protect other namespaces count
 	// (the platform's spec.grants; see Authorize).
-	Grants []model.Grant
+	Grants []Grant
 }
 
 // Run builds the index of objs and runs every enabled check. Findings are
