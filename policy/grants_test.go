@@ -65,7 +65,7 @@ func TestProtectedSuppressions(t *testing.T) {
 			`Gateway evil/grab: spec.servers[0].hosts[0]: host "shop.example.com"`,
 			"Gateway evil/grab: " + refused + " EG010 (host-ownership) does not count",
 			"Gateway evil/grab: " + refused + " EG001 (conflicting-gateways) does not count",
-			"only namespace istio-ingress, the gateway's may suppress it",
+			"only namespace istio-ingress (the gateway's) may suppress it",
 		},
 	}, {
 		name:   "the platform grants evil EG010: the suppression counts",

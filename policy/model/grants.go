@@ -107,7 +107,7 @@ func (idx *Index) granted(o *manifest.Object, check string) (string, bool) {
 	}
 	where := "the gateway's namespace"
 	if len(gws) > 0 {
-		where = "namespace " + strings.Join(slices.Sorted(maps.Keys(gws)), ", ") + ", the gateway's"
+		where = "namespace " + strings.Join(slices.Sorted(maps.Keys(gws)), ", ") + " (the gateway's)"
 	}
 	return fmt.Sprintf("only %s may suppress it: on an object of its own, or with spec.grants: [{check: %s, namespace: %s, reason: ...}] in the platform's EdgegatePolicy", where, check, orNone(ns)), false
 }
