@@ -141,18 +141,24 @@ func Authorize(cfg *Config, platform, given bool) manifest.Diagnostics {
 }
 
 // PlatformNamespace reports whether an EdgegatePolicy found among objs is
-// the platform's: it is in the namespace of an IngressGateway of objs, the
-// namespace of a gateway workload, which only the platform writes.
+// the platform's: objs hold IngressGateways, and all of them are in the
+// policy's namespace, the namespace of the gateway workloads, which only the
+// platform writes. One IngressGateway elsewhere (a team declaring a gateway
+// in its own namespace to make its policy the platform's) makes it a team's.
 func PlatformNamespace(policy *manifest.Object, objs []*manifest.Object) bool {
 	if policy == nil || policy.Namespace == "" {
 		return false
 	}
+	found := false
 	for _, o := range objs {
-		if o.Group() == v1alpha1.Group && o.Kind == v1alpha1.KindIngressGateway && o.Namespace == policy.Namespace {
-			return true
+		if o.Group() == v1alpha1.Group && o.Kind == v1alpha1.KindIngressGateway {
+			if o.Namespace != policy.Namespace {
+				return false
+			}
+			found = true
 		}
 	}
-	return false
+	return found
 }
 
 // FindConfig picks the EdgegatePolicy among objs: none, or exactly one.

@@ -96,18 +96,26 @@ func (idx *Index) granted(o *manifest.Object, check string) (string, bool) {
 	if o.Source != nil {
 		ns = o.Source.Namespace
 	}
+	// The gateway's namespace speaks only when it is the namespace of every
+	// workload the finding is about: a team's own IngressGateway (existing,
+	// with the platform gateway's selector) adds its namespace, not a grant.
 	gws := idx.GatewayNamespaces(o)
-	if ns != "" && gws[ns] {
+	only := func(ns string) bool { return ns != "" && len(gws) == 1 && gws[ns] }
+	if only(ns) {
 		return "", true
 	}
 	for _, g := range idx.grants.list {
-		if g.Check == check && g.Namespace == ns && (g.Name == "" || g.Name == o.Name) && (g.From == "" || gws[g.From]) {
+		if g.Check == check && g.Namespace == ns && (g.Name == "" || g.Name == o.Name) && (g.From == "" || only(g.From)) {
 			return "", true
 		}
 	}
+	if len(gws) > 1 {
+		return fmt.Sprintf("the finding is about gateway workloads of several namespaces (%s), so neither may suppress it alone: only the platform's policy given with --config may grant it (spec.grants: [{check: %s, namespace: %s, reason: ...}])",
+			strings.Join(slices.Sorted(maps.Keys(gws)), ", "), check, orNone(ns)), false
+	}
 	where := "the gateway's namespace"
-	if len(gws) > 0 {
-		where = "namespace " + strings.Join(slices.Sorted(maps.Keys(gws)), ", ") + " (the gateway's)"
+	if len(gws) == 1 {
+		where = "namespace " + slices.Sorted(maps.Keys(gws))[0] + " (the gateway's)"
 	}
 	return fmt.Sprintf("only %s may suppress it: on an object of its own, or with spec.grants: [{check: %s, namespace: %s, reason: ...}] in the platform's EdgegatePolicy", where, check, orNone(ns)), false
 }
