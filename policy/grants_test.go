@@ -95,6 +95,16 @@ func TestProtectedSuppressions(t *testing.T) {
 		},
 		want: []string{"Gateway good/shop: spec.servers[0].hosts[0]"},
 	}, {
+		name: "EG011 about a server's TLS settings alone is the namespace's own to suppress",
+		input: strings.Replace(strings.Replace(takeover("evil", "own", "evil.example.com", "EG011: TLS ends at the load balancer"),
+			"protocol: HTTP}", "protocol: HTTPS}", 1), "number: 8080", "number: 8443", 1),
+		silent: []string{"Gateway evil/own: spec.servers[0].tls", refused},
+	}, {
+		name: "EG011 about a certificate is not",
+		input: strings.NewReplacer("protocol: HTTP}", "protocol: HTTPS}", "number: 8080", "number: 8443", "hosts: [", "tls: {mode: SIMPLE}\n    hosts: [").
+			Replace(takeover("evil", "own", "evil.example.com", "EG011: the certificate is fine")),
+		want: []string{"Gateway evil/own: spec.servers[0].tls.credentialName", "Gateway evil/own: " + refused + " EG011"},
+	}, {
 		name:   "a check that protects no one is suppressed as before",
 		input:  strings.Replace(takeover("evil", "grab", "shop.example.com", "EG003: port"), "number: 8080", "number: 9999", 1),
 		silent: []string{"Gateway evil/grab: spec.servers[0].port.number", refused + " EG003"},

@@ -84,9 +84,11 @@ func All() []Check {
 		}, run: hostOwnershipCheck{}.Run},
 		{meta: model.Meta{
 			ID: "EG011", Name: "gateway-tls", Severity: manifest.Error,
-			Description:    "a TLS server has no usable certificate in the gateway workload's namespace, or uses another namespace's certificate",
-			Mirrors:        []string{"IST0161", "IST0101"},
-			ProtectsOthers: true,
+			Description: "a TLS server has no usable certificate in the gateway workload's namespace, or uses another namespace's certificate",
+			Mirrors:     []string{"IST0161", "IST0101"},
+			// Its certificate findings protect the namespaces whose hosts
+			// a certificate serves; its TLS-settings findings do not.
+			ProtectsOthers: true, Protects: model.CredentialFinding,
 		}, run: gatewayTLSCheck{}.Run},
 		{meta: model.Meta{
 			ID: "EG012", Name: "port-name", Severity: manifest.Warning,

@@ -185,3 +185,12 @@ func ConflictWithOtherNamespace(idx *Index, o *manifest.Object, field string) bo
 	}
 	return false
 }
+
+// CredentialFinding tells EG011's findings that protect another namespace:
+// those about a certificate (a credentialName, the Secret it names in the
+// gateway's namespace, whose hosts it serves). Findings about a server's
+// TLS settings alone (no tls, a mode that ignores the certificate) are the
+// namespace's own to suppress.
+func CredentialFinding(_ *Index, _ *manifest.Object, field string) bool {
+	return strings.Contains(field, "credentialName")
+}
