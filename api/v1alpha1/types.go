@@ -213,4 +213,19 @@ type EdgegatePolicySpec struct {
 	Locked bool `yaml:"locked"`
 	// Namespace is used for intents that name none.
 	Namespace string `yaml:"namespace"`
+	// Grants lets a namespace suppress a check that protects other
+	// namespaces (EG001, EG010, EG011) on its own objects. Only the
+	// platform's policy may grant: one given with --config or as the KRM
+	// function's configuration, or one in a gateway's namespace.
+	Grants []PolicyGrant `yaml:"grants"`
+}
+
+// PolicyGrant makes edgegate.dev/suppress entries for Check count on the
+// objects of Namespace (those named Name, when it is set).
+type PolicyGrant struct {
+	Check     string `yaml:"check"`
+	Namespace string `yaml:"namespace"`
+	Name      string `yaml:"name"`
+	// Reason is required: why the platform accepts the finding.
+	Reason string `yaml:"reason"`
 }
