@@ -68,7 +68,7 @@ golden:
 # replayed by every `go test`.
 FUZZTIME ?= 1m
 FUZZ_TARGETS := \
-	FuzzHostname:./hostname FuzzParseDecode:./manifest FuzzPipeline:./fn \
+	FuzzHostname:./hostname FuzzParseDecode:./manifest FuzzParseLimited:./manifest FuzzPipeline:./fn \
 	FuzzParse:./manifest/fastyaml FuzzEmit:./manifest/fastyaml FuzzResolve:./manifest/fastyaml
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \

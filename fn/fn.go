@@ -43,7 +43,7 @@ func ConfigFrom(fc *manifest.Object) (Config, manifest.Diagnostics) {
 		return cfg, nil
 	}
 	if fc.Group() == v1alpha1.Group && fc.Kind == v1alpha1.KindPolicy {
-		pcfg, spec, diags := pipeline.Configure(fc, pipeline.Settings{})
+		pcfg, spec, diags := pipeline.Configure(fc, pipeline.Settings{PolicyGiven: true})
 		cfg.Config = pcfg
 		if spec.Mode != "" {
 			cfg.Mode = Mode(spec.Mode)
@@ -176,7 +176,7 @@ func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
 		obj, d := policy.FindConfig(rl.Items)
 		diags = append(diags, d...)
 		if obj != nil {
-			pcfg, _, d := pipeline.Configure(obj, pipeline.Settings{Namespace: cfg.Namespace, Locked: cfg.Locked})
+			pcfg, _, d := pipeline.Configure(obj, pipeline.Settings{Namespace: cfg.Namespace, Locked: cfg.Locked, PolicyInGatewayNamespace: policy.PlatformNamespace(obj, rl.Items)})
 			diags = append(diags, d...)
 			cfg.Config = pcfg
 		}

@@ -96,6 +96,15 @@ func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
 	d.diags = append(d.diags, diag)
 }
 
+// tagLast marks the last diagnostic with an input tag.
+func (d *decoder) tagLast(tag string) {
+	last := &d.diags[len(d.diags)-1]
+	if last.Tags == nil {
+		last.Tags = map[string]string{}
+	}
+	last.Tags["input"] = tag
+}
+
 var (
 	nodeType          = reflect.TypeOf(yaml.Node{})
 	nodeDecoderType   = reflect.TypeOf((*NodeDecoder)(nil)).Elem()
@@ -137,6 +146,9 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value) {
 	if v.CanAddr() && v.Addr().Type().Implements(nodeDecoderType) {
 		if err := v.Addr().Interface().(NodeDecoder).DecodeNode(n); err != nil {
 			d.errorf(n, "%v", err)
+			if notInteger(err) {
+				d.tagLast(NotIntegerTag)
+			}
 		}
 		return
 	}
@@ -191,6 +203,11 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value) {
 		}
 		v.SetString(n.Value)
 	case reflect.Int, reflect.Int32, reflect.Int64:
+		if d.lenient && WholeFloat(n) { // an object the API server reads
+			d.errorf(n, "%v", &NotIntegerError{Value: n.Value})
+			d.tagLast(NotIntegerTag)
+			return
+		}
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
 			d.errorf(n, "expected an integer, got %s", describe(n))
 			return

@@ -64,6 +64,16 @@ type Settings struct {
 	// FailOn is error, warning or info, as the user gave it (--fail-on);
 	// empty keeps the policy's.
 	FailOn string
+	// PolicyGiven says the EdgegatePolicy is the caller's own (--config, the
+	// KRM function's configuration): the platform's act, whatever its
+	// namespace. Otherwise it was found among the inputs, and is the
+	// platform's only when PolicyInGatewayNamespace; a team's policy may not
+	// lower the checks that protect other namespaces, nor grant
+	// (policy.Authorize).
+	PolicyGiven bool
+	// PolicyInGatewayNamespace says a policy found among the inputs is in a
+	// gateway's namespace (policy.PlatformNamespace).
+	PolicyInGatewayNamespace bool
 }
 
 // Config is a run's configuration, settled: the gate's and the render's.
@@ -92,6 +102,7 @@ func Configure(obj *manifest.Object, s Settings) (Config, v1alpha1.EdgegatePolic
 	var diags manifest.Diagnostics
 	if obj != nil {
 		cfg.Policy, spec, diags = policy.ConfigFrom(obj)
+		diags = append(diags, policy.Authorize(&cfg.Policy, s.PolicyGiven || s.PolicyInGatewayNamespace, s.PolicyGiven)...)
 	}
 	cfg.Locked = s.Locked || spec.Locked
 	cfg.Namespace = s.Namespace
@@ -197,7 +208,10 @@ func (r *Runner) Configure(objs []*manifest.Object) (Config, v1alpha1.EdgegatePo
 		obj, d = policy.FindConfig(objs)
 		diags = append(diags, d...)
 	}
-	cfg, spec, d := Configure(obj, r.Settings)
+	s := r.Settings
+	s.PolicyGiven = r.ConfigFile != ""
+	s.PolicyInGatewayNamespace = !s.PolicyGiven && policy.PlatformNamespace(obj, objs)
+	cfg, spec, d := Configure(obj, s)
 	return cfg, spec, append(diags, d...)
 }
 

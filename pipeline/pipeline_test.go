@@ -192,3 +192,39 @@ stringData: {password: hunter2}
 		t.Errorf("plain Secret, allowed: %v", err)
 	}
 }
+
+func TestArtifactMetadata(t *testing.T) {
+	dir := t.TempDir() // no Git work tree: only the settings and the environment count
+	source, revision := "https://user:token@example.com/org/repo.git", "main@sha1:abc"
+	for _, c := range []struct {
+		name        string
+		src         MetadataSources
+		created     int64
+		source, rev string
+		warnings    int
+		err         string
+	}{
+		{name: "nothing set: the epoch", src: MetadataSources{Paths: []string{dir}}},
+		{name: "created wins over the environment", src: MetadataSources{Paths: []string{dir}, Created: "2025-01-31T12:00:00Z", SourceDateEpoch: "7"}, created: 1738324800},
+		{name: "SOURCE_DATE_EPOCH", src: MetadataSources{Paths: []string{dir}, SourceDateEpoch: "7"}, created: 7},
+		{name: "source cleaned, revision as given", src: MetadataSources{Paths: []string{dir}, Source: &source, Revision: &revision}, source: "https://example.com/org/repo.git", rev: revision},
+		{name: "a bad created time", src: MetadataSources{Created: "yesterday"}, err: "--created"},
+		{name: "a bad epoch", src: MetadataSources{SourceDateEpoch: "x"}, err: "SOURCE_DATE_EPOCH"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			meta, warnings, err := ArtifactMetadata(c.src)
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("error %v, want one naming %s", err, c.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if meta.Created.Unix() != c.created || meta.Source != c.source || meta.Revision != c.rev || len(warnings) != c.warnings {
+				t.Errorf("got %v %q %q %v", meta.Created.Unix(), meta.Source, meta.Revision, warnings)
+			}
+		})
+	}
+}

@@ -20,6 +20,9 @@ func TestPolicyDocs(t *testing.T) {
 	b.WriteString("Every check edgegate's gate runs, on `edgegate render`, in the KRM function and alone as `edgegate check`.\n")
 	b.WriteString("An `EdgegatePolicy` changes a check's severity (`spec.checks: {EG012: warning}`) or turns it off (`off`);\n")
 	b.WriteString("the annotation `edgegate.dev/suppress: \"EG012: reason\"` silences a check for one object (a reason is required).\n")
+	b.WriteString("A check turned off is reported as an info at the policy's field. The checks that protect other namespaces (EG001 for a\n")
+	b.WriteString("conflict with another namespace's claim, EG010, EG011 about a certificate) are the platform's: only its policy may lower them, and a\n")
+	b.WriteString("suppression of them counts only on the gateway namespace's objects or where its `spec.grants` allows (README, \"Suppressions\").\n")
 	b.WriteString("This file is generated from `docs/policies/<ID>.md` by `go test ./policy -run TestPolicyDocs -update-docs`.\n\n")
 	b.WriteString("| ID | name | severity | mirrors | what it catches |\n|---|---|---|---|---|\n")
 	for _, c := range Catalog() {

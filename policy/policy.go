@@ -7,6 +7,7 @@
 package policy
 
 import (
+	"fmt"
 	"runtime"
 	"sync"
 
@@ -24,6 +25,10 @@ type Index = model.Index
 
 // Reporter collects the findings of one check.
 type Reporter = model.Reporter
+
+// Grant is one of the platform's spec.grants: suppressions of a check that
+// protects other namespaces count on one namespace's objects.
+type Grant = model.Grant
 
 // SuppressAnnotation on an object silences checks for it:
 // "EG012: the legacy gateway keeps its port names, EG003: reason".
@@ -55,6 +60,12 @@ type Config struct {
 	Severity map[string]manifest.Severity
 	// FailOn is the lowest severity that fails a run (see Fails); error by default.
 	FailOn manifest.Severity
+	// Origin is the EdgegatePolicy the configuration was read from (nil for
+	// none): a check it turns off is reported there, as an info.
+	Origin *manifest.Object
+	// Grants make suppressions of checks that protect other namespaces count
+	// (the platform's spec.grants; see Authorize).
+	Grants []Grant
 }
 
 // Run builds the index of objs and runs every enabled check. Findings are
@@ -66,8 +77,10 @@ func Run(objs []*manifest.Object, cfg Config) manifest.Diagnostics {
 		ids[i] = c.Meta().ID
 	}
 	idx := model.NewIndex(objs, ids)
+	idx.SetGrants(cfg.Grants)
 	var out manifest.Diagnostics
 	out = append(out, idx.SuppressionErrors()...)
+	out = append(out, disabled(checks, cfg)...)
 	// Checks only read the index, so they run side by side on every core;
 	// their findings are sorted afterwards, so the order they finish in
 	// never shows.
@@ -103,6 +116,29 @@ func Run(objs []*manifest.Object, cfg Config) manifest.Diagnostics {
 		}
 	}
 	out.Sort()
+	return out
+}
+
+// disabled reports every check cfg turns off, as an info at the field of
+// the policy that does, so no check goes quiet unseen.
+func disabled(checks []Check, cfg Config) manifest.Diagnostics {
+	var out manifest.Diagnostics
+	for _, c := range checks {
+		meta := c.Meta()
+		if cfg.Severity[meta.ID] != Off {
+			continue
+		}
+		field := "spec.checks." + meta.ID
+		d := manifest.Errorf(cfg.Origin, field, "check %s (%s) is turned off here: none of its findings are reported", meta.ID, meta.Name)
+		if cfg.Origin == nil {
+			d.Field = ""
+			d.Message = fmt.Sprintf("check %s (%s) is turned off by the configuration: none of its findings are reported", meta.ID, meta.Name)
+		}
+		d.Severity = manifest.Info
+		d.ID = meta.ID
+		d.Tags = map[string]string{"check": meta.Name}
+		out = append(out, d)
+	}
 	return out
 }
 

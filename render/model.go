@@ -81,15 +81,15 @@ type App struct {
 func (a *App) Key() string { return a.Namespace + "/" + a.Name }
 
 // Protocols lists the listeners the app needs: plain HTTP unless it serves
-// TLS without a redirect, HTTPS when it has TLS.
+// TLS with tls.http: off, HTTPS when it has TLS.
 func (a *App) Protocols() []Protocol {
 	switch {
 	case a.Spec.TLS == nil:
 		return []Protocol{HTTP}
-	case *a.Spec.TLS.HTTPSRedirect:
-		return []Protocol{HTTP, HTTPS}
+	case a.Spec.TLS.HTTP == v1alpha1.HTTPOff:
+		return []Protocol{HTTPS}
 	}
-	return []Protocol{HTTPS}
+	return []Protocol{HTTP, HTTPS}
 }
 
 // Claim is a host that a hand-written Gateway serves on a workload: a fixed

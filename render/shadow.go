@@ -2,29 +2,35 @@ package render
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/render/match"
 )
 
-// checkReachable rejects a route that an earlier route always shadows:
-// Istio evaluates routes in order and the first match wins (IST0130). It
-// asks the same match algebra the gate's EG008 asks of the VirtualService,
-// over the matches renderRoute writes, so the two never disagree.
+// checkReachable rejects a route that earlier routes always shadow: Istio
+// evaluates routes in order and the first match wins (IST0130). It asks the
+// same match algebra the gate's EG008 asks of the VirtualService, over the
+// matches renderRoute writes, so the two never disagree: a route is never
+// reached when each of its matches is covered by a match of an earlier
+// route. One earlier route at a time is enough to ask: several routes
+// together cover the matches of a route only when one of them covers them
+// all (the prefix /api/ of prefix /api is covered only by prefix /api or /,
+// with headers it has, which cover its exact /api too).
 func checkReachable(e *fieldErrors, routes []v1alpha1.Route) {
 	if len(routes) < 2 {
 		return
 	}
-	matches := make([]match.HTTPMatchRequest, len(routes))
+	entries := make([][]routeEntry, len(routes))
 	for i := range routes {
-		matches[i] = routeMatch(&routes[i])
+		entries[i] = routeEntries(&routes[i])
 	}
 	re := match.NewRegexps()
-	for j := range routes {
+	for j := 1; j < len(routes); j++ {
 		for i := 0; i < j; i++ {
-			if re.RequestCovers(&matches[i], &matches[j]) {
+			if coversAll(re, entries[i], entries[j]) {
 				what := "every request this route matches"
-				if routes[i].Exact == "" && routes[i].Prefix == "" && routes[i].Regex == "" && len(routes[i].Headers) == 0 {
+				if r := &routes[i]; r.Exact == "" && r.Prefix == "" && r.Regex == "" && len(r.Headers) == 0 {
 					what = "every request"
 				}
 				e.add(fmt.Sprintf("spec.routes[%d]", j), "never reached: spec.routes[%d] comes first and matches %s; move this route up", i, what)
@@ -34,23 +40,76 @@ func checkReachable(e *fieldErrors, routes []v1alpha1.Route) {
 	}
 }
 
-// routeMatch is what a route of an AppIntent matches: its path and its
-// exact header values, as the VirtualService's rule for it writes them.
-func routeMatch(r *v1alpha1.Route) match.HTTPMatchRequest {
-	var m match.HTTPMatchRequest
-	switch {
-	case r.Exact != "":
-		m.URI = &match.StringMatch{Exact: r.Exact}
-	case r.Prefix != "":
-		m.URI = &match.StringMatch{Prefix: r.Prefix}
-	case r.Regex != "":
-		m.URI = &match.StringMatch{Regex: r.Regex}
-	}
-	if len(r.Headers) > 0 {
-		m.Headers = make(map[string]match.StringMatch, len(r.Headers))
-		for k, v := range r.Headers {
-			m.Headers[k] = match.StringMatch{Exact: v}
+// coversAll reports whether every match of later is covered by a match of
+// earlier.
+func coversAll(re *match.Regexps, earlier, later []routeEntry) bool {
+	for _, n := range later {
+		covered := false
+		for _, m := range earlier {
+			if re.RequestCovers(&m.match, &n.match) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			return false
 		}
 	}
-	return m
+	return true
+}
+
+// routeEntry is one match of the rule(s) a route renders to, with the
+// rewrite of the rule it is in.
+type routeEntry struct {
+	match   match.HTTPMatchRequest
+	rewrite string
+}
+
+// routeEntries are the matches a route renders to: its path and its exact
+// header values. A prefix matches by path element, as Ingress's pathType
+// Prefix and the Gateway API's PathPrefix do: prefix /api is Istio's exact
+// /api and prefix /api/, and never matches /apiary; prefix / is every path
+// (Istio's prefix /).
+// The headers apply to both. Istio's rewrite.uri replaces what the match
+// matched, so the subpaths' entry rewrites to the rewrite with one trailing
+// slash (/api/x → /v2/x for rewrite /v2 or /v2/), and the exact path to the
+// rewrite as written (/api → /v2, or /v2/).
+func routeEntries(r *v1alpha1.Route) []routeEntry {
+	var headers map[string]match.StringMatch
+	if len(r.Headers) > 0 {
+		headers = make(map[string]match.StringMatch, len(r.Headers))
+		for k, v := range r.Headers {
+			headers[k] = match.StringMatch{Exact: v}
+		}
+	}
+	entry := func(uri *match.StringMatch, rewrite string) routeEntry {
+		return routeEntry{match: match.HTTPMatchRequest{URI: uri, Headers: headers}, rewrite: rewrite}
+	}
+	switch {
+	case r.Exact != "":
+		return []routeEntry{entry(&match.StringMatch{Exact: r.Exact}, r.Rewrite)}
+	case r.Prefix != "":
+		p := v1alpha1.ElementPrefix(r.Prefix)
+		sub := r.Rewrite
+		if sub != "" {
+			sub = strings.TrimRight(sub, "/") + "/"
+		}
+		if p == "/" {
+			if sub == r.Rewrite { // every path, rewritten alike
+				return []routeEntry{entry(&match.StringMatch{Prefix: p}, r.Rewrite)}
+			}
+			// Rewrite /v2: / → /v2, /x → /v2/x (Istio's prefix / and rewrite /v2 would give /v2x).
+			return []routeEntry{
+				entry(&match.StringMatch{Exact: p}, r.Rewrite),
+				entry(&match.StringMatch{Prefix: p}, sub),
+			}
+		}
+		return []routeEntry{
+			entry(&match.StringMatch{Exact: p}, r.Rewrite),
+			entry(&match.StringMatch{Prefix: p + "/"}, sub),
+		}
+	case r.Regex != "":
+		return []routeEntry{entry(&match.StringMatch{Regex: r.Regex}, r.Rewrite)}
+	}
+	return []routeEntry{entry(nil, r.Rewrite)}
 }

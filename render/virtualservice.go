@@ -75,14 +75,16 @@ const redirectRouteName = v1alpha1.RedirectRouteName
 // Gateway only (never to mesh). With TLS and a redirect, the first rules
 // answer every request on the app's HTTP port with a redirect to its HTTPS
 // port: Istio's tls.httpsRedirect would keep a non-default port, landing
-// clients on the HTTP port again.
+// clients on the HTTP port again. With tls.http: serve there is no redirect,
+// and the routes, which name no port, serve the HTTP listener and the HTTPS
+// one alike.
 func renderVirtualService(a *App, bindings []Binding) *manifest.Object {
 	gwNamespace, gwName, _ := gatewayPlacement(a)
 	spec := virtualServiceSpec{
 		Hosts:    a.Spec.Hosts,
 		Gateways: []string{gwNamespace + "/" + gwName},
 	}
-	if a.Spec.TLS != nil && *a.Spec.TLS.HTTPSRedirect {
+	if a.Spec.TLS != nil && a.Spec.TLS.HTTP == v1alpha1.HTTPRedirect {
 		var httpL, httpsL Listener
 		for _, b := range bindings {
 			switch b.Listener.Protocol {
@@ -94,8 +96,12 @@ func renderVirtualService(a *App, bindings []Binding) *manifest.Object {
 		}
 		spec.HTTP = append(spec.HTTP, redirectRules(a.Spec.Hosts, httpL.Port, httpsL.Port)...)
 	}
-	for i, r := range a.Spec.Routes {
-		spec.HTTP = append(spec.HTTP, renderRoute(r, a.Targets[i]))
+	re := match.NewRegexps()
+	var earlier []routeEntry
+	for i := range a.Spec.Routes {
+		entries := routeEntries(&a.Spec.Routes[i])
+		spec.HTTP = append(spec.HTTP, renderRoute(re, &a.Spec.Routes[i], entries, earlier, a.Targets[i])...)
+		earlier = append(earlier, entries...)
 	}
 	o := newObject(istioNetworkingV1, "VirtualService", a.Namespace, a.Name, nil, struct {
 		Spec virtualServiceSpec `yaml:"spec"`
@@ -137,14 +143,64 @@ func redirectRules(hosts []string, httpPort, httpsPort int) []httpRoute {
 	return rules
 }
 
-func renderRoute(r v1alpha1.Route, targets []Target) httpRoute {
+// renderRoute renders one route: one http rule for its matches (exact /api
+// and prefix /api/ for prefix /api), or one per rewrite when those differ.
+// A match an earlier route's match covers is left out: Istio would never use
+// it (and EG008 would say so), and the earlier route takes its requests.
+func renderRoute(re *match.Regexps, r *v1alpha1.Route, entries, earlier []routeEntry, targets []Target) []httpRoute {
+	kept := entries[:0:0]
+	for _, n := range entries {
+		covered := false
+		for _, m := range earlier {
+			if re.RequestCovers(&m.match, &n.match) {
+				covered = true
+				break
+			}
+		}
+		if !covered {
+			kept = append(kept, n)
+		}
+	}
+	if len(kept) == 0 {
+		kept = entries // never reached, which validation reports
+	}
+	var out []httpRoute
+	for _, e := range kept {
+		if len(out) > 0 && out[len(out)-1].rewrite() == e.rewrite {
+			last := &out[len(out)-1]
+			last.Match = append(last.Match, renderMatch(e.match))
+			continue
+		}
+		rule := renderRule(r, targets)
+		if len(out) > 0 && r.Name != "" {
+			rule.Name = r.Name + v1alpha1.SubpathsSuffix
+		}
+		if e.match.URI != nil || e.match.Headers != nil {
+			rule.Match = []httpMatch{renderMatch(e.match)}
+		}
+		if e.rewrite != "" {
+			rule.Rewrite = &httpRewrite{URI: e.rewrite}
+		}
+		out = append(out, rule)
+	}
+	return out
+}
+
+func (r *httpRoute) rewrite() string {
+	if r.Rewrite == nil {
+		return ""
+	}
+	return r.Rewrite.URI
+}
+
+func renderMatch(m match.HTTPMatchRequest) httpMatch {
+	return httpMatch{URI: (*stringMatch)(m.URI), Headers: stringMatches(m.Headers)}
+}
+
+// renderRule is a rule of route r without its matches and rewrite: its
+// name, destinations, timeout and retries.
+func renderRule(r *v1alpha1.Route, targets []Target) httpRoute {
 	out := httpRoute{Name: r.Name}
-	if m := routeMatch(&r); m.URI != nil || m.Headers != nil {
-		out.Match = []httpMatch{{URI: (*stringMatch)(m.URI), Headers: stringMatches(m.Headers)}}
-	}
-	if r.Rewrite != "" {
-		out.Rewrite = &httpRewrite{URI: r.Rewrite}
-	}
 	for _, t := range targets {
 		d := routeDestination{Destination: destination{Host: t.Host(), Port: portSelector{Number: t.Port}}}
 		if len(targets) > 1 {

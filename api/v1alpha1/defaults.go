@@ -75,10 +75,14 @@ func (s *AppIntentSpec) SetDefaults() {
 		if s.TLS.Mode == "" {
 			s.TLS.Mode = DefaultTLSMode
 		}
-		if s.TLS.HTTPSRedirect == nil {
-			redirect := true
-			s.TLS.HTTPSRedirect = &redirect
+		if s.TLS.HTTP == "" {
+			s.TLS.HTTP = HTTPRedirect
+			if s.TLS.HTTPSRedirect != nil && !*s.TLS.HTTPSRedirect {
+				s.TLS.HTTP = HTTPOff
+			}
 		}
+		redirect := s.TLS.HTTP == HTTPRedirect
+		s.TLS.HTTPSRedirect = &redirect
 	}
 	for i := range s.Routes {
 		for j := range s.Routes[i].To {

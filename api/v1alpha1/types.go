@@ -43,10 +43,21 @@ type TLS struct {
 	CredentialName string `yaml:"credentialName"`
 	// Mode is SIMPLE (default) or MUTUAL.
 	Mode string `yaml:"mode"`
-	// HTTPSRedirect (default true) answers plain HTTP with a redirect to HTTPS;
-	// false serves HTTPS only.
+	// HTTP is what the app's plain-HTTP listener does: redirect (default)
+	// answers with a redirect to HTTPS, serve serves the routes there too,
+	// off leaves the app without a plain-HTTP listener.
+	HTTP string `yaml:"http"`
+	// HTTPSRedirect is the older spelling of HTTP: true is redirect, false is
+	// off. After defaults it says whether HTTP is redirect.
 	HTTPSRedirect *bool `yaml:"httpsRedirect"`
 }
+
+// The values of TLS.HTTP.
+const (
+	HTTPRedirect = "redirect"
+	HTTPServe    = "serve"
+	HTTPOff      = "off"
+)
 
 // Route is one rule; the first route that matches a request wins.
 type Route struct {
@@ -202,4 +213,19 @@ type EdgegatePolicySpec struct {
 	Locked bool `yaml:"locked"`
 	// Namespace is used for intents that name none.
 	Namespace string `yaml:"namespace"`
+	// Grants lets a namespace suppress a check that protects other
+	// namespaces (EG001, EG010, EG011) on its own objects. Only the
+	// platform's policy may grant: one given with --config or as the KRM
+	// function's configuration, or one in a gateway's namespace.
+	Grants []PolicyGrant `yaml:"grants"`
+}
+
+// PolicyGrant makes edgegate.dev/suppress entries for Check count on the
+// objects of Namespace (those named Name, when it is set).
+type PolicyGrant struct {
+	Check     string `yaml:"check"`
+	Namespace string `yaml:"namespace"`
+	Name      string `yaml:"name"`
+	// Reason is required: why the platform accepts the finding.
+	Reason string `yaml:"reason"`
 }

@@ -357,6 +357,20 @@ func validateApp(e *FieldErrors, namespace string, s *AppIntentSpec) {
 		default:
 			e.add("spec.tls.mode", "must be SIMPLE or MUTUAL, not %q", t.Mode)
 		}
+		switch t.HTTP {
+		case "", HTTPRedirect, HTTPServe, HTTPOff:
+			if t.HTTP != "" && t.HTTPSRedirect != nil {
+				old := HTTPOff
+				if *t.HTTPSRedirect {
+					old = HTTPRedirect
+				}
+				if old != t.HTTP {
+					e.add("spec.tls.http", "%s contradicts spec.tls.httpsRedirect: %t, its older spelling (which means http: %s); remove httpsRedirect", t.HTTP, *t.HTTPSRedirect, old)
+				}
+			}
+		default:
+			e.add("spec.tls.http", "must be redirect, serve or off, not %q", t.HTTP)
+		}
 	}
 	if len(s.Routes) == 0 {
 		e.add("spec.routes", "at least one route is required")
@@ -386,6 +400,36 @@ func validateApp(e *FieldErrors, namespace string, s *AppIntentSpec) {
 			e.add(field+".retries", "%d attempts is out of range 0-100", *r.Retries)
 		}
 	}
+	for i := range s.Routes {
+		r := &s.Routes[i]
+		if r.Name == "" || !splitsRule(r) {
+			continue
+		}
+		if j, taken := names[r.Name+SubpathsSuffix]; taken {
+			e.add(fmt.Sprintf("spec.routes[%d].name", j), "route name %q is the name of the rule for the subpaths of spec.routes[%d] (prefix %s with rewrite %s); choose another", r.Name+SubpathsSuffix, i, r.Prefix, r.Rewrite)
+		}
+	}
+}
+
+// ElementPrefix is a route's prefix as Kubernetes Ingress (pathType: Prefix)
+// reads it: trailing slashes are ignored, so /api/ and /api are one prefix,
+// and "/" stays "/".
+func ElementPrefix(p string) string {
+	if t := strings.TrimRight(p, "/"); t != "" {
+		return t
+	}
+	return "/"
+}
+
+// SubpathsSuffix ends the name of the second http rule a named prefix route
+// renders to when its rewrite does not end in '/': the exact path and the
+// subpaths then rewrite differently (rewrite /v2: /api → /v2, /api/x →
+// /v2/x; for prefix /, / → /v2 and /x → /v2/x), which takes two rules.
+const SubpathsSuffix = "-subpaths"
+
+// splitsRule reports whether route r renders to two http rules.
+func splitsRule(r *Route) bool {
+	return r.Exact == "" && r.Prefix != "" && r.Regex == "" && r.Rewrite != "" && !strings.HasSuffix(r.Rewrite, "/")
 }
 
 func validateMatch(e *FieldErrors, field string, r *Route) {

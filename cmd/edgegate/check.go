@@ -18,12 +18,12 @@ code is 1 when one reaches --fail-on. 'edgegate check --list' lists the checks.`
 
 func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var in inputFlags
-	fs := newFlags("check", checkSynopsis, stderr)
+	fs := newFlags("check", checkSynopsis)
 	in.register(fs, false)
 	format := fs.StringP("output", "o", "text", "output format: text, json or sarif")
 	list := fs.Bool("list", false, "list the checks and exit")
-	if err := fs.Parse(args); err != nil {
-		return parseFailure(err)
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
 	}
 	if *list {
 		return listChecks(stdout)
@@ -31,8 +31,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch *format {
 	case "text", "json", "sarif":
 	default:
-		fmt.Fprintf(stderr, "edgegate: --output must be text, json or sarif, not %q\n", *format)
-		return 2
+		return usageError(stderr, fs, "--output must be text, json or sarif, not %q", *format)
 	}
 	// The findings are written whether they fail the run or not.
 	rep, failed := in.runner(fs.Args(), stdin).Check()

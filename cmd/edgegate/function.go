@@ -16,10 +16,10 @@ also printed to stderr, since kustomize never shows results; the exit code is
 1 when any result is an error, and then no items are written.`
 
 func runFunction(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := newFlags("fn", fnSynopsis, stderr)
+	fs := newFlags("fn", fnSynopsis)
 	maxBytes := fs.Int64("max-input-bytes", 4*manifest.DefaultMaxFileBytes, "largest ResourceList accepted")
-	if err := fs.Parse(args); err != nil {
-		return parseFailure(err)
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
 	}
 	return fn.Run(stdin, stdout, stderr, *maxBytes)
 }

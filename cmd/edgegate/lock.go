@@ -18,10 +18,10 @@ Later renders keep recorded bindings where they are.`
 
 func runLock(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var in inputFlags
-	fs := newFlags("lock", lockSynopsis, stderr)
+	fs := newFlags("lock", lockSynopsis)
 	in.register(fs, false)
-	if err := fs.Parse(args); err != nil {
-		return parseFailure(err)
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
 	}
 	out, err := in.runner(fs.Args(), stdin).Lock()
 	printDiagnostics(stderr, out.Shown())

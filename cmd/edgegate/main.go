@@ -11,8 +11,12 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 
+	"github.com/edgegate/edgegate/cmd/edgegate/internal/memlimit"
 	"github.com/spf13/pflag"
 )
+
+// budget is the memory edgegate plans for: 10,000 apps render within it.
+const budget = 950 << 20
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = ""
@@ -60,10 +64,13 @@ func main() {
 	// heap doubles marks the same objects over and over for little
 	// reclaimed. It collects only as the heap nears the budget instead: a
 	// soft limit as close under 1 GiB as the memory the runtime does not
-	// count (the binary) allows, and no proportional collection below it.
-	// GOMEMLIMIT or GOGC in the environment turn this off.
+	// count (the binary) allows, and no proportional collection below it;
+	// in a container allowing less (a sidecar, a function container with a
+	// limit), as far under the container's limit instead. GOMEMLIMIT or GOGC
+	// in the environment turn this off.
 	if os.Getenv("GOMEMLIMIT") == "" && os.Getenv("GOGC") == "" {
-		debug.SetMemoryLimit(950 << 20)
+		container, _ := memlimit.Container(memlimit.Root)
+		debug.SetMemoryLimit(memlimit.Soft(budget, container))
 		debug.SetGCPercent(-1)
 	}
 	os.Exit(profiled(func() int { return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr) }))
@@ -118,6 +125,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "edgegate %s\n", buildVersion())
 		return 0
 	case "help", "-h", "--help":
+		if len(args) > 1 && args[0] == "help" {
+			if _, known := commands[args[1]]; known {
+				return run([]string{args[1], "--help"}, stdin, stdout, stderr)
+			}
+			fmt.Fprintf(stderr, "edgegate help: error: unknown command %q\n\n%s", args[1], usage)
+			return 2
+		}
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
@@ -125,34 +139,90 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 2
 }
 
-// newFlags returns a flag set that prints its usage to stderr and reports
-// errors instead of exiting.
-func newFlags(name, synopsis string, stderr io.Writer) *pflag.FlagSet {
+// synopses holds each command's usage text, for its --help and for
+// 'edgegate help COMMAND'.
+var synopses = map[*pflag.FlagSet]string{}
+
+// newFlags returns a command's flag set; parseFlags reports its errors.
+func newFlags(name, synopsis string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "%s\n\nFlags:\n%s", synopsis, fs.FlagUsages())
-	}
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	synopses[fs] = synopsis
 	return fs
 }
 
-// parseFailure is the exit code for a flag error: 0 for --help, which pflag
-// reports as an error after printing the usage.
-func parseFailure(err error) int {
-	if errors.Is(err, pflag.ErrHelp) {
-		return 0
+// parseFlags parses a command's flags. done is true when the command must
+// stop with code: 0 after printing its help on stdout (-h, --help), 2 after
+// printing a usage error and the command's usage on stderr, as the tools
+// around edgegate do (exit 1 stays "the input is bad").
+func parseFlags(fs *pflag.FlagSet, args []string, stdout, stderr io.Writer) (code int, done bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return 0, false
+	case errors.Is(err, pflag.ErrHelp):
+		printUsage(stdout, fs)
+		return 0, true
 	}
+	return usageError(stderr, fs, "%v", err), true
+}
+
+// usageError prints a usage problem of the command and its usage on
+// stderr, and returns the exit code of a usage error.
+func usageError(stderr io.Writer, fs *pflag.FlagSet, format string, args ...any) int {
+	fmt.Fprintf(stderr, "edgegate %s: error: %s\n\n", fs.Name(), fmt.Sprintf(format, args...))
+	printUsage(stderr, fs)
 	return 2
 }
 
+func printUsage(w io.Writer, fs *pflag.FlagSet) {
+	fmt.Fprintf(w, "%s\n\nFlags:\n%s", synopses[fs], fs.FlagUsages())
+}
+
+// commands are the commands 'edgegate help COMMAND' knows.
+var commands = map[string]bool{
+	"render": true, "lock": true, "check": true, "push": true, "flux-wiring": true, "pin": true, "fn": true,
+}
+
+// buildVersion is the version the build was stamped with (make build, a
+// release), else the module version 'go install ...@version' records, else
+// the VCS revision Go records for a build in a work tree, with "-dirty"
+// when it had uncommitted changes.
 func buildVersion() string {
 	if version != "" {
 		return version
 	}
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" {
-		return info.Main.Version
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(devel)"
 	}
-	return "(devel)"
+	return versionFrom(info)
+}
+
+func versionFrom(info *debug.BuildInfo) string {
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var revision, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if revision == "" {
+		return "(devel)"
+	}
+	if len(revision) > 12 {
+		revision = revision[:12]
+	}
+	if modified == "true" {
+		revision += "-dirty"
+	}
+	return revision
 }
 
 func isTerminal(r io.Reader) bool {

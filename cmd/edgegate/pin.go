@@ -24,14 +24,14 @@ from the Docker config (docker login, credential helpers).`
 
 func runPin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var in inputFlags
-	fs := newFlags("pin", pinSynopsis, stderr)
+	fs := newFlags("pin", pinSynopsis)
 	in.register(fs, false)
 	check := fs.Bool("check", false, "fail when an explicit image is not pinned; resolve and write nothing")
 	update := fs.Bool("update", false, "resolve the tags of pinned images again and move their digests")
 	insecure := fs.Bool("insecure", false, "allow registries over plain HTTP")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up on the registries after this long")
-	if err := fs.Parse(args); err != nil {
-		return parseFailure(err)
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
 	}
 	paths := fs.Args()
 	if len(paths) == 0 {
@@ -39,8 +39,7 @@ func runPin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	for _, p := range paths {
 		if p == "-" {
-			fmt.Fprintf(stderr, "edgegate pin: pin rewrites files: give paths, not stdin\n")
-			return 2
+			return usageError(stderr, fs, "pin rewrites files: give paths, not stdin")
 		}
 	}
 	m, rep, err := in.runner(paths, stdin).Build()

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/edgegate/edgegate/artifact"
@@ -45,7 +43,7 @@ type pushFlags struct {
 func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var in inputFlags
 	var pf pushFlags
-	fs := newFlags("push", pushSynopsis, stderr)
+	fs := newFlags("push", pushSynopsis)
 	in.register(fs, true)
 	fs.StringVar(&pf.source, "source", "", "org.opencontainers.image.source: where the input lives (default: the Git origin URL)")
 	fs.StringVar(&pf.revision, "revision", "", "org.opencontainers.image.revision, e.g. main@sha1:<commit> (default: from Git)")
@@ -55,24 +53,31 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.BoolVar(&pf.insecure, "insecure", false, "allow a registry over plain HTTP")
 	fs.BoolVar(&pf.dryRun, "dry-run", false, "render, check and build the artifact, print its digest, push nothing")
 	fs.DurationVar(&pf.timeout, "timeout", 2*time.Minute, "give up on the registry after this long")
-	if err := fs.Parse(args); err != nil {
-		return parseFailure(err)
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintf(stderr, "edgegate push: name the artifact: edgegate push oci://HOST/REPO:TAG [PATH...]\n")
-		return 2
+		return usageError(stderr, fs, "name the artifact: edgegate push oci://HOST/REPO:TAG [PATH...]")
 	}
 	reg := artifact.Registry{Insecure: pf.insecure, UserAgent: "edgegate/" + buildVersion()}
 	target, err := reg.ParseTarget(fs.Arg(0))
 	if err != nil {
-		fmt.Fprintf(stderr, "edgegate push: %v\n", err)
-		return 2
+		return usageError(stderr, fs, "%v", err)
 	}
 	paths := fs.Args()[1:]
-	meta, err := pf.metadata(paths, fs.Changed("source"), fs.Changed("revision"), stderr)
+	src := pipeline.MetadataSources{Paths: paths, Created: pf.created, SourceDateEpoch: os.Getenv("SOURCE_DATE_EPOCH")}
+	if fs.Changed("source") {
+		src.Source = &pf.source
+	}
+	if fs.Changed("revision") {
+		src.Revision = &pf.revision
+	}
+	meta, warnings, err := pipeline.ArtifactMetadata(src)
 	if err != nil {
-		fmt.Fprintf(stderr, "edgegate push: %v\n", err)
-		return 2
+		return usageError(stderr, fs, "%v", err)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "edgegate push: warning: %s\n", w)
 	}
 
 	objs, ok := in.renderApply(paths, stdin, stderr)
@@ -111,62 +116,6 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// metadata settles the artifact's annotations from the flags, the
-// environment and the Git work tree of the first path.
-func (pf *pushFlags) metadata(paths []string, sourceSet, revisionSet bool, stderr io.Writer) (artifact.Metadata, error) {
-	var meta artifact.Metadata
-	var git artifact.GitInfo
-	if pf.created == "" || !sourceSet || !revisionSet {
-		git = artifact.Git(workTreeDir(paths))
-	}
-	switch {
-	case pf.created != "":
-		t, err := time.Parse(time.RFC3339, pf.created)
-		if err != nil {
-			return meta, fmt.Errorf("--created %q is not an RFC 3339 time such as 2025-01-31T12:00:00Z", pf.created)
-		}
-		meta.Created = t
-	case os.Getenv("SOURCE_DATE_EPOCH") != "":
-		secs, err := strconv.ParseInt(os.Getenv("SOURCE_DATE_EPOCH"), 10, 64)
-		if err != nil {
-			return meta, fmt.Errorf("SOURCE_DATE_EPOCH %q is not a Unix time", os.Getenv("SOURCE_DATE_EPOCH"))
-		}
-		meta.Created = time.Unix(secs, 0)
-	case git.Commit != "":
-		meta.Created = git.Time
-	default:
-		meta.Created = time.Unix(0, 0)
-	}
-	meta.Revision = pf.revision
-	if sourceSet {
-		var ok bool
-		if meta.Source, ok = artifact.SourceURL(pf.source); !ok {
-			fmt.Fprintf(stderr, "edgegate push: warning: --source is not a URL edgegate can clean of credentials: the artifact has no %s\n", artifact.SourceAnnotation)
-		}
-	} else {
-		meta.Source = git.Remote
-		if git.RemoteDropped {
-			fmt.Fprintf(stderr, "edgegate push: warning: the Git origin URL is not one edgegate can clean of credentials: the artifact has no %s (set it with --source)\n", artifact.SourceAnnotation)
-		}
-	}
-	if !revisionSet {
-		meta.Revision = git.Revision()
-	}
-	return meta, nil
-}
-
-// workTreeDir is the directory whose Git work tree describes the input: the
-// first path's (its directory, for a file), or the current one.
-func workTreeDir(paths []string) string {
-	if len(paths) == 0 || paths[0] == "-" {
-		return "."
-	}
-	if info, err := os.Stat(paths[0]); err == nil && !info.IsDir() {
-		return filepath.Dir(paths[0])
-	}
-	return paths[0]
-}
-
 const fluxWiringSynopsis = `Usage: edgegate flux-wiring oci://HOST/REPO:TAG [PATH...] [flags]
 
 Prints the Flux objects that deliver what 'edgegate push' pushes to
@@ -181,7 +130,7 @@ clusters/<cluster>/); it carries no managed-by label, so it is yours to edit.`
 
 func runFluxWiring(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var in inputFlags
-	fs := newFlags("flux-wiring", fluxWiringSynopsis, stderr)
+	fs := newFlags("flux-wiring", fluxWiringSynopsis)
 	in.register(fs, true)
 	w := render.FluxWiring{LayerMediaType: string(artifact.ContentMediaType), GatewaysPath: "./" + artifact.GatewaysDir, AppsPath: "./" + artifact.AppsDir}
 	fs.StringVar(&w.Name, "name", "edgegate", "name of the OCIRepository; the Kustomizations are NAME-gateways and NAME-apps")
@@ -191,22 +140,19 @@ func runFluxWiring(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	fs.StringVar(&w.SecretRef, "secret-ref", "", "docker-registry Secret in the Flux namespace for pulling the artifact")
 	fs.StringVar(&w.Provider, "provider", "", "Flux's registry auth provider: generic (default), aws, azure or gcp")
 	fs.BoolVar(&w.Insecure, "insecure", false, "let Flux pull over plain HTTP")
-	if err := fs.Parse(args); err != nil {
-		return parseFailure(err)
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintf(stderr, "edgegate flux-wiring: name the artifact: edgegate flux-wiring oci://HOST/REPO:TAG [PATH...]\n")
-		return 2
+		return usageError(stderr, fs, "name the artifact: edgegate flux-wiring oci://HOST/REPO:TAG [PATH...]")
 	}
 	target, err := artifact.Registry{Insecure: w.Insecure}.ParseTarget(fs.Arg(0))
 	if err != nil {
-		fmt.Fprintf(stderr, "edgegate flux-wiring: %v\n", err)
-		return 2
+		return usageError(stderr, fs, "%v", err)
 	}
 	w.URL, w.Tag = artifact.OCIScheme+target.Context().Name(), target.TagStr()
 	if err := w.Validate(); err != nil {
-		fmt.Fprintf(stderr, "edgegate flux-wiring: %v\n", err)
-		return 2
+		return usageError(stderr, fs, "%v", err)
 	}
 	objs, ok := in.renderApply(fs.Args()[1:], stdin, stderr)
 	if !ok {

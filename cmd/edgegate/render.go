@@ -6,6 +6,7 @@ import (
 
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/pipeline"
+	"github.com/spf13/pflag"
 )
 
 // inputFlags are the flags every command that reads intents shares.
@@ -18,11 +19,7 @@ type inputFlags struct {
 	failOn    string
 }
 
-func (f *inputFlags) register(fs interface {
-	StringVar(*string, string, string, string)
-	BoolVar(*bool, string, bool, string)
-	Int64Var(*int64, string, int64, string)
-}, withLocked bool) {
+func (f *inputFlags) register(fs *pflag.FlagSet, withLocked bool) {
 	fs.StringVar(&f.bindings, "bindings", "", "HostBindings lock file to read (besides any in the input)")
 	if withLocked {
 		fs.BoolVar(&f.locked, "locked", false, "fail when a host binding is not in the lock (for CI)")
@@ -30,7 +27,7 @@ func (f *inputFlags) register(fs interface {
 	fs.StringVar(&f.namespace, "namespace", "", "namespace for AppIntents and IngressGateways that name none")
 	fs.Int64Var(&f.maxBytes, "max-input-bytes", manifest.DefaultMaxFileBytes, "largest input file accepted")
 	fs.StringVar(&f.config, "config", "", "EdgegatePolicy file (default: the one among the inputs, if any)")
-	fs.StringVar(&f.failOn, "fail-on", "", "lowest severity that fails the run: error (default), warning or info")
+	fs.Var((*severityFlag)(&f.failOn), "fail-on", "lowest severity that fails the run: error (default), warning or info")
 }
 
 // runner is the pipeline the flags describe, over paths.
@@ -52,10 +49,10 @@ exit code is 1.`
 
 func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var in inputFlags
-	fs := newFlags("render", renderSynopsis, stderr)
+	fs := newFlags("render", renderSynopsis)
 	in.register(fs, true)
-	if err := fs.Parse(args); err != nil {
-		return parseFailure(err)
+	if code, done := parseFlags(fs, args, stdout, stderr); done {
+		return code
 	}
 	apply, ok := in.renderApply(fs.Args(), stdin, stderr)
 	if !ok {
@@ -81,4 +78,19 @@ func printDiagnostics(w io.Writer, diags manifest.Diagnostics) {
 	for _, d := range diags {
 		fmt.Fprintln(w, d.String())
 	}
+}
+
+// severityFlag is --fail-on: a severity, checked as the flag is parsed so
+// that a misspelt one is a usage error in every command.
+type severityFlag string
+
+func (s *severityFlag) String() string { return string(*s) }
+func (s *severityFlag) Type() string   { return "severity" }
+func (s *severityFlag) Set(v string) error {
+	switch v {
+	case "error", "warning", "info":
+		*s = severityFlag(v)
+		return nil
+	}
+	return fmt.Errorf("must be error, warning or info, not %q", v)
 }

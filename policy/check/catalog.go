@@ -34,6 +34,9 @@ func All() []Check {
 			ID: "EG001", Name: "conflicting-gateways", Severity: manifest.Error,
 			Description: "a host is claimed twice on the same port of one gateway workload",
 			Mirrors:     []string{"IST0145", "KIA0301"},
+			// A conflict with another namespace's claim protects that
+			// namespace; one between Gateways of one namespace is its own.
+			ProtectsOthers: true, Protects: model.ConflictWithOtherNamespace,
 		}, run: conflictingGateways{}.Run},
 		{meta: model.Meta{
 			ID: "EG002", Name: "gateway-selector", Severity: manifest.Error,
@@ -76,12 +79,16 @@ func All() []Check {
 		}, run: egressGatewayForIngressCheck{}.Run},
 		{meta: model.Meta{
 			ID: "EG010", Name: "host-ownership", Severity: manifest.Error,
-			Description: "a namespace claims a host on a gateway that spec.hostOwnership or the HostBindings lock gives to another namespace",
+			Description:    "a namespace claims a host on a gateway that spec.hostOwnership or the HostBindings lock gives to another namespace",
+			ProtectsOthers: true,
 		}, run: hostOwnershipCheck{}.Run},
 		{meta: model.Meta{
 			ID: "EG011", Name: "gateway-tls", Severity: manifest.Error,
 			Description: "a TLS server has no usable certificate in the gateway workload's namespace, or uses another namespace's certificate",
 			Mirrors:     []string{"IST0161", "IST0101"},
+			// Its certificate findings protect the namespaces whose hosts
+			// a certificate serves; its TLS-settings findings do not.
+			ProtectsOthers: true, Protects: model.CredentialFinding,
 		}, run: gatewayTLSCheck{}.Run},
 		{meta: model.Meta{
 			ID: "EG012", Name: "port-name", Severity: manifest.Warning,

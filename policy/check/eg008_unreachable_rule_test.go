@@ -55,6 +55,11 @@ func TestUnreachableRule(t *testing.T) {
 				`VirtualService shop/web: spec.http[1]: rule can never match: earlier rules take every request it matches (match[0] by spec.http[0].match[0])`,
 				`warning: VirtualService shop/web: spec.http[3].match[0]: match is never used: every request it matches is taken first by spec.http[2].match[0] of an earlier rule`,
 			}},
+		{name: "element-wise prefixes as edgegate renders them: /api does not shadow /apiary",
+			input: rulesVS("{uri: {exact: /api}}, {uri: {prefix: /api/}}", "{uri: {exact: /apiary}}, {uri: {prefix: /apiary/}}", "{uri: {exact: /api/v1}}, {uri: {prefix: /api/v1/}}"),
+			want: []string{
+				`VirtualService shop/web: spec.http[2]: rule can never match: earlier rules take every request it matches (match[0] by spec.http[0].match[1], match[1] by spec.http[0].match[1])`,
+			}},
 		{name: "one match of a rule covered, the rule still reachable (IST0131)",
 			input: rulesVS("{uri: {prefix: /api}}", "{uri: {exact: /api/v1}}, {uri: {exact: /health}}, {uri: {exact: /health}}"),
 			want: []string{

@@ -21,8 +21,10 @@ import (
 //   - an HTTPS or TLS server without tls settings is rejected;
 //   - tls.mode SIMPLE, MUTUAL or OPTIONAL_MUTUAL without credentialName (or
 //     file-mounted serverCertificate and privateKey) has no certificate;
-//     ISTIO_MUTUAL with a credentialName is rejected; a credentialName with
-//     no tls.mode is ignored, as the mode defaults to PASSTHROUGH (warning);
+//     ISTIO_MUTUAL with a credentialName or file certificates
+//     (serverCertificate, privateKey, caCertificates, tlsCertificates) is
+//     rejected; a credentialName with no tls.mode is ignored, as the mode
+//     defaults to PASSTHROUGH (warning);
 //   - a plain-text server with TLS termination settings is rejected.
 //
 // The credential (Istio's IST0161, and IST0101 for a missing Secret): Istio
@@ -257,8 +259,8 @@ func (t *run) settings(g *model.Gateway, ws []*model.OwnershipWorkload, si int, 
 				ca = " and ca.crt"
 			}
 			t.r.Report(g.Obj, path+".tls.credentialName",
-				"tls.mode %s needs a certificate, and this server names none: set credentialName to a Secret holding tls.crt, tls.key%s in %s, the gateway workload's namespace, where Istio looks it up",
-				mode, ca, workloadNamespaces(ws))
+				"tls.mode %s needs a certificate, and this server names none: set credentialName to a Secret holding tls.crt, tls.key%s in %s, where Istio looks it up",
+				mode, ca, workloadNamespacesNamed(ws))
 		case !hasCred && mode != "SIMPLE" && tls.CaCertificates == "":
 			t.r.Report(g.Obj, path+".tls.caCertificates",
 				"tls.mode %s needs the client CA: istiod rejects file-mounted certificates without caCertificates; prefer credentialName with a Secret holding ca.crt",
@@ -268,6 +270,21 @@ func (t *run) settings(g *model.Gateway, ws []*model.OwnershipWorkload, si int, 
 		if hasCred {
 			t.r.Report(g.Obj, path+".tls.credentialName",
 				"tls.mode ISTIO_MUTUAL uses the workload's own mesh certificate, and istiod rejects a credentialName with it: remove it, or use mode SIMPLE or MUTUAL")
+		}
+		for _, f := range [...]struct {
+			field string
+			set   bool
+		}{
+			{"serverCertificate", tls.ServerCertificate != ""},
+			{"privateKey", tls.PrivateKey != ""},
+			{"caCertificates", tls.CaCertificates != ""},
+			{"tlsCertificates", len(tls.TLSCertificates) > 0},
+		} {
+			if f.set {
+				t.r.Report(g.Obj, path+".tls."+f.field,
+					"tls.mode ISTIO_MUTUAL uses the workload's own mesh certificate, and istiod rejects tls.%s with it (\"ISTIO_MUTUAL TLS cannot have associated ...\"): remove it, or use mode SIMPLE or MUTUAL",
+					f.field)
+			}
 		}
 	}
 }
@@ -280,6 +297,10 @@ func article(proto string) string {
 	return "a " + proto
 }
 
+// gatewayWorkloadNamespace names the namespace of the gateway workload when
+// the input does not hold it.
+const gatewayWorkloadNamespace = "the gateway workload's namespace"
+
 // workloadNamespaces names the namespaces of the workloads a Gateway selects.
 func workloadNamespaces(ws []*model.OwnershipWorkload) string {
 	seen := map[string]bool{}
@@ -289,9 +310,20 @@ func workloadNamespaces(ws []*model.OwnershipWorkload) string {
 		}
 	}
 	if len(seen) == 0 {
-		return "the gateway workload's namespace"
+		return gatewayWorkloadNamespace
 	}
 	return "namespace " + strings.Join(slices.Sorted(maps.Keys(seen)), ", ")
+}
+
+// workloadNamespacesNamed is workloadNamespaces, said to be the gateway
+// workload's: "namespace istio-ingress, the gateway workload's namespace",
+// or "the gateway workload's namespace" alone when none is known.
+func workloadNamespacesNamed(ws []*model.OwnershipWorkload) string {
+	where := workloadNamespaces(ws)
+	if where == gatewayWorkloadNamespace {
+		return where
+	}
+	return where + ", " + gatewayWorkloadNamespace
 }
 
 // credential checks the Secret a credentialName names, in every namespace

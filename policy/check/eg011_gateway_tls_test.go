@@ -100,14 +100,18 @@ func TestGatewayTLS(t *testing.T) {
 	now := time.Now()
 	valid, key := certificate(t, now.Add(-time.Hour), now.Add(24*time.Hour), "mybookinfo.com")
 	partners, partnersKey := certificate(t, now.Add(-time.Hour), now.Add(24*time.Hour), "api.partners.example.com")
+	store, storeKey := certificate(t, now.Add(-time.Hour), now.Add(24*time.Hour), "store.example.com")
+	storeSecret := secret("istio-ingress", "store-cert", "kubernetes.io/tls", map[string]string{"tls.crt": store, "tls.key": storeKey})
 	expired, expiredKey := certificate(t, now.Add(-48*time.Hour), now.Add(-24*time.Hour), "mybookinfo.com")
 	ca := valid
 	empty := ""
 	tlsExample := example(t, "tls")
 	goodSecrets := secret("istio-ingress", "bookinfo-cert", "kubernetes.io/tls", map[string]string{"tls.crt": valid, "tls.key": key}) +
-		secret("istio-ingress", "partners-cert", "kubernetes.io/tls", map[string]string{"tls.crt": partners, "tls.key": partnersKey, "ca.crt": ca})
+		secret("istio-ingress", "partners-cert", "kubernetes.io/tls", map[string]string{"tls.crt": partners, "tls.key": partnersKey, "ca.crt": ca}) +
+		storeSecret
 	withSecrets := func(bookinfo, partnersData map[string]string, typ string) string {
-		return tlsExample + secret("istio-ingress", "bookinfo-cert", typ, bookinfo) + secret("istio-ingress", "partners-cert", "kubernetes.io/tls", partnersData)
+		return tlsExample + secret("istio-ingress", "bookinfo-cert", typ, bookinfo) + secret("istio-ingress", "partners-cert", "kubernetes.io/tls", partnersData) +
+			storeSecret
 	}
 	partnersGood := map[string]string{"tls.crt": partners, "tls.key": partnersKey, "ca.crt": ca}
 	edgeGW := func(ns, name, tls string, hosts ...string) string {
@@ -121,14 +125,26 @@ func TestGatewayTLS(t *testing.T) {
 			want:  []string{`Gateway shop/web: spec.servers[0].tls: an HTTPS server needs tls settings, and istiod rejects the Gateway without them ("server must have TLS settings for HTTPS/TLS protocols"): add tls: {mode: SIMPLE, credentialName: <a Secret with tls.crt and tls.key in namespace istio-ingress>}`}},
 		{name: "SIMPLE without a credential",
 			input: edgeWorkload + edgeGW("shop", "web", "{mode: SIMPLE}", "./shop.example.com"),
-			want:  []string{`Gateway shop/web: spec.servers[0].tls.credentialName: tls.mode SIMPLE needs a certificate, and this server names none: set credentialName to a Secret holding tls.crt, tls.key in namespace istio-ingress`}},
+			want:  []string{`Gateway shop/web: spec.servers[0].tls.credentialName: tls.mode SIMPLE needs a certificate, and this server names none: set credentialName to a Secret holding tls.crt, tls.key in namespace istio-ingress, the gateway workload's namespace, where Istio looks it up`}},
+		{name: "SIMPLE without a credential, and no gateway workload in the input",
+			input: edgeGW("shop", "web", "{mode: SIMPLE}", "./shop.example.com"),
+			want:  []string{`Gateway shop/web: spec.servers[0].tls.credentialName: tls.mode SIMPLE needs a certificate, and this server names none: set credentialName to a Secret holding tls.crt, tls.key in the gateway workload's namespace, where Istio looks it up`}},
+		{name: "ISTIO_MUTUAL with a credentialName and file certificates",
+			input: edgeWorkload + edgeGW("shop", "web", "{mode: ISTIO_MUTUAL, credentialName: shop-cert, caCertificates: /ca.pem, tlsCertificates: [{serverCertificate: /a.pem, privateKey: /a.key}]}", "./shop.example.com"),
+			want: []string{
+				`Gateway shop/web: spec.servers[0].tls.credentialName: tls.mode ISTIO_MUTUAL uses the workload's own mesh certificate, and istiod rejects a credentialName with it`,
+				`Gateway shop/web: spec.servers[0].tls.caCertificates: tls.mode ISTIO_MUTUAL uses the workload's own mesh certificate, and istiod rejects tls.caCertificates with it ("ISTIO_MUTUAL TLS cannot have associated ..."): remove it, or use mode SIMPLE or MUTUAL`,
+				`Gateway shop/web: spec.servers[0].tls.tlsCertificates: tls.mode ISTIO_MUTUAL uses the workload's own mesh certificate, and istiod rejects tls.tlsCertificates with it`,
+			}},
+		{name: "ISTIO_MUTUAL alone",
+			input: edgeWorkload + edgeGW("shop", "web", "{mode: ISTIO_MUTUAL}", "./shop.example.com")},
 		{name: "the Secret sits in the Gateway's namespace, not the workload's",
 			input: edgeWorkload + edgeGW("shop", "web", "{mode: SIMPLE, credentialName: shop-cert}", "./shop.example.com") +
 				secret("shop", "shop-cert", "kubernetes.io/tls", map[string]string{"tls.crt": valid, "tls.key": key}),
 			want: []string{`Gateway shop/web: spec.servers[0].tls.credentialName: Secret istio-ingress/shop-cert not found: Istio looks up credentialName "shop-cert" in istio-ingress, the namespace of gateway workload Deployment istio-ingress/edge, not in the Gateway's namespace; a Secret "shop-cert" exists in namespace shop (the Gateway's namespace) instead, where this gateway never reads it: move it to istio-ingress`}},
 		{name: "edgegate's TLS example with its Secrets in the app namespaces",
 			input: tlsExample + secret("test", "bookinfo-cert", "kubernetes.io/tls", map[string]string{"tls.crt": valid, "tls.key": key}) +
-				secret("partners", "partners-cert", "kubernetes.io/tls", partnersGood),
+				secret("partners", "partners-cert", "kubernetes.io/tls", partnersGood) + storeSecret,
 			want: []string{
 				`Gateway partners/partners: spec.servers[0].tls.credentialName: Secret istio-ingress/partners-cert not found: Istio looks up credentialName "partners-cert" in istio-ingress, the namespace of gateway istio-ingress/public, not in the Gateway's namespace; a Secret "partners-cert" exists in namespace partners (the Gateway's namespace) instead`,
 				`Gateway test/bookinfo: spec.servers[1].tls.credentialName: Secret istio-ingress/bookinfo-cert not found: Istio looks up credentialName "bookinfo-cert" in istio-ingress, the namespace of gateway istio-ingress/public, not in the Gateway's namespace; a Secret "bookinfo-cert" exists in namespace test (the Gateway's namespace) instead, where this gateway never reads it: move it to istio-ingress (from AppIntent test/bookinfo spec.tls.credentialName, in.yaml:14)`,
@@ -157,7 +173,7 @@ func TestGatewayTLS(t *testing.T) {
 			want:  []string{`Gateway test/bookinfo: spec.servers[1].tls.credentialName: Secret istio-ingress/bookinfo-cert is of type kubernetes.io/service-account-token, which istiod's credential informer never watches`}},
 		{name: "a certificate only in stringData, which istioctl analyze does not read",
 			input: tlsExample + stringSecret(t, "istio-ingress", "bookinfo-cert", map[string]string{"tls.crt": valid, "tls.key": key}) +
-				secret("istio-ingress", "partners-cert", "kubernetes.io/tls", partnersGood),
+				secret("istio-ingress", "partners-cert", "kubernetes.io/tls", partnersGood) + storeSecret,
 			want: []string{`warning: Gateway test/bookinfo: spec.servers[1].tls.credentialName: Secret istio-ingress/bookinfo-cert keeps its certificate in stringData: that is fine once applied (the API server folds stringData into data), but istioctl analyze reads Secrets from files by their data alone and reports IST0161 on this Gateway`}},
 		{name: "a credentialName without a tls.mode is ignored (PASSTHROUGH)",
 			input: edgeWorkload + edgeGW("shop", "web", "{credentialName: shop-cert}", "./shop.example.com"),

@@ -33,6 +33,8 @@ type Index struct {
 	knownChecks       map[string]bool // the IDs a suppression may name
 	suppressions      map[*manifest.Object]map[string]bool
 	suppressionErrors manifest.Diagnostics
+	inputErrors       manifest.Diagnostics // integers the API server reads and the index does not
+	grants            grants
 }
 
 // DeclaredGateway is an IngressGateway of the input.
@@ -105,11 +107,11 @@ func decodeIndexed(o *manifest.Object) any {
 	switch o.Group() + "/" + o.Kind {
 	case render.IstioNetworkingGroup + "/Gateway":
 		g := &Gateway{Obj: o}
-		manifest.DecodeLenient(o, o.Node, "", g)
+		g.notInteger = notIntegers(manifest.DecodeLenient(o, o.Node, "", g))
 		return g
 	case render.IstioNetworkingGroup + "/VirtualService":
 		vs := &VirtualService{Obj: o}
-		manifest.DecodeLenient(o, o.Node, "", vs)
+		vs.notInteger = notIntegers(manifest.DecodeLenient(o, o.Node, "", vs))
 		return vs
 	case "apps/Deployment", "apps/StatefulSet", "apps/DaemonSet", "apps/ReplicaSet":
 		return decodeWorkload(o, "spec.template.metadata", "spec.template.spec")
@@ -117,7 +119,7 @@ func decodeIndexed(o *manifest.Object) any {
 		return decodeWorkload(o, "metadata", "spec")
 	case "/Service":
 		s := &Service{Obj: o}
-		manifest.DecodeLenient(o, o.Node, "", s)
+		s.notInteger = notIntegers(manifest.DecodeLenient(o, o.Node, "", s))
 		return s
 	case "/Secret":
 		s := &Secret{Obj: o, Type: manifest.ScalarValue(o.Field("type")), Keys: map[string]bool{}}
@@ -150,13 +152,16 @@ func (idx *Index) insert(o *manifest.Object, decoded any) {
 	key := o.Namespace + "/" + o.Name
 	switch v := decoded.(type) {
 	case *Gateway:
+		idx.inputErrors = append(idx.inputErrors, v.notInteger...)
 		idx.Gateways = append(idx.Gateways, v)
 		idx.gatewayByKey[key] = v
 	case *VirtualService:
+		idx.inputErrors = append(idx.inputErrors, v.notInteger...)
 		idx.VirtualServices = append(idx.VirtualServices, v)
 	case *Workload:
 		idx.Workloads = append(idx.Workloads, v)
 	case *Service:
+		idx.inputErrors = append(idx.inputErrors, v.notInteger...)
 		idx.Services = append(idx.Services, v)
 		idx.serviceByKey[key] = v
 	case *Secret:
@@ -385,8 +390,26 @@ func (idx *Index) parseSuppressions(o *manifest.Object, value string) {
 	idx.suppressions[o] = ids
 }
 
-// SuppressionErrors are the malformed suppressions of the input.
-func (idx *Index) SuppressionErrors() manifest.Diagnostics { return idx.suppressionErrors }
+// SuppressionErrors are the malformed suppressions of the input, and the
+// integer fields of Gateways, VirtualServices and Services written in a form
+// the API server reads and the index would not (80.0): input errors, which
+// no policy turns off.
+func (idx *Index) SuppressionErrors() manifest.Diagnostics {
+	return append(append(manifest.Diagnostics{}, idx.suppressionErrors...), idx.inputErrors...)
+}
+
+// notIntegers keeps the diagnostics of integer fields written as whole
+// floats (manifest.NotIntegerTag) of a lenient decoding.
+func notIntegers(diags manifest.Diagnostics) manifest.Diagnostics {
+	var out manifest.Diagnostics
+	for _, d := range diags {
+		if d.Tags["input"] == manifest.NotIntegerTag {
+			d.Tags = nil
+			out = append(out, d)
+		}
+	}
+	return out
+}
 
 func (idx *Index) suppressed(o *manifest.Object, id string) bool {
 	return idx.suppressions[o][id]

@@ -17,8 +17,10 @@ import (
 
 // Gateway is an Istio Gateway.
 type Gateway struct {
-	Obj  *manifest.Object
-	Spec struct {
+	Obj *manifest.Object
+	// notInteger: integer fields written as whole floats (80.0).
+	notInteger manifest.Diagnostics `yaml:"-"`
+	Spec       struct {
 		Selector map[string]string `yaml:"selector"`
 		Servers  []Server          `yaml:"servers"`
 	} `yaml:"spec"`
@@ -84,8 +86,10 @@ func SplitGatewayHost(h string) (namespace, host string) {
 
 // VirtualService is an Istio VirtualService.
 type VirtualService struct {
-	Obj  *manifest.Object
-	Spec struct {
+	Obj *manifest.Object
+	// notInteger: integer fields written as whole floats (80.0).
+	notInteger manifest.Diagnostics `yaml:"-"`
+	Spec       struct {
 		Hosts    []string    `yaml:"hosts"`
 		Gateways []string    `yaml:"gateways"`
 		ExportTo []string    `yaml:"exportTo"`
@@ -194,8 +198,10 @@ func (w *Workload) ServesPort(port int) bool {
 
 // Service is a Kubernetes Service.
 type Service struct {
-	Obj  *manifest.Object
-	Spec struct {
+	Obj *manifest.Object
+	// notInteger: integer fields written as whole floats (80.0).
+	notInteger manifest.Diagnostics `yaml:"-"`
+	Spec       struct {
 		Type     string            `yaml:"type"`
 		Selector map[string]string `yaml:"selector"`
 		Ports    []ServicePort     `yaml:"ports"`
@@ -220,6 +226,9 @@ type IntOrString struct {
 func (v *IntOrString) DecodeNode(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
 		return fmt.Errorf("expected a port number or name")
+	}
+	if manifest.WholeFloat(n) {
+		return &manifest.NotIntegerError{Value: n.Value}
 	}
 	if n.Tag == "!!int" {
 		i, err := strconv.Atoi(n.Value)

@@ -15,6 +15,15 @@ type Meta struct {
 	Description string            // one line
 	// Mirrors lists the Istio analyzer and Kiali codes the check corresponds to.
 	Mirrors []string
+	// ProtectsOthers marks the checks that protect one namespace's hosts,
+	// certificates or claims from another namespace (EG001, EG010, EG011):
+	// an edgegate.dev/suppress of their findings counts only where the
+	// platform grants it (see Index.granted), and only the platform's
+	// EdgegatePolicy may lower them.
+	ProtectsOthers bool
+	// Protects, when set, narrows ProtectsOthers to the findings it is true
+	// for (EG001: a conflict with another namespace's claim).
+	Protects func(idx *Index, obj *manifest.Object, field string) bool `yaml:"-" json:"-"`
 }
 
 // SuppressAnnotation on an object silences checks for it:
@@ -29,6 +38,9 @@ type Reporter struct {
 	idx      *Index
 	diags    manifest.Diagnostics
 	seen     map[string]bool
+	// ungranted: the objects whose suppression of this check was refused
+	// and already reported.
+	ungranted map[*manifest.Object]bool
 }
 
 // NewReporter collects the findings of the check meta describes, at
@@ -63,7 +75,14 @@ func (r *Reporter) Info(obj *manifest.Object, field, format string, args ...any)
 
 func (r *Reporter) report(sev manifest.Severity, obj *manifest.Object, field, msg string) {
 	if r.idx.suppressed(obj, r.meta.ID) {
-		return
+		if !r.meta.ProtectsOthers || (r.meta.Protects != nil && !r.meta.Protects(r.idx, obj, field)) {
+			return
+		}
+		why, ok := r.idx.granted(obj, r.meta.ID)
+		if ok {
+			return
+		}
+		r.refuseSuppression(obj, why)
 	}
 	key := obj.Key() + "\x00" + field + "\x00" + msg
 	if r.seen[key] {
@@ -86,6 +105,24 @@ func (r *Reporter) report(sev manifest.Severity, obj *manifest.Object, field, ms
 	if len(r.meta.Mirrors) > 0 {
 		d.Tags["mirrors"] = strings.Join(r.meta.Mirrors, ",")
 	}
+	r.diags = append(r.diags, d)
+}
+
+// refuseSuppression reports, once per object, that its suppression of the
+// check does not count: the finding it would silence stays.
+func (r *Reporter) refuseSuppression(obj *manifest.Object, why string) {
+	if r.ungranted[obj] {
+		return
+	}
+	if r.ungranted == nil {
+		r.ungranted = map[*manifest.Object]bool{}
+	}
+	r.ungranted[obj] = true
+	d := manifest.Warnf(obj, "metadata.annotations."+SuppressAnnotation,
+		"the suppression of %s (%s) does not count: %s protects the hosts, certificates and claims of other namespaces, and %s; the finding stays",
+		r.meta.ID, r.meta.Name, r.meta.ID, why)
+	d.ID = r.meta.ID
+	d.Tags = map[string]string{"check": r.meta.Name}
 	r.diags = append(r.diags, d)
 }
 

@@ -294,7 +294,7 @@ func TestGenerate(t *testing.T) {
 		{
 			name:   "fail-on is not a severity",
 			app:    withParameter(base, parameter{Name: "fail-on", String: str("fatal")}),
-			stderr: "--fail-on must be error, warning or info",
+			stderr: `must be error, warning or info, not "fatal"`,
 		},
 		{
 			name:   "plugin env FAIL_ON=warning fails on a warning (no lock read)",

@@ -35,7 +35,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -46,21 +45,6 @@ import (
 
 // minCases keeps the corpus from shrinking unnoticed.
 const minCases = 60
-
-func cases(t *testing.T) []string {
-	t.Helper()
-	entries, err := os.ReadDir("cases")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() {
-			names = append(names, e.Name())
-		}
-	}
-	return names
-}
 
 // spec is a parsed want.txt.
 type spec struct {
@@ -76,70 +60,46 @@ type spec struct {
 
 func readSpec(t *testing.T, dir string) spec {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "want.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := spec{fnResult: "error"}
-	for _, l := range strings.Split(string(data), "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" {
-			continue
-		}
-		if d, ok := strings.CutPrefix(l, "#"); ok {
-			key, value, _ := strings.Cut(strings.TrimSpace(d), ":")
-			value = strings.TrimSpace(value)
-			switch key {
-			case "BUG":
-				switch mode, what, _ := strings.Cut(value, ":"); mode {
-				case "fn":
-					s.bugFn = strings.TrimSpace(what)
-				case "cli":
-					s.bugCLI = strings.TrimSpace(what)
-				default:
-					s.bug = value
-				}
-			case "args":
-				s.args = strings.Fields(value)
-			case "fn-args":
-				s.fnArgs = strings.Fields(value)
-			case "fn-config":
-				s.fnConfig = value
-			case "fn-result":
-				s.fnResult = value
-			case "fn-stdout":
-				s.fnStdoutEmpty = value == "empty"
+	w := testutil.ReadWant(t, dir)
+	s := spec{fnResult: "error", cli: w.CLI, fn: w.Fn}
+	for _, d := range w.Directives {
+		switch d.Key {
+		case "BUG":
+			switch mode, what, _ := strings.Cut(d.Value, ":"); mode {
 			case "fn":
-				s.fnSkip = strings.TrimSpace(strings.TrimPrefix(value, "skip:"))
-			case "not":
-				s.not = append(s.not, value)
+				s.bugFn = strings.TrimSpace(what)
+			case "cli":
+				s.bugCLI = strings.TrimSpace(what)
+			default:
+				s.bug = d.Value
 			}
-			continue
-		}
-		switch mode, rest, _ := strings.Cut(l, ": "); mode {
-		case "cli":
-			s.cli = append(s.cli, rest)
+		case "args":
+			s.args = strings.Fields(d.Value)
+		case "fn-args":
+			s.fnArgs = strings.Fields(d.Value)
+		case "fn-config":
+			s.fnConfig = d.Value
+		case "fn-result":
+			s.fnResult = d.Value
+		case "fn-stdout":
+			s.fnStdoutEmpty = d.Value == "empty"
 		case "fn":
-			s.fn = append(s.fn, lineNumber.ReplaceAllString(rest, "$1"))
-		default:
-			s.cli = append(s.cli, l)
-			s.fn = append(s.fn, lineNumber.ReplaceAllString(l, "$1"))
+			s.fnSkip = strings.TrimSpace(strings.TrimPrefix(d.Value, "skip:"))
+		case "not":
+			s.not = append(s.not, d.Value)
 		}
-	}
-	if len(s.cli) == 0 && len(s.fn) == 0 {
-		t.Fatalf("%s/want.txt expects nothing", dir)
 	}
 	return s
 }
 
 func TestCorpusSize(t *testing.T) {
-	if n := len(cases(t)); n < minCases {
+	if n := len(testutil.Subdirs(t, "cases")); n < minCases {
 		t.Errorf("%d bad-input cases, want at least %d", n, minCases)
 	}
 }
 
 func TestCLI(t *testing.T) {
-	for _, name := range cases(t) {
+	for _, name := range testutil.Subdirs(t, "cases") {
 		t.Run(name, func(t *testing.T) {
 			dir, _ := filepath.Abs(filepath.Join("cases", name))
 			s := readSpec(t, dir)
@@ -157,12 +117,8 @@ func TestCLI(t *testing.T) {
 	}
 }
 
-// lineNumber matches the ":12" after a file name: a ResourceList carries
-// files but not lines.
-var lineNumber = regexp.MustCompile(`([\w./-]+\.ya?ml):\d+`)
-
 func TestFunction(t *testing.T) {
-	for _, name := range cases(t) {
+	for _, name := range testutil.Subdirs(t, "cases") {
 		t.Run(name, func(t *testing.T) {
 			dir, _ := filepath.Abs(filepath.Join("cases", name))
 			s := readSpec(t, dir)
@@ -230,7 +186,7 @@ func unparsable(t *testing.T, dir string) string {
 // lock). Some cases are errors only at the policy gate or with render's flags,
 // which lock does not run; for those lock may succeed.
 func TestLock(t *testing.T) {
-	for _, name := range cases(t) {
+	for _, name := range testutil.Subdirs(t, "cases") {
 		t.Run(name, func(t *testing.T) {
 			src, _ := filepath.Abs(filepath.Join("cases", name))
 			s := readSpec(t, src)

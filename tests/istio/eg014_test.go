@@ -137,32 +137,7 @@ var eg014Known = []struct {
 	rule string
 	errs *regexp.Regexp            // every webhook error of the object matches
 	obj  func(map[string]any) bool // and the object is one of these (nil: any)
-}{
-	// TODO(EG011 or EG014): a server's tls.tlsCertificates entries each
-	// need serverCertificate and privateKey in SIMPLE, MUTUAL and
-	// OPTIONAL_MUTUAL mode (validateTLSOptions checks every entry: "SIMPLE
-	// TLS requires a private key"); neither EG014 nor EG011 looks inside
-	// the entries, and istiod rejects the Gateway.
-	{"tlsCertificates entries without a certificate or key", regexp.MustCompile(`^(SIMPLE|MUTUAL) TLS requires a (server certificate|private key)$`), eg014HasTLSCertificates},
-	// TODO(EG014): apply istiod's header syntax rules, which
-	// eg014_webhook.go lists as not applied ("header name and value
-	// syntax"); istiod rejects the VirtualService:
-	//   - headers.request/response set, add, remove: a name not empty, not
-	//     a pseudo-header (":authority"), not "host" for set/add/remove
-	//     (pkg/config/validation ValidateHTTPHeaderOperationName);
-	//   - header values: no newline, and Envoy's %COMMAND% syntax
-	//     (ValidateHTTPHeaderValue: "header value configuration ... is
-	//     invalid");
-	//   - match.headers and withoutHeaders names a valid HTTP header name
-	//     (ValidateHTTPHeaderNameOrJwtClaimRoute: "header name X is not a
-	//     valid header name").
-	{"header names and values", regexp.MustCompile(`(?s)^(header name cannot be empty|invalid header ".*": header cannot have ":" prefix|invalid header "host": cannot set Host header|header name .* is not a valid header name|header value configuration .* is invalid)$`), nil},
-	// TODO(EG014): apply istiod's label syntax to http[].match[].sourceLabels
-	// (labels.Instance.Validate: keys qualified names, values label
-	// values), listed as not applied ("sourceLabels syntax"); istiod
-	// rejects the VirtualService with "invalid tag key/value".
-	{"sourceLabels syntax", regexp.MustCompile(`^invalid tag (key|value): ".*"$`), nil},
-}
+}{}
 
 func eg014KnownIndex(webhookOnly bool, errs []string, obj map[string]any) int {
 	if !webhookOnly || len(errs) == 0 {
@@ -174,18 +149,6 @@ func eg014KnownIndex(webhookOnly bool, errs []string, obj map[string]any) int {
 		}
 	}
 	return -1
-}
-
-// eg014HasTLSCertificates reports whether a server of the Gateway obj has
-// tls.tlsCertificates.
-func eg014HasTLSCertificates(obj map[string]any) bool {
-	servers, _ := eg014Map(obj, false, "spec")["servers"].([]any)
-	for _, s := range servers {
-		if s, ok := s.(map[string]any); ok && eg014Map(s, false, "tls")["tlsCertificates"] != nil {
-			return true
-		}
-	}
-	return false
 }
 
 // eg014TLSField matches an EG011 error about a server's tls settings.

@@ -128,11 +128,14 @@ type want struct {
 	// Error is how the call finds no route; see callErrors.
 	Error string `json:"error,omitempty"`
 
-	Route          string  `json:"route,omitempty"`          // name of the route that answers
-	VirtualService string  `json:"virtualService,omitempty"` // namespace/name it comes from
-	Rewrite        string  `json:"rewrite,omitempty"`        // prefix rewrite
-	Timeout        string  `json:"timeout,omitempty"`        // e.g. 5s, 1.5s
-	Retries        *uint32 `json:"retries,omitempty"`
+	Route          string `json:"route,omitempty"`          // name of the route that answers
+	VirtualService string `json:"virtualService,omitempty"` // namespace/name it comes from
+	Rewrite        string `json:"rewrite,omitempty"`        // prefix rewrite
+	// UpstreamPath is the path the request reaches its upstream with, after
+	// the route's prefix rewrite (the path as sent when it has none).
+	UpstreamPath string  `json:"upstreamPath,omitempty"`
+	Timeout      string  `json:"timeout,omitempty"` // e.g. 5s, 1.5s
+	Retries      *uint32 `json:"retries,omitempty"`
 	// Certificate is the credentialName whose certificate the gateway presents (TLS calls).
 	Certificate string `json:"certificate,omitempty"`
 	// MTLS says whether the gateway demands a client certificate (TLS calls; default false).

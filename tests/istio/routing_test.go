@@ -351,6 +351,13 @@ func (g *gateway) check(t *testing.T, c call, got outcome) (failures []string) {
 	if want.Rewrite != "" && r.GetRoute().GetPrefixRewrite() != want.Rewrite {
 		fail("want prefix rewrite %q, got %q", want.Rewrite, r.GetRoute().GetPrefixRewrite())
 	}
+	if want.UpstreamPath != "" {
+		if got, err := upstreamPath(r, c.path()); err != nil {
+			fail("want upstream path %s: %v", want.UpstreamPath, err)
+		} else if got != want.UpstreamPath {
+			fail("want upstream path %s, got %s (route match %v, prefix rewrite %q)", want.UpstreamPath, got, r.GetMatch(), r.GetRoute().GetPrefixRewrite())
+		}
+	}
 	if want.Timeout != "" {
 		d, _ := time.ParseDuration(want.Timeout)
 		if got := r.GetRoute().GetTimeout().AsDuration(); r.GetRoute().GetTimeout() == nil || got != d {
@@ -518,6 +525,34 @@ func headerSensitive(vh *route.VirtualHost) bool {
 // matchRoute picks the first route of a virtual host that matches the path
 // and headers, with Envoy's semantics. Match features the examples do not
 // use fail the test rather than being ignored.
+// upstreamPath is the path Envoy forwards a request for path to, as route
+// r rewrites it: prefix_rewrite replaces what the match matched (the
+// prefix of a prefix match, the whole path of an exact one, keeping the
+// query). pilot's simulation does not apply rewrites.
+func upstreamPath(r *route.Route, path string) (string, error) {
+	a := r.GetRoute()
+	if a.GetRegexRewrite() != nil || a.GetPathRewritePolicy() != nil {
+		return "", fmt.Errorf("route %q rewrites by regex or policy, which the harness does not apply", r.GetName())
+	}
+	rw := a.GetPrefixRewrite()
+	if rw == "" {
+		return path, nil
+	}
+	switch p := r.GetMatch().GetPathSpecifier().(type) {
+	case *route.RouteMatch_Prefix:
+		return rw + path[len(p.Prefix):], nil
+	case *route.RouteMatch_PathSeparatedPrefix:
+		return rw + path[len(p.PathSeparatedPrefix):], nil
+	case *route.RouteMatch_Path:
+		_, query, hasQuery := strings.Cut(path, "?")
+		if hasQuery {
+			return rw + "?" + query, nil
+		}
+		return rw, nil
+	}
+	return "", fmt.Errorf("route %q: prefix_rewrite on a %T match", r.GetName(), r.GetMatch().GetPathSpecifier())
+}
+
 func matchRoute(t *testing.T, vh *route.VirtualHost, path string, h http.Header) *route.Route {
 	t.Helper()
 	for _, r := range vh.GetRoutes() {

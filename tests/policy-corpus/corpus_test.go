@@ -101,22 +101,6 @@ var seedScenarios = map[string]string{
 	"vs-without-gateways":         "a VirtualService without gateways binds to mesh only",
 }
 
-// caseNames lists the case directories.
-func caseNames(t *testing.T) []string {
-	t.Helper()
-	entries, err := os.ReadDir(casesDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() {
-			names = append(names, e.Name())
-		}
-	}
-	return names
-}
-
 // loadExpectations reads and validates cases/<name>/expect.yaml.
 func loadExpectations(t *testing.T, name string) Expectations {
 	t.Helper()
@@ -174,7 +158,7 @@ func check(t *testing.T, dir string) ([]Finding, testutil.Result) {
 // expect.yaml: every expected finding reported, no other warning or error.
 func TestCorpus(t *testing.T) {
 	testutil.Binary(t) // build once, before the parallel subtests
-	for _, name := range caseNames(t) {
+	for _, name := range testutil.Subdirs(t, casesDir) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			exp := loadExpectations(t, name)
@@ -300,7 +284,7 @@ func catalog(t *testing.T) []string {
 // every seed scenario reproduced, and every check of the catalog both firing
 // (a warning or error expected) in some case and silent in another.
 func TestCorpusCoverage(t *testing.T) {
-	names := caseNames(t)
+	names := testutil.Subdirs(t, casesDir)
 	if len(names) < minCases {
 		t.Errorf("%d cases, want at least %d", len(names), minCases)
 	}

@@ -81,90 +81,53 @@ type spec struct {
 // objectLine starts a printed object.
 var objectLine = regexp.MustCompile(`(?m)^(- )?apiVersion: `)
 
-var lineNumber = regexp.MustCompile(`([\w./-]+\.ya?ml):\d+`)
-
 func readSpec(t *testing.T, dir string) spec {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, "want.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := spec{modes: allModes, code: 1}
-	for _, l := range strings.Split(string(data), "\n") {
-		l = strings.TrimSpace(l)
-		if l == "" {
-			continue
-		}
-		if d, ok := strings.CutPrefix(l, "#"); ok {
-			key, value, _ := strings.Cut(strings.TrimSpace(d), ":")
-			value = strings.TrimSpace(value)
-			link := func() [2]string {
-				from, to, ok := strings.Cut(value, "->")
-				if !ok {
-					t.Fatalf("want.txt: %q is not NAME -> TARGET", l)
-				}
-				return [2]string{strings.TrimSpace(from), strings.TrimSpace(to)}
+	w := testutil.ReadWant(t, dir)
+	s := spec{modes: allModes, code: 1, cli: w.CLI, fn: w.Fn}
+	for _, d := range w.Directives {
+		key, value, l := d.Key, d.Value, d.Key+": "+d.Value
+		link := func() [2]string {
+			from, to, ok := strings.Cut(value, "->")
+			if !ok {
+				t.Fatalf("want.txt: %q is not NAME -> TARGET", l)
 			}
-			switch key {
-			case "modes":
-				s.modes = strings.Fields(value)
-			case "args":
-				s.args = strings.Fields(value)
-			case "code":
-				s.code, _ = strconv.Atoi(value)
-			case "lock":
-				s.lockOK = value == "ok"
-			case "target":
-				s.target = value
-			case "fn-args":
-				s.fnArgs = strings.Fields(value)
-			case "fn-stdin":
-				s.fnStdin = value
-			case "fn-config":
-				s.fnConfig = value
-			case "symlink":
-				s.links = append(s.links, link())
-			case "dangling":
-				s.dangling = append(s.dangling, link())
-			case "fifo":
-				s.fifos = append(s.fifos, value)
-			case "socket":
-				s.sockets = append(s.sockets, value)
-			case "not":
-				s.not = append(s.not, value)
-			}
-			continue
+			return [2]string{strings.TrimSpace(from), strings.TrimSpace(to)}
 		}
-		switch mode, rest, _ := strings.Cut(l, ": "); mode {
-		case "cli":
-			s.cli = append(s.cli, rest)
-		case "fn":
-			s.fn = append(s.fn, lineNumber.ReplaceAllString(rest, "$1"))
-		default:
-			s.cli = append(s.cli, l)
-			s.fn = append(s.fn, lineNumber.ReplaceAllString(l, "$1"))
+		switch key {
+		case "modes":
+			s.modes = strings.Fields(value)
+		case "args":
+			s.args = strings.Fields(value)
+		case "code":
+			s.code, _ = strconv.Atoi(value)
+		case "lock":
+			s.lockOK = value == "ok"
+		case "target":
+			s.target = value
+		case "fn-args":
+			s.fnArgs = strings.Fields(value)
+		case "fn-stdin":
+			s.fnStdin = value
+		case "fn-config":
+			s.fnConfig = value
+		case "symlink":
+			s.links = append(s.links, link())
+		case "dangling":
+			s.dangling = append(s.dangling, link())
+		case "fifo":
+			s.fifos = append(s.fifos, value)
+		case "socket":
+			s.sockets = append(s.sockets, value)
+		case "not":
+			s.not = append(s.not, value)
 		}
 	}
 	return s
 }
 
-func cases(t *testing.T) []string {
-	t.Helper()
-	entries, err := os.ReadDir("cases")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		if e.IsDir() {
-			names = append(names, e.Name())
-		}
-	}
-	return names
-}
-
 func TestCorpusSize(t *testing.T) {
-	if n := len(cases(t)); n < minCases {
+	if n := len(testutil.Subdirs(t, "cases")); n < minCases {
 		t.Errorf("%d security cases, want at least %d", n, minCases)
 	}
 }
@@ -246,7 +209,7 @@ func TestCorpus(t *testing.T) {
 	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
-	for _, cname := range cases(t) {
+	for _, cname := range testutil.Subdirs(t, "cases") {
 		t.Run(cname, func(t *testing.T) {
 			src, _ := filepath.Abs(filepath.Join("cases", cname))
 			s := readSpec(t, src)

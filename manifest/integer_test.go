@@ -1,0 +1,45 @@
+package manifest
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestWholeFloatIntegers(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  string // fragment of the diagnostic; "" for none
+		tag   bool
+	}{
+		{"80", "", false},
+		{"0x50", "", false},
+		{"80.0", "80.0 is not written as an integer: the API server reads it as 80", true},
+		{"8e1", "8e1 is not written as an integer: the API server reads it as 80", true},
+		{"80.5", "expected an integer, got number 80.5", false},
+		{`"80"`, `expected an integer, got string "80"`, false},
+	} {
+		objs, diags := Parse([]byte("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {port: "+tc.value+"}\n"), "s.yaml")
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		var v struct {
+			Spec struct {
+				Port int `yaml:"port"`
+			} `yaml:"spec"`
+		}
+		got := DecodeLenient(objs[0], objs[0].Node, "", &v)
+		if tc.want == "" {
+			if len(got) > 0 || v.Spec.Port != 80 {
+				t.Errorf("%s: %v, port %d", tc.value, got, v.Spec.Port)
+			}
+			continue
+		}
+		if len(got) != 1 || !strings.Contains(got[0].Message, tc.want) || got[0].Field != "spec.port" {
+			t.Errorf("%s: got %v, want %q at spec.port", tc.value, got, tc.want)
+			continue
+		}
+		if tagged := got[0].Tags["input"] == NotIntegerTag; tagged != tc.tag {
+			t.Errorf("%s: tagged %v, want %v", tc.value, tagged, tc.tag)
+		}
+	}
+}
