@@ -54,18 +54,21 @@ var regexps = sync.Pool{New: func() any { return match.NewRegexps() }}
 // earlier.
 func coversAll(re *match.Regexps, earlier, later []routeEntry) bool {
 	for j := range later {
-		covered := false
-		for i := range earlier {
-			if re.RequestCovers(&earlier[i].match, &later[j].match) {
-				covered = true
-				break
-			}
-		}
-		if !covered {
+		if !coveredByAny(re, earlier, &later[j]) {
 			return false
 		}
 	}
 	return true
+}
+
+// coveredByAny reports whether a match of earlier covers n.
+func coveredByAny(re *match.Regexps, earlier []routeEntry, n *routeEntry) bool {
+	for i := range earlier {
+		if re.RequestCovers(&earlier[i].match, &n.match) {
+			return true
+		}
+	}
+	return false
 }
 
 // routeEntry is one match of the rule(s) a route renders to, with the
