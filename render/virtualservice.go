@@ -96,7 +96,8 @@ func renderVirtualService(a *App, bindings []Binding) *manifest.Object {
 		}
 		spec.HTTP = append(spec.HTTP, redirectRules(a.Spec.Hosts, httpL.Port, httpsL.Port)...)
 	}
-	re := match.NewRegexps()
+	re := regexps.Get().(*match.Regexps)
+	defer regexps.Put(re)
 	var earlier []routeEntry
 	for i := range a.Spec.Routes {
 		entries := routeEntries(&a.Spec.Routes[i])
@@ -149,16 +150,9 @@ func redirectRules(hosts []string, httpPort, httpsPort int) []httpRoute {
 // it (and EG008 would say so), and the earlier route takes its requests.
 func renderRoute(re *match.Regexps, r *v1alpha1.Route, entries, earlier []routeEntry, targets []Target) []httpRoute {
 	kept := entries[:0:0]
-	for _, n := range entries {
-		covered := false
-		for _, m := range earlier {
-			if re.RequestCovers(&m.match, &n.match) {
-				covered = true
-				break
-			}
-		}
-		if !covered {
-			kept = append(kept, n)
+	for j := range entries {
+		if !coveredByAny(re, earlier, &entries[j]) {
+			kept = append(kept, entries[j])
 		}
 	}
 	if len(kept) == 0 {
