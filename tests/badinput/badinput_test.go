@@ -30,10 +30,7 @@
 package badinput
 
 import (
-	"bytes"
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -261,17 +258,8 @@ func check(t *testing.T, res testutil.Result, want, not []string) {
 // not stall the suite.
 const timeout = 30 * time.Second
 
-// run is testutil.Run with a timeout.
+// run is testutil.Run with the corpus's timeout.
 func run(t testing.TB, dir string, stdin []byte, args ...string) testutil.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, testutil.Binary(t), args...)
-	cmd.Dir = dir
-	cmd.Stdin = bytes.NewReader(stdin)
-	res := testutil.RunCmd(t, cmd)
-	if ctx.Err() != nil {
-		t.Fatalf("edgegate %s did not finish within %v", strings.Join(args, " "), timeout)
-	}
-	return res
+	return testutil.RunTimeout(t, timeout, dir, stdin, args...)
 }

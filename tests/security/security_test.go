@@ -31,7 +31,6 @@ package security
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"log"
@@ -193,16 +192,7 @@ const timeout = 30 * time.Second
 
 func run(t *testing.T, dir string, stdin []byte, args ...string) testutil.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, testutil.Binary(t), args...)
-	cmd.Dir = dir
-	cmd.Stdin = bytes.NewReader(stdin)
-	res := testutil.RunCmd(t, cmd)
-	if ctx.Err() != nil {
-		t.Fatalf("edgegate %s did not finish within %v", strings.Join(args, " "), timeout)
-	}
-	return res
+	return testutil.RunTimeout(t, timeout, dir, stdin, args...)
 }
 
 func TestCorpus(t *testing.T) {

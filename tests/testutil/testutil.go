@@ -5,6 +5,7 @@ package testutil
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/edgegate/edgegate/manifest"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -84,6 +86,22 @@ func RunCmd(t testing.TB, cmd *exec.Cmd) Result {
 		t.Fatalf("running %s: %v", filepath.Base(cmd.Path), err)
 	}
 	return Result{Stdout: stdout.String(), Stderr: stderr.String(), Code: code}
+}
+
+// RunTimeout is Run with a deadline: a run that does not finish within
+// timeout (a hang on hostile input) fails the test.
+func RunTimeout(t testing.TB, timeout time.Duration, dir string, stdin []byte, args ...string) Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, Binary(t), args...)
+	cmd.Dir = dir
+	cmd.Stdin = bytes.NewReader(stdin)
+	res := RunCmd(t, cmd)
+	if ctx.Err() != nil {
+		t.Fatalf("edgegate %s did not finish within %v", strings.Join(args, " "), timeout)
+	}
+	return res
 }
 
 // YAMLFiles lists the *.yaml and *.yml files under dir, relative to it, sorted.
