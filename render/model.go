@@ -75,6 +75,7 @@ type App struct {
 	Spec            v1alpha1.AppIntentSpec
 	Targets         [][]Target // parsed destinations, one list per route
 	Workload        *Workload
+	matches         [][]routeEntry // what each route matches, one list per route
 }
 
 // Key is "namespace/name".
@@ -329,12 +330,12 @@ func decodeApp(o *manifest.Object) (*App, manifest.Diagnostics) {
 	var intent v1alpha1.AppIntent
 	e := decodeObject(o, &intent)
 	e.addAll(v1alpha1.ValidateAppIntent(o.Name, o.Namespace, &intent.Spec))
-	checkReachable(e, intent.Spec.Routes)
+	matches := routeMatches(e, intent.Spec.Routes)
 	if len(e.diags) > 0 {
 		return nil, e.diags
 	}
 	intent.Spec.SetDefaults()
-	return &App{Namespace: o.Namespace, Name: o.Name, Obj: o, Spec: intent.Spec, Targets: targetsOf(o.Namespace, &intent.Spec)}, nil
+	return &App{Namespace: o.Namespace, Name: o.Name, Obj: o, Spec: intent.Spec, Targets: targetsOf(o.Namespace, &intent.Spec), matches: matches}, nil
 }
 
 // resolveGateway finds an app's workload: the one it names, else the one

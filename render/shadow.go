@@ -9,26 +9,37 @@ import (
 	"github.com/edgegate/edgegate/render/match"
 )
 
-// checkReachable rejects a route that earlier routes always shadow: Istio
-// evaluates routes in order and the first match wins (IST0130). It asks the
-// same match algebra the gate's EG008 asks of the VirtualService, over the
-// matches renderRoute writes, so the two never disagree: a route is never
-// reached when each of its matches is covered by a match of an earlier
-// route. One earlier route at a time is enough to ask: several routes
-// together cover the matches of a route only when one of them covers them
-// all (the prefix /api/ of prefix /api is covered only by prefix /api or /,
-// with headers it has, which cover its exact /api too).
-func checkReachable(e *fieldErrors, routes []v1alpha1.Route) {
-	if len(routes) < 2 {
-		return
-	}
+// routeMatches computes the matches each route of an app renders to, once
+// for validation and rendering alike, and answers two questions of them
+// with the match algebra the gate's EG008 asks of the VirtualService, so the
+// three never disagree:
+//   - which matches an earlier route's match covers (covered): Istio would
+//     never use them, so the VirtualService leaves them out;
+//   - which routes are never reached (IST0130): those whose every match one
+//     earlier route covers, an error. One earlier route at a time is enough
+//     to ask: several routes together cover the matches of a route only when
+//     one of them covers them all (the prefix /api/ of prefix /api is covered
+//     only by prefix /api or /, with headers it has, which cover its exact
+//     /api too).
+func routeMatches(e *fieldErrors, routes []v1alpha1.Route) [][]routeEntry {
 	entries := make([][]routeEntry, len(routes))
 	for i := range routes {
 		entries[i] = routeEntries(&routes[i])
 	}
+	if len(routes) < 2 {
+		return entries
+	}
 	re := regexps.Get().(*match.Regexps)
 	defer regexps.Put(re)
 	for j := 1; j < len(routes); j++ {
+		all := true
+		for k := range entries[j] {
+			entries[j][k].covered = coveredByEarlier(re, entries[:j], &entries[j][k])
+			all = all && entries[j][k].covered
+		}
+		if !all {
+			continue // reached: no earlier route covers every match
+		}
 		for i := 0; i < j; i++ {
 			if coversAll(re, entries[i], entries[j]) {
 				what := "every request this route matches"
@@ -40,6 +51,17 @@ func checkReachable(e *fieldErrors, routes []v1alpha1.Route) {
 			}
 		}
 	}
+	return entries
+}
+
+// coveredByEarlier reports whether a match of an earlier route covers n.
+func coveredByEarlier(re *match.Regexps, earlier [][]routeEntry, n *routeEntry) bool {
+	for i := range earlier {
+		if coveredByAny(re, earlier[i], n) {
+			return true
+		}
+	}
+	return false
 }
 
 // regexps keeps the compiled route regexes between apps: inputs repeat a
@@ -76,6 +98,8 @@ func coveredByAny(re *match.Regexps, earlier []routeEntry, n *routeEntry) bool {
 type routeEntry struct {
 	match   match.HTTPMatchRequest
 	rewrite string
+	// covered: a match of an earlier route covers this one.
+	covered bool
 }
 
 // routeEntries are the matches a route renders to: its path and its exact

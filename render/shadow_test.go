@@ -8,7 +8,7 @@ import (
 	"github.com/edgegate/edgegate/manifest"
 )
 
-func TestCheckReachable(t *testing.T) {
+func TestRouteMatchesNeverReached(t *testing.T) {
 	canary := map[string]string{"x-canary": "true"}
 	for _, c := range []struct {
 		name   string
@@ -33,7 +33,7 @@ func TestCheckReachable(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e := &fieldErrors{obj: &manifest.Object{}}
-			checkReachable(e, c.routes)
+			routeMatches(e, c.routes)
 			var got []string
 			for _, d := range e.diags {
 				got = append(got, d.Field)

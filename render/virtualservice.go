@@ -96,13 +96,8 @@ func renderVirtualService(a *App, bindings []Binding) *manifest.Object {
 		}
 		spec.HTTP = append(spec.HTTP, redirectRules(a.Spec.Hosts, httpL.Port, httpsL.Port)...)
 	}
-	re := regexps.Get().(*match.Regexps)
-	defer regexps.Put(re)
-	var earlier []routeEntry
 	for i := range a.Spec.Routes {
-		entries := routeEntries(&a.Spec.Routes[i])
-		spec.HTTP = append(spec.HTTP, renderRoute(re, &a.Spec.Routes[i], entries, earlier, a.Targets[i])...)
-		earlier = append(earlier, entries...)
+		spec.HTTP = append(spec.HTTP, renderRoute(&a.Spec.Routes[i], a.matches[i], a.Targets[i])...)
 	}
 	o := newObject(istioNetworkingV1, "VirtualService", a.Namespace, a.Name, nil, struct {
 		Spec virtualServiceSpec `yaml:"spec"`
@@ -148,11 +143,11 @@ func redirectRules(hosts []string, httpPort, httpsPort int) []httpRoute {
 // and prefix /api/ for prefix /api), or one per rewrite when those differ.
 // A match an earlier route's match covers is left out: Istio would never use
 // it (and EG008 would say so), and the earlier route takes its requests.
-func renderRoute(re *match.Regexps, r *v1alpha1.Route, entries, earlier []routeEntry, targets []Target) []httpRoute {
+func renderRoute(r *v1alpha1.Route, entries []routeEntry, targets []Target) []httpRoute {
 	kept := entries[:0:0]
-	for j := range entries {
-		if !coveredByAny(re, earlier, &entries[j]) {
-			kept = append(kept, entries[j])
+	for _, e := range entries {
+		if !e.covered {
+			kept = append(kept, e)
 		}
 	}
 	if len(kept) == 0 {
