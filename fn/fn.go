@@ -156,7 +156,7 @@ func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
 	if errors.As(err, &input) {
 		// Items that are read but refused (duplicate keys, limits) are
 		// results, as any other error about them.
-		printDiagnostics(stderr, input)
+		input.Print(stderr)
 		if err := WriteResourceList(stdout, nil, nil, input); err != nil {
 			fmt.Fprintf(stderr, "edgegate: writing ResourceList: %v\n", err)
 		}
@@ -201,10 +201,4 @@ func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
 		return 1
 	}
 	return 0
-}
-
-func printDiagnostics(w io.Writer, diags manifest.Diagnostics) {
-	for _, d := range diags {
-		fmt.Fprintln(w, d.String())
-	}
 }

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 )
@@ -104,6 +105,14 @@ func (ds Diagnostics) Error() string {
 		lines[i] = d.String()
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Print writes the diagnostics to w, one line each, as every command shows
+// them on stderr.
+func (ds Diagnostics) Print(w io.Writer) {
+	for _, d := range ds {
+		fmt.Fprintln(w, d.String())
+	}
 }
 
 // Errorf builds an error diagnostic about obj (which may be nil).

@@ -24,7 +24,7 @@ func runLock(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	out, err := in.runner(fs.Args(), stdin).Lock()
-	printDiagnostics(stderr, out.Shown())
+	out.Shown().Print(stderr)
 	switch {
 	case errors.Is(err, pipeline.ErrFailed):
 		return 1

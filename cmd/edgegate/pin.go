@@ -44,13 +44,13 @@ func runPin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	m, rep, err := in.runner(paths, stdin).Build()
 	if err != nil {
-		printDiagnostics(stderr, rep.Diagnostics)
+		rep.Diagnostics.Print(stderr)
 		return 1
 	}
 
 	if *check {
 		unpinned := pipeline.Unpinned(m, *update)
-		printDiagnostics(stderr, unpinned)
+		unpinned.Print(stderr)
 		if len(unpinned) > 0 {
 			return 1
 		}
@@ -61,7 +61,7 @@ func runPin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	out, err := pipeline.Pin(ctx, reg, m, *update)
-	printDiagnostics(stderr, out.Diagnostics)
+	out.Diagnostics.Print(stderr)
 	var rewrite *pipeline.RewriteError
 	switch {
 	case errors.Is(err, pipeline.ErrFailed):

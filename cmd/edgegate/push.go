@@ -86,7 +86,7 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	packed, err := pipeline.Pack(objs, pipeline.PackOptions{AllowSecrets: pf.allowSecrets, AllowEmpty: pf.allowEmpty, Metadata: meta})
 	if secrets := (*pipeline.SecretsError)(nil); errors.As(err, &secrets) {
-		printDiagnostics(stderr, secrets.Shown())
+		secrets.Shown().Print(stderr)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "edgegate push: %v\n", err)

@@ -70,14 +70,8 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // prints, in its order. Diagnostics go to stderr; ok is false when the run fails.
 func (in *inputFlags) renderApply(paths []string, stdin io.Reader, stderr io.Writer) (objs []*manifest.Object, ok bool) {
 	out, err := in.runner(paths, stdin).Render()
-	printDiagnostics(stderr, out.Shown())
+	out.Shown().Print(stderr)
 	return out.Objects, err == nil
-}
-
-func printDiagnostics(w io.Writer, diags manifest.Diagnostics) {
-	for _, d := range diags {
-		fmt.Fprintln(w, d.String())
-	}
 }
 
 // severityFlag is --fail-on: a severity, checked as the flag is parsed so
