@@ -45,6 +45,7 @@ func (r *Runner) Lock() (*Locked, error) {
 	res := render.Render(objs, opts)
 	// The reader's warnings (files skipped) are shown with the render's.
 	out := &Locked{Report: failed(append(readDiags, res.Diagnostics...)), File: file}
+	out.Files = manifest.CountFiles(objs, readDiags)
 	if out.Failed() {
 		return out, ErrFailed
 	}
