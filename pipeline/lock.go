@@ -50,6 +50,8 @@ func (r *Runner) Lock() (*Locked, error) {
 		return out, ErrFailed
 	}
 	var buf bytes.Buffer
+	// The lock names its schema, so an editor checks a hand edit.
+	buf.WriteString(v1alpha1.Modeline(v1alpha1.KindHostBindings) + "\n")
 	if err := manifest.WriteStream(&buf, res.Locks); err != nil {
 		return out, err
 	}

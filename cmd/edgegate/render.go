@@ -60,7 +60,7 @@ Reads *.yaml and *.yml under each PATH (default ".", "-" for stdin), renders
 every AppIntent and IngressGateway, passes other objects through, and prints
 one sorted YAML stream of the objects to apply. Intents, HostBindings and other
 local-config objects are never printed. On any error nothing is printed to
-stdout, errors go to stderr as file:line: Kind ns/name: field: message, and the
+stdout, errors go to stderr as file:line: error: Kind ns/name: field: message, and the
 exit code is 1.`
 
 func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
