@@ -301,7 +301,7 @@ func TestCheckSecrets(t *testing.T) {
 			t.Errorf("Secret %s: refused at %q (%v), want %q", name, f, ok, field)
 		}
 	}
-	if s := diags[0].String(); !strings.HasPrefix(s, "secrets.yaml:1: Secret istio-ingress/plain: ") || !strings.Contains(s, "SOPS") {
+	if s := diags[0].String(); !strings.HasPrefix(s, "secrets.yaml:1: error: Secret istio-ingress/plain: ") || !strings.Contains(s, "SOPS") {
 		t.Errorf("message %q", s)
 	}
 }

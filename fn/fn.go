@@ -157,13 +157,14 @@ func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
 		// Items that are read but refused (duplicate keys, limits) are
 		// results, as any other error about them.
 		input.Print(stderr)
+		fmt.Fprintln(stderr, input.Summary(0))
 		if err := WriteResourceList(stdout, nil, nil, input); err != nil {
-			fmt.Fprintf(stderr, "edgegate: writing ResourceList: %v\n", err)
+			fmt.Fprintf(stderr, "edgegate: error: writing ResourceList: %v\n", err)
 		}
 		return 1
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "edgegate: %v\n", err)
+		fmt.Fprintf(stderr, "edgegate: error: %v\n", err)
 		return 1
 	}
 	cfg, diags := ConfigFrom(rl.FunctionConfig)
@@ -189,12 +190,14 @@ func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
 		}
 	}
 	report := pipeline.Report{Diagnostics: diags, FailOn: cfg.Policy.FailOn}
-	// Infos stay in the results, unless they fail the run.
-	for _, d := range report.Shown() {
-		fmt.Fprintln(stderr, d.String())
+	// Infos stay in the results, unless they fail the run. stderr gets
+	// what the CLI prints: errors first, repeated infos folded, a summary.
+	if shown := report.Shown(); len(shown) > 0 {
+		shown.Print(stderr)
+		fmt.Fprintln(stderr, shown.Summary(manifest.CountFiles(rl.Items, nil)))
 	}
 	if err := WriteResourceList(stdout, items, rl.FunctionConfig, diags); err != nil {
-		fmt.Fprintf(stderr, "edgegate: writing ResourceList: %v\n", err)
+		fmt.Fprintf(stderr, "edgegate: error: writing ResourceList: %v\n", err)
 		return 1
 	}
 	if report.Failed() {

@@ -13,7 +13,7 @@ func TestConfigFromKinds(t *testing.T) {
 		{"{apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {mode: check}}", ""},
 		{"{apiVersion: edgegate.dev/v1alpha1, kind: EdgegatePolicy, metadata: {name: p}, spec: {mode: check}}", ""},
 		{"{}", ""},
-		{"{apiVersion: v1, kind: ConfigMapp, metadata: {name: c}, data: {mode: check}}", `functionConfig: ConfigMapp c: kind: the function configuration is a ConfigMapp (apiVersion "v1"), which edgegate does not read: it reads an EdgegatePolicy (edgegate.dev/v1alpha1) or a ConfigMap (v1)`},
+		{"{apiVersion: v1, kind: ConfigMapp, metadata: {name: c}, data: {mode: check}}", `functionConfig: error: ConfigMapp c: kind: the function configuration is a ConfigMapp (apiVersion "v1"), which edgegate does not read: it reads an EdgegatePolicy (edgegate.dev/v1alpha1) or a ConfigMap (v1)`},
 		{"{apiVersion: example.com/v1, kind: EdgegatePolicy, metadata: {name: p}, spec: {mode: check}}", `the function configuration is a EdgegatePolicy (apiVersion "example.com/v1")`},
 		{"{apiVersion: example.com/v1, kind: ConfigMap, metadata: {name: c}, data: {mode: check}}", "the function configuration is a ConfigMap"},
 		{"{metadata: {name: c}, data: {mode: check}}", "the function configuration is a object with no kind"},
@@ -45,8 +45,8 @@ func TestResourceListItems(t *testing.T) {
 		{"List unwrapped", "- {apiVersion: v1, kind: List, metadata: {" + ann + "}, items: [{apiVersion: v1, kind: Secret, metadata: {name: s}}, {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}]}\n", "l.yaml#3 Secret s, l.yaml#3 ConfigMap c", ""},
 		{"SecretList unwrapped", "- {apiVersion: v1, kind: SecretList, items: [{apiVersion: v1, kind: Secret, metadata: {name: s}}]}\n", "#0 Secret s", ""},
 		{"plain items", "- {apiVersion: v1, kind: Secret, metadata: {name: s}}\n", "#0 Secret s", ""},
-		{"duplicate key", "- {apiVersion: v1, kind: Secret, metadata: {name: s, name: t, " + ann + "}}\n", "", "l.yaml: Secret s: metadata.name: duplicate key: kubectl would read the last value"},
-		{"duplicate in a List item", "- {apiVersion: v1, kind: List, metadata: {" + ann + "}, items: [{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: a, namespace: b}}]}\n", "", "l.yaml: Secret a/s: metadata.namespace: duplicate key"},
+		{"duplicate key", "- {apiVersion: v1, kind: Secret, metadata: {name: s, name: t, " + ann + "}}\n", "", "l.yaml: error: Secret s: metadata.name: duplicate key: kubectl would read the last value"},
+		{"duplicate in a List item", "- {apiVersion: v1, kind: List, metadata: {" + ann + "}, items: [{apiVersion: v1, kind: Secret, metadata: {name: s, namespace: a, namespace: b}}]}\n", "", "l.yaml: error: Secret a/s: metadata.namespace: duplicate key"},
 		{"aliased items", "- &o {apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {a: b}}\n" + strings.Repeat("- *o\n", 300000), "", "ConfigMap c: YAML aliases expand to more than 1048576 nodes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -35,7 +35,14 @@ func ReadResourceList(r io.Reader, maxBytes int64) (*ResourceList, error) {
 	}
 	docs, diags := manifest.ParseDocumentsLimited(data, "stdin", manifest.LimitsFor(maxBytes))
 	if diags.HasErrors() {
-		return nil, fmt.Errorf("invalid ResourceList: %s", strings.TrimPrefix(diags[0].String(), "stdin: "))
+		// "edgegate: error: invalid ResourceList: stdin:7: message": the
+		// severity is said once, before.
+		d := diags[0]
+		where := ""
+		if d.Pos.Line > 0 {
+			where = fmt.Sprintf("stdin:%d: ", d.Pos.Line)
+		}
+		return nil, fmt.Errorf("invalid ResourceList: %s%s", where, d.Message)
 	}
 	if len(docs) == 0 || len(docs[0].Content) == 0 {
 		return nil, fmt.Errorf("no ResourceList on stdin")

@@ -38,6 +38,10 @@ func Validate(h string) error {
 	if strings.HasPrefix(h, "*.") {
 		name = h[2:]
 	}
+	if lower := strings.ToLower(h); lower != h && Validate(lower) == nil {
+		// The whole fix, not one label's: the host as it must be written.
+		return fmt.Errorf("host %q: uppercase letters never match, since Envoy lowercases the request's host: write %q", h, lower)
+	}
 	labels := strings.Split(name, ".")
 	for i, label := range labels {
 		if err := validateLabel(label); err != nil {
@@ -69,7 +73,7 @@ func validateLabel(label string) error {
 				return fmt.Errorf("label %q starts or ends with '-'", label)
 			}
 		case c >= 'A' && c <= 'Z':
-			return fmt.Errorf("uppercase letters never match (write %q)", strings.ToLower(label))
+			// Validate says so for the whole host, once the rest is valid.
 		default:
 			return fmt.Errorf("label %q has the invalid character %q", label, string(c))
 		}

@@ -19,6 +19,11 @@ func TestValidate(t *testing.T) {
 		{"localhost", ""},
 		{"", "empty"},
 		{"Example.com", "uppercase"},
+		// The hint is the whole host lowercased, not one label.
+		{"Shop.Example.COM", `uppercase letters never match, since Envoy lowercases the request's host: write "shop.example.com"`},
+		{"*.Example.com", `write "*.example.com"`},
+		// Another problem first: lowercasing alone would not fix it.
+		{"Shop_x.example.com", `label "Shop_x" has the invalid character "_"`},
 		{"exa mple.com", "white space"},
 		{"example.com:8080", "contains a port"},
 		{"10.0.0.1", "IP address"},

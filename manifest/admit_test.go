@@ -26,11 +26,11 @@ func TestParseLimitedLists(t *testing.T) {
 		{"a kind ending in List without items is an object", "apiVersion: example.com/v1\nkind: AllowList\nmetadata: {name: a}\nspec: {}\n", []string{"AllowList a@1"}, ""},
 		{"ResourceList is the function's", "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\n", []string{"ResourceList @1"}, ""},
 		{"documents beside a List", gw + "---\napiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: ConfigMap, metadata: {name: c}}]\n", []string{"Gateway n/g@1", "ConfigMap c@7"}, ""},
-		{"item not an object", "apiVersion: v1\nkind: List\nitems: [1]\n", nil, "f.yaml:3: List (no name): items[0]: not a Kubernetes object"},
+		{"item not an object", "apiVersion: v1\nkind: List\nitems: [1]\n", nil, "f.yaml:3: error: List (no name): items[0]: not a Kubernetes object"},
 		{"item without kind", "apiVersion: v1\nkind: List\nitems: [{apiVersion: v1}]\n", nil, "items[0]: has no apiVersion or kind"},
 		{"items a map", "apiVersion: v1\nkind: GatewayList\nitems: {a: b}\n", nil, "items: expected a list of objects, got a map"},
 		{"too deep", strings.Repeat("apiVersion: v1\nkind: List\nitems:\n- ", 1) + nestLists(5), nil, "Lists nested more than 4 deep"},
-		{"duplicate in an item", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: a, name: b}\n", nil, "f.yaml:6: Secret a: metadata.name: duplicate key (first on line 6)"},
+		{"duplicate in an item", "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {name: a, name: b}\n", nil, "f.yaml:6: error: Secret a: metadata.name: duplicate key (first on line 6)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			objs, diags := ParseLimited([]byte(tc.src), "f.yaml", LimitsFor(0))
@@ -71,9 +71,9 @@ func itoa(i int) string { return strconv.Itoa(i) }
 func TestDuplicateKeys(t *testing.T) {
 	head := "apiVersion: v1\nkind: ConfigMap\n"
 	for src, want := range map[string]string{
-		head + "metadata: {name: a, namespace: x, namespace: y}\n":             "f.yaml:3: ConfigMap x/a: metadata.namespace: duplicate key (first on line 3)",
-		head + "kind: Secret\nmetadata: {name: a}\n":                           "f.yaml:3: ConfigMap a: kind: duplicate key (first on line 2)",
-		head + "metadata: {name: a}\ndata:\n  k: a\n  k: b\n":                  "f.yaml:6: ConfigMap a: data.k: duplicate key (first on line 5)",
+		head + "metadata: {name: a, namespace: x, namespace: y}\n":             "f.yaml:3: error: ConfigMap x/a: metadata.namespace: duplicate key (first on line 3)",
+		head + "kind: Secret\nmetadata: {name: a}\n":                           "f.yaml:3: error: ConfigMap a: kind: duplicate key (first on line 2)",
+		head + "metadata: {name: a}\ndata:\n  k: a\n  k: b\n":                  "f.yaml:6: error: ConfigMap a: data.k: duplicate key (first on line 5)",
 		head + "metadata: {name: a}\nspec:\n  x:\n  - {p: 1, p: 2}\n":          "spec.x[0].p: duplicate key",
 		head + "metadata: {name: a}\ndata:\n" + manyKeys(40) + "  k7: again\n": "data.k7: duplicate key (first on line 12)",
 	} {
@@ -83,8 +83,8 @@ func TestDuplicateKeys(t *testing.T) {
 		}
 	}
 	for src, want := range map[string]string{
-		"m: &m {name: a, namespace: istio-system}\n" + head + "metadata:\n  <<: *m\n":          "f.yaml:5: ConfigMap (no name): metadata.<<: a YAML merge key",
-		"m: &m {apiVersion: v1, kind: Secret}\n" + head + "<<: *m\nmetadata: {name: a}\n":      "f.yaml:4: ConfigMap a: <<: a YAML merge key",
+		"m: &m {name: a, namespace: istio-system}\n" + head + "metadata:\n  <<: *m\n":          "f.yaml:5: error: ConfigMap (no name): metadata.<<: a YAML merge key",
+		"m: &m {apiVersion: v1, kind: Secret}\n" + head + "<<: *m\nmetadata: {name: a}\n":      "f.yaml:4: error: ConfigMap a: <<: a YAML merge key",
 		head + "metadata: {name: a, labels: {<<: {app.kubernetes.io/managed-by: edgegate}}}\n": "metadata.labels.<<: a YAML merge key",
 	} {
 		_, diags := ParseLimited([]byte(src), "f.yaml", LimitsFor(0))
@@ -191,10 +191,10 @@ func TestWalkFiles(t *testing.T) {
 	}
 	msgs := diags.Error()
 	for _, want := range []string{
-		"out.yaml: a symbolic link to " + outside + "/kubeconfig, outside " + tree + ": refused",
-		"sub/rel.yaml: a symbolic link to ../../outside/kubeconfig (" + outside + "/kubeconfig), outside",
-		"chain.yaml: a symbolic link to out.yaml (" + outside + "/kubeconfig), outside",
-		"gone.yaml: a symbolic link to " + outside + "/missing, which cannot be followed",
+		"out.yaml: error: a symbolic link to " + outside + "/kubeconfig, outside " + tree + ": refused",
+		"sub/rel.yaml: error: a symbolic link to ../../outside/kubeconfig (" + outside + "/kubeconfig), outside",
+		"chain.yaml: error: a symbolic link to out.yaml (" + outside + "/kubeconfig), outside",
+		"gone.yaml: error: a symbolic link to " + outside + "/missing, which cannot be followed",
 		"pipe.yaml: warning: skipped: a named pipe, not a regular file",
 	} {
 		if !strings.Contains(msgs, want) {

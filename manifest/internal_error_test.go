@@ -34,7 +34,7 @@ func TestParsePanicIsDiagnostic(t *testing.T) {
 		t.Fatalf("got %d objects and %v, want one error", len(objs), diags)
 	}
 	got := diags[0].String()
-	want := "dir/f.yaml:4: internal error in edgegate's YAML parser while reading line 4, column 13 (byte offset 45): forced bug; " + bugNote + " with the input"
+	want := "dir/f.yaml:4: error: internal error in edgegate's YAML parser while reading line 4, column 13 (byte offset 45): forced bug; " + bugNote + " with the input"
 	if got != want {
 		t.Errorf("diagnostic\n%s\nwant\n%s", got, want)
 	}
@@ -66,7 +66,7 @@ func TestParseInPartsPanicIsDiagnostic(t *testing.T) {
 	if len(diags) != 1 {
 		t.Fatalf("got %v, want one error", diags)
 	}
-	want := fmt.Sprintf("big.yaml:%d: internal error in edgegate's YAML parser while reading line %d, column 13 (byte offset %d): forced bug; %s with the input", line, line, end, bugNote)
+	want := fmt.Sprintf("big.yaml:%d: error: internal error in edgegate's YAML parser while reading line %d, column 13 (byte offset %d): forced bug; %s with the input", line, line, end, bugNote)
 	if got := diags[0].String(); got != want {
 		t.Errorf("diagnostic\n%s\nwant\n%s", got, want)
 	}
@@ -94,7 +94,7 @@ func TestEmitPanicIsError(t *testing.T) {
 	if !errors.As(err, &ie) {
 		t.Fatalf("WriteStream returned %v, want an *fastyaml.InternalError", err)
 	}
-	want := "in.yaml:9: ConfigMap ns/boom: internal error in edgegate's YAML writer while writing the node at line 9, column 9: forced bug; " + bugNote + " with the input"
+	want := "in.yaml:9: error: ConfigMap ns/boom: internal error in edgegate's YAML writer while writing the node at line 9, column 9: forced bug; " + bugNote + " with the input"
 	if err.Error() != want {
 		t.Errorf("error\n%s\nwant\n%s", err, want)
 	}

@@ -35,7 +35,7 @@ metadata: {name: no-kind}
 	if objs[0].Pos != (Position{File: "f.yaml", Index: 0, Line: 4}) {
 		t.Errorf("position = %+v", objs[0].Pos)
 	}
-	want := "f.yaml:10: document is not a Kubernetes object (expected a mapping)\nf.yaml:13: document has no apiVersion or kind"
+	want := "f.yaml:10: error: document is not a Kubernetes object (expected a mapping)\nf.yaml:13: error: document has no apiVersion or kind"
 	if diags.Error() != want {
 		t.Errorf("diagnostics:\n%s\nwant:\n%s", diags.Error(), want)
 	}
@@ -96,12 +96,12 @@ func TestDecode(t *testing.T) {
 
 func TestDecodeErrors(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
-		{"  nmae: web\n", `f.yaml:5: K n: spec.nmae: unknown field (did you mean "name"?)`},
-		{"  count: three\n", `f.yaml:5: K n: spec.count: expected an integer, got string "three"`},
+		{"  nmae: web\n", `f.yaml:5: error: K n: spec.nmae: unknown field (did you mean "name"?)`},
+		{"  count: three\n", `f.yaml:5: error: K n: spec.count: expected an integer, got string "three"`},
 		{"  name: 42\n", `spec.name: expected a string, got number 42 (quote it: "42")`},
 		{"  items: [{port: '80'}]\n", `spec.items[0].port: expected an integer, got string "80"`},
 		{"  items: {port: 80}\n", "spec.items: expected a list, got a map"},
-		{"  name: a\n  name: b\n", "f.yaml:6: K n: spec.name: duplicate key"},
+		{"  name: a\n  name: b\n", "f.yaml:6: error: K n: spec.name: duplicate key"},
 		{"  labels: {a: b, a: c}\n", "spec.labels.a: duplicate key"},
 		{"  enabled: yes\n", `spec.enabled: expected true or false, got string "yes"`},
 		{"  count: 99999999999999999999\n", "spec.count: expected an integer"},

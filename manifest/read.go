@@ -289,6 +289,20 @@ func ReadAll(src io.Reader, limit int64) ([]byte, error) {
 
 var yamlErrLine = regexp.MustCompile(`line (\d+)`)
 
+// onFirstLine reports whether a YAML syntax error without a line number is
+// on the stream's first line: the decoder names the line of a scanner or
+// parser error only when it is not the first. Its other errors without a
+// line (an unknown anchor) have no position.
+func onFirstLine(msg string) bool {
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	for _, p := range []string{"did not find expected", "could not find expected", "found ", "mapping values are not allowed", "block sequence entries are not allowed", "control characters are not allowed", "invalid leading UTF-8", "incomplete UTF-8", "invalid trailing UTF-8", "invalid Unicode", "invalid length of a UTF-8"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // Parse splits a multi-document YAML stream into objects. Empty documents
 // and documents holding only comments are skipped; anything else must be a
 // mapping with apiVersion and kind. It reads the objects as written, Lists
@@ -396,6 +410,8 @@ func ParseDocuments(data []byte, file string) ([]*yaml.Node, Diagnostics) {
 			if m := yamlErrLine.FindStringSubmatch(err.Error()); m != nil {
 				d.Pos.Line, _ = strconv.Atoi(m[1])
 				d.Message = "invalid YAML: " + strings.TrimPrefix(strings.TrimPrefix(err.Error(), "yaml: "), m[0]+": ")
+			} else if onFirstLine(err.Error()) {
+				d.Pos.Line = 1
 			}
 			return docs, Diagnostics{d}
 		}

@@ -45,10 +45,13 @@ func (r *Runner) Lock() (*Locked, error) {
 	res := render.Render(objs, opts)
 	// The reader's warnings (files skipped) are shown with the render's.
 	out := &Locked{Report: failed(append(readDiags, res.Diagnostics...)), File: file}
+	out.Files = manifest.CountFiles(objs, readDiags)
 	if out.Failed() {
 		return out, ErrFailed
 	}
 	var buf bytes.Buffer
+	// The lock names its schema, so an editor checks a hand edit.
+	buf.WriteString(v1alpha1.Modeline(v1alpha1.KindHostBindings) + "\n")
 	if err := manifest.WriteStream(&buf, res.Locks); err != nil {
 		return out, err
 	}

@@ -28,6 +28,8 @@ type Report struct {
 	Diagnostics manifest.Diagnostics
 	// FailOn is the lowest severity that fails the run.
 	FailOn manifest.Severity
+	// Files is how many input files the run read (for the summary line).
+	Files int
 }
 
 // Failed reports whether the diagnostics fail the run.
@@ -52,6 +54,13 @@ func (r Report) Shown() manifest.Diagnostics {
 // configuration says what else fails it.
 func failed(diags manifest.Diagnostics) Report {
 	return Report{Diagnostics: diags, FailOn: manifest.Error}
+}
+
+// failedIn is failed, for a run that read files input files.
+func failedIn(diags manifest.Diagnostics, files int) Report {
+	r := failed(diags)
+	r.Files = files
+	return r
 }
 
 // Settings are what the caller says about a run (the CLI's flags, the KRM
@@ -234,16 +243,17 @@ type Rendered struct {
 // first half of push and flux-wiring. On failure the error is ErrFailed.
 func (r *Runner) Render() (*Rendered, error) {
 	objs, diags := r.Read()
+	files := manifest.CountFiles(objs, diags)
 	if diags.HasErrors() {
-		return &Rendered{Report: failed(diags)}, ErrFailed
+		return &Rendered{Report: failedIn(diags, files)}, ErrFailed
 	}
 	cfg, _, d := r.Configure(objs)
 	diags = append(diags, d...) // with the reader's warnings (files skipped)
 	if diags.HasErrors() {
-		return &Rendered{Report: failed(diags)}, ErrFailed
+		return &Rendered{Report: failedIn(diags, files)}, ErrFailed
 	}
 	res, d := RenderAndGate(objs, cfg)
-	out := &Rendered{Report: Report{Diagnostics: append(diags, d...), FailOn: cfg.Policy.FailOn}, Result: res}
+	out := &Rendered{Report: Report{Diagnostics: append(diags, d...), FailOn: cfg.Policy.FailOn, Files: files}, Result: res}
 	if out.Failed() {
 		return out, ErrFailed
 	}
@@ -269,7 +279,7 @@ func (r *Runner) Check() (Report, error) {
 		diags = append(diags, policy.Run(objs, cfg.Policy)...)
 	}
 	diags.Sort()
-	rep := Report{Diagnostics: diags, FailOn: cfg.Policy.FailOn}
+	rep := Report{Diagnostics: diags, FailOn: cfg.Policy.FailOn, Files: manifest.CountFiles(objs, diags)}
 	if rep.Failed() {
 		return rep, ErrFailed
 	}
@@ -281,12 +291,13 @@ func (r *Runner) Check() (Report, error) {
 // diagnostics and the error is ErrFailed.
 func (r *Runner) Build() (*render.Model, Report, error) {
 	objs, diags := r.Read()
+	files := manifest.CountFiles(objs, diags)
 	if diags.HasErrors() {
-		return nil, failed(diags), ErrFailed
+		return nil, failedIn(diags, files), ErrFailed
 	}
 	m, diags := render.Build(objs, r.callerOptions())
 	if diags.HasErrors() {
-		return nil, failed(diags), ErrFailed
+		return nil, failedIn(diags, files), ErrFailed
 	}
-	return m, Report{Diagnostics: diags, FailOn: manifest.Error}, nil
+	return m, Report{Diagnostics: diags, FailOn: manifest.Error, Files: files}, nil
 }

@@ -152,7 +152,7 @@ func TestAuthorize(t *testing.T) {
 		grants          int
 	}{
 		{name: "team turns EG010 off", ns: "evil", spec: "  checks: {EG010: off}\n",
-			want: []string{"policy.yaml:5: EdgegatePolicy evil/p: spec.checks.EG010: EG010 (host-ownership) protects", "may not lower it to off"}},
+			want: []string{"policy.yaml:5: error: EdgegatePolicy evil/p: spec.checks.EG010: EG010 (host-ownership) protects", "may not lower it to off"}},
 		{name: "team lowers EG001 to info", spec: "  checks: {EG001: info}\n",
 			want: []string{"spec.checks.EG001", "it names no namespace and was not given with --config"}},
 		{name: "team lowers EG011 to warning", ns: "evil", spec: "  checks: {EG011: warning}\n", want: []string{"spec.checks.EG011"}},

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"strings"
 
@@ -44,14 +43,11 @@ func (f Finding) Object() string {
 	return manifest.Ref{Kind: f.Resource.Kind, Namespace: f.Resource.Namespace, Name: f.Resource.Name}.String()
 }
 
-// WriteText writes one line per diagnostic.
-func WriteText(w io.Writer, diags manifest.Diagnostics) error {
-	for _, d := range diags {
-		if _, err := fmt.Fprintln(w, d.String()); err != nil {
-			return err
-		}
-	}
-	return nil
+// WriteText writes one line per diagnostic, as every command prints them
+// (manifest.Diagnostics.WriteText: errors first, repeated infos folded
+// unless verbose).
+func WriteText(w io.Writer, diags manifest.Diagnostics, verbose bool) error {
+	return diags.WriteText(w, verbose)
 }
 
 // WriteJSON writes the diagnostics as a JSON array of findings.

@@ -487,9 +487,9 @@ func TestValidationErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, input, want string
 	}{
-		{"no hosts", intent("  routes: [{to: web:80}]"), "app.yaml:4: AppIntent team/web: spec.hosts: at least one host is required"},
+		{"no hosts", intent("  routes: [{to: web:80}]"), "app.yaml:4: error: AppIntent team/web: spec.hosts: at least one host is required"},
 		{"no routes", intent("  hosts: [a.example.com]"), "spec.routes: at least one route is required"},
-		{"to without a port", intent("  hosts: [a.example.com]\n  routes: [{to: web}]"), `app.yaml:6: AppIntent team/web: spec.routes[0].to: "web" is not "service[.namespace]:port": the port is missing`},
+		{"to without a port", intent("  hosts: [a.example.com]\n  routes: [{to: web}]"), `app.yaml:6: error: AppIntent team/web: spec.routes[0].to: "web" is not "service[.namespace]:port": the port is missing`},
 		{"to with a bad port", intent("  hosts: [a.example.com]\n  routes: [{to: 'web:99999'}]"), "the port must be a number in 1-65535"},
 		{"unknown gateway", intent("  gateway: nope\n  hosts: [a.example.com]\n  routes: [{to: web:80}]"), `spec.gateway: unknown gateway "nope"`},
 		{"unknown field with a hint", intent("  hosts: [a.example.com]\n  route: [{to: web:80}]"), `spec.route: unknown field (did you mean "routes"?)`},

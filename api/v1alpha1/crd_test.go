@@ -31,6 +31,7 @@ var crdCases = []struct {
 	{"appintents.edgegate.dev.yaml", KindAppIntent, "appintents", "appintent", reflect.TypeOf(AppIntent{})},
 	{"ingressgateways.edgegate.dev.yaml", KindIngressGateway, "ingressgateways", "ingressgateway", reflect.TypeOf(IngressGateway{})},
 	{"hostbindings.edgegate.dev.yaml", KindHostBindings, "hostbindings", "hostbindings", reflect.TypeOf(HostBindings{})},
+	{"edgegatepolicies.edgegate.dev.yaml", KindPolicy, "edgegatepolicies", "edgegatepolicy", reflect.TypeOf(EdgegatePolicy{})},
 }
 
 // crdFile is the part of an apiextensions.k8s.io/v1 CustomResourceDefinition the

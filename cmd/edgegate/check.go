@@ -21,6 +21,7 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlags("check", checkSynopsis)
 	in.register(fs, false)
 	format := fs.StringP("output", "o", "text", "output format: text, json or sarif")
+	flagValues(fs, "output", "text", "json", "sarif")
 	list := fs.Bool("list", false, "list the checks and exit")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
@@ -42,11 +43,16 @@ func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "sarif":
 		err = policy.WriteSARIF(stdout, rep.Diagnostics, buildVersion())
 	default:
-		err = policy.WriteText(stdout, rep.Diagnostics)
+		err = policy.WriteText(stdout, rep.Diagnostics, in.verbose)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "edgegate: %v\n", err)
+		fmt.Fprintf(stderr, "edgegate: error: %v\n", err)
 		return 1
+	}
+	// The summary line is for people reading the text (on stderr, out of
+	// the findings' way); JSON and SARIF carry every finding for tools.
+	if *format == "text" {
+		fmt.Fprintln(stderr, rep.Diagnostics.Summary(rep.Files))
 	}
 	if failed != nil {
 		return 1

@@ -41,11 +41,11 @@ func TestFastyamlPanicIsReported(t *testing.T) {
 		args   []string
 		stderr string
 	}{
-		{"render/parse", true, "", []string{"render", dir}, file + ":4: internal error in edgegate's YAML parser while reading line 4, column 13 (byte offset 53): forced bug; " + bug},
-		{"check/parse", true, "", []string{"check", dir}, file + ":4: internal error in edgegate's YAML parser"},
-		{"render/stdin", true, src, []string{"render", "-"}, "-:4: internal error in edgegate's YAML parser"},
-		{"fn/parse", true, resourceList, []string{"fn"}, "edgegate: invalid ResourceList: stdin:7: internal error in edgegate's YAML parser while reading line 7"},
-		{"render/emit", false, "", []string{"render", dir}, "ConfigMap default/boom: internal error in edgegate's YAML writer while writing the node at"},
+		{"render/parse", true, "", []string{"render", dir}, file + ":4: error: internal error in edgegate's YAML parser while reading line 4, column 13 (byte offset 53): forced bug; " + bug},
+		{"check/parse", true, "", []string{"check", dir}, file + ":4: error: internal error in edgegate's YAML parser"},
+		{"render/stdin", true, src, []string{"render", "-"}, "-:4: error: internal error in edgegate's YAML parser"},
+		{"fn/parse", true, resourceList, []string{"fn"}, "edgegate: error: invalid ResourceList: stdin:7: internal error in edgegate's YAML parser while reading line 7"},
+		{"render/emit", false, "", []string{"render", dir}, ": error: ConfigMap default/boom: internal error in edgegate's YAML writer while writing the node at"},
 		{"fn/emit", false, resourceList, []string{"fn"}, "internal error in edgegate's YAML writer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -24,12 +24,12 @@ func runLock(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	out, err := in.runner(fs.Args(), stdin).Lock()
-	out.Shown().Print(stderr)
+	in.report(stderr, out.Shown(), out.Files)
 	switch {
 	case errors.Is(err, pipeline.ErrFailed):
 		return 1
 	case err != nil:
-		fmt.Fprintf(stderr, "edgegate: %v\n", err)
+		fmt.Fprintf(stderr, "edgegate: error: %v\n", err)
 		return 1
 	case len(out.Changes) == 0:
 		fmt.Fprintf(stdout, "%s: bindings unchanged\n", out.File)

@@ -38,6 +38,8 @@ Usage:
   edgegate pin [PATH...]      pin IngressGateway proxy images to their digests
   edgegate fn                 run as a KRM function (ResourceList on stdin)
   edgegate version            print the version
+  edgegate completion bash|zsh|fish
+                              print a shell completion script
 
 With no command and a ResourceList on stdin, edgegate runs as a KRM function
 (the way kustomize and kpt exec it).
@@ -124,12 +126,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runFluxWiring(args[1:], stdin, stdout, stderr)
 	case "pin":
 		return runPin(args[1:], stdin, stdout, stderr)
+	case "completion":
+		return runCompletion(args[1:], stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "edgegate %s\n", buildVersion())
 		return 0
 	case "help", "-h", "--help":
 		if len(args) > 1 && args[0] == "help" {
-			if _, known := commands[args[1]]; known {
+			if known(args[1]) {
 				return run([]string{args[1], "--help"}, stdin, stdout, stderr)
 			}
 			fmt.Fprintf(stderr, "edgegate help: error: unknown command %q\n\n%s", args[1], usage)
@@ -138,7 +142,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
-	fmt.Fprintf(stderr, "edgegate: unknown command %q\n\n%s", args[0], usage)
+	fmt.Fprintf(stderr, "edgegate: error: unknown command %q\n\n%s", args[0], usage)
 	return 2
 }
 
@@ -146,12 +150,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // 'edgegate help COMMAND'.
 var synopses = map[*pflag.FlagSet]string{}
 
+// declared is the flag set each command declared last, for completion.
+var declared = map[string]*pflag.FlagSet{}
+
 // newFlags returns a command's flag set; parseFlags reports its errors.
 func newFlags(name, synopsis string) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	synopses[fs] = synopsis
+	declared[name] = fs
 	return fs
 }
 
@@ -183,9 +191,14 @@ func printUsage(w io.Writer, fs *pflag.FlagSet) {
 	fmt.Fprintf(w, "%s\n\nFlags:\n%s", synopses[fs], fs.FlagUsages())
 }
 
-// commands are the commands 'edgegate help COMMAND' knows.
-var commands = map[string]bool{
-	"render": true, "lock": true, "check": true, "push": true, "flux-wiring": true, "pin": true, "fn": true,
+// known reports whether 'edgegate help COMMAND' has a help for the command.
+func known(name string) bool {
+	for _, c := range commandList {
+		if c.name == name && c.name != "help" && c.name != "version" {
+			return true
+		}
+	}
+	return false
 }
 
 // buildVersion is the version the build was stamped with (make build, a

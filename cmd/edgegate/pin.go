@@ -44,13 +44,13 @@ func runPin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	m, rep, err := in.runner(paths, stdin).Build()
 	if err != nil {
-		rep.Diagnostics.Print(stderr)
+		in.report(stderr, rep.Diagnostics, rep.Files)
 		return 1
 	}
 
 	if *check {
 		unpinned := pipeline.Unpinned(m, *update)
-		unpinned.Print(stderr)
+		in.report(stderr, unpinned, rep.Files)
 		if len(unpinned) > 0 {
 			return 1
 		}
@@ -61,17 +61,17 @@ func runPin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	out, err := pipeline.Pin(ctx, reg, m, *update)
-	out.Diagnostics.Print(stderr)
+	in.report(stderr, out.Diagnostics, rep.Files)
 	var rewrite *pipeline.RewriteError
 	switch {
 	case errors.Is(err, pipeline.ErrFailed):
 		fmt.Fprintf(stderr, "edgegate pin: no file written\n")
 		return 1
 	case errors.As(err, &rewrite):
-		fmt.Fprintf(stderr, "%s: %v\nedgegate pin: no file written\n", rewrite.File, rewrite.Err)
+		fmt.Fprintf(stderr, "%s: error: %v\nedgegate pin: no file written\n", rewrite.File, rewrite.Err)
 		return 1
 	case err != nil:
-		fmt.Fprintf(stderr, "edgegate pin: %v\n", err)
+		fmt.Fprintf(stderr, "edgegate pin: error: %v\n", err)
 		return 1
 	case len(out.Changes) == 0:
 		fmt.Fprintf(stdout, "images unchanged: %d pinned\n", out.Pinned)

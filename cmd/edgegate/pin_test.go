@@ -118,7 +118,7 @@ spec: {image: ` + host + `/istio/proxyv2:9.9.9}
 `
 	dir := writeFiles(t, map[string]string{"a.yaml": good, "b.yaml": missing})
 	res := runCLI("", "pin", dir)
-	if res.code != 1 || !strings.Contains(res.stderr, "b.yaml:4: IngressGateway istio-canary/canary: spec.image: resolving "+host+"/istio/proxyv2:9.9.9") ||
+	if res.code != 1 || !strings.Contains(res.stderr, "b.yaml:4: error: IngressGateway istio-canary/canary: spec.image: resolving "+host+"/istio/proxyv2:9.9.9") ||
 		!strings.Contains(res.stderr, "no file written") || res.stdout != "" {
 		t.Errorf("exit %d, stdout %q, stderr:\n%s", res.code, res.stdout, res.stderr)
 	}

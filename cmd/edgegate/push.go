@@ -86,10 +86,10 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	packed, err := pipeline.Pack(objs, pipeline.PackOptions{AllowSecrets: pf.allowSecrets, AllowEmpty: pf.allowEmpty, Metadata: meta})
 	if secrets := (*pipeline.SecretsError)(nil); errors.As(err, &secrets) {
-		secrets.Shown().Print(stderr)
+		secrets.Shown().Print(stderr) // what push refuses; the line after says so
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "edgegate push: %v\n", err)
+		fmt.Fprintf(stderr, "edgegate push: error: %v\n", err)
 		return 1
 	}
 	layout, img := packed.Layout, packed.Image
@@ -97,7 +97,7 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if pf.dryRun {
 		d, err := img.Digest()
 		if err != nil {
-			fmt.Fprintf(stderr, "edgegate push: %v\n", err)
+			fmt.Fprintf(stderr, "edgegate push: error: %v\n", err)
 			return 1
 		}
 		fmt.Fprintln(stdout, target.Context().Digest(d.String()).String())
@@ -108,7 +108,7 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer cancel()
 	digest, err := reg.Push(ctx, target, img)
 	if err != nil {
-		fmt.Fprintf(stderr, "edgegate push: %v\n", err)
+		fmt.Fprintf(stderr, "edgegate push: error: %v\n", err)
 		return 1
 	}
 	fmt.Fprintln(stdout, digest.String())
@@ -163,7 +163,7 @@ func runFluxWiring(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 		err = manifest.WriteStream(stdout, wiring)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "edgegate flux-wiring: %v\n", err)
+		fmt.Fprintf(stderr, "edgegate flux-wiring: error: %v\n", err)
 		return 1
 	}
 	return 0

@@ -270,8 +270,8 @@ sops:
 		code   int
 		stderr string
 	}{
-		{"bad intent", map[string]string{"shop.yaml": strings.Replace(shopIntent, "storefront:80", "storefront", 1)}, nil, 1, "shop.yaml:8: AppIntent shop/shop: spec.routes[0].to: "},
-		{"plain secret", map[string]string{"shop.yaml": shopIntent, "cert.yaml": plainSecret}, nil, 1, "cert.yaml:1: Secret istio-ingress/shop-cert: a plain Secret"},
+		{"bad intent", map[string]string{"shop.yaml": strings.Replace(shopIntent, "storefront:80", "storefront", 1)}, nil, 1, "shop.yaml:8: error: AppIntent shop/shop: spec.routes[0].to: "},
+		{"plain secret", map[string]string{"shop.yaml": shopIntent, "cert.yaml": plainSecret}, nil, 1, "cert.yaml:1: error: Secret istio-ingress/shop-cert: a plain Secret"},
 		{"sops secret", map[string]string{"shop.yaml": shopIntent, "cert.yaml": sopsSecret}, nil, 0, ""},
 		{"allowed plain secret", map[string]string{"shop.yaml": shopIntent, "cert.yaml": plainSecret}, []string{"--allow-secrets"}, 0, ""},
 		{"empty", map[string]string{"empty.yaml": "# nothing yet\n"}, nil, 1, "the render has no objects"},
@@ -315,7 +315,7 @@ sops:
 	dead := strings.TrimPrefix(srv.URL, "http://")
 	srv.Close()
 	res := runCLI("", "push", "oci://"+dead+"/x:y", filepath.Join(repoRoot, "examples", "bookinfo"), "--timeout", "10s")
-	if res.code != 1 || !strings.Contains(res.stderr, "edgegate push: pushing to "+dead+"/x:y") {
+	if res.code != 1 || !strings.Contains(res.stderr, "edgegate push: error: pushing to "+dead+"/x:y") {
 		t.Errorf("unreachable registry: exit %d, stderr %q", res.code, res.stderr)
 	}
 }

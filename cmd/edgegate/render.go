@@ -17,6 +17,7 @@ type inputFlags struct {
 	maxBytes  int64
 	config    string
 	failOn    string
+	verbose   bool
 }
 
 func (f *inputFlags) register(fs *pflag.FlagSet, withLocked bool) {
@@ -28,6 +29,21 @@ func (f *inputFlags) register(fs *pflag.FlagSet, withLocked bool) {
 	fs.Int64Var(&f.maxBytes, "max-input-bytes", manifest.DefaultMaxFileBytes, "largest input file accepted")
 	fs.StringVar(&f.config, "config", "", "EdgegatePolicy file (default: the one among the inputs, if any)")
 	fs.Var((*severityFlag)(&f.failOn), "fail-on", "lowest severity that fails the run: error (default), warning or info")
+	flagFile(fs, "bindings")
+	flagFile(fs, "config")
+	flagValues(fs, "fail-on", "error", "warning", "info")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "print every finding (infos that repeat per object are otherwise one line with a count)")
+}
+
+// report prints the diagnostics a run shows on stderr, errors first, and
+// the summary line after them ("1 error, 2 warnings in 12 files"); nothing
+// when there are none, so a clean run is silent.
+func (f *inputFlags) report(stderr io.Writer, shown manifest.Diagnostics, files int) {
+	if len(shown) == 0 {
+		return
+	}
+	_ = shown.WriteText(stderr, f.verbose)
+	fmt.Fprintln(stderr, shown.Summary(files))
 }
 
 // runner is the pipeline the flags describe, over paths.
@@ -44,7 +60,7 @@ Reads *.yaml and *.yml under each PATH (default ".", "-" for stdin), renders
 every AppIntent and IngressGateway, passes other objects through, and prints
 one sorted YAML stream of the objects to apply. Intents, HostBindings and other
 local-config objects are never printed. On any error nothing is printed to
-stdout, errors go to stderr as file:line: Kind ns/name: field: message, and the
+stdout, errors go to stderr as file:line: error: Kind ns/name: field: message, and the
 exit code is 1.`
 
 func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -60,7 +76,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	// WriteStream writes nothing unless every object encodes.
 	if err := manifest.WriteStream(stdout, apply); err != nil {
-		fmt.Fprintf(stderr, "edgegate: %v\n", err)
+		fmt.Fprintf(stderr, "edgegate: error: %v\n", err)
 		return 1
 	}
 	return 0
@@ -70,7 +86,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // prints, in its order. Diagnostics go to stderr; ok is false when the run fails.
 func (in *inputFlags) renderApply(paths []string, stdin io.Reader, stderr io.Writer) (objs []*manifest.Object, ok bool) {
 	out, err := in.runner(paths, stdin).Render()
-	out.Shown().Print(stderr)
+	in.report(stderr, out.Shown(), out.Files)
 	return out.Objects, err == nil
 }
 

@@ -138,7 +138,7 @@ func reportAbsent(r *model.Reporter, g *model.Gateway, m candidate) {
 	if m.decl.Kind == v1alpha1.KindIngressGateway && !isExisting(m.decl) {
 		how = "renders"
 	}
-	r.Info(g.Obj, "spec.selector",
+	r.Unchecked(g.Obj, "spec.selector",
 		"%s matches only the gateway pods %s %s, which are not in the input: fine where that gateway runs, but Istio's analyzer, given only these files, finds no pod for the selector and reports IST0101 (Referenced selector not found)",
 		what, m.decl.Ref, how)
 }
@@ -181,7 +181,7 @@ func reportMany(r *model.Reporter, g *model.Gateway, matches []candidate) {
 		return
 	}
 	r.Report(g.Obj, "spec.selector",
-		"%s matches %d gateway workloads (%s): Istio configures this Gateway on all of them, so it also captures traffic meant for the others (the seed's second ingress gateway without its own istio label); give each gateway workload its own istio label (IstioOperator: components.ingressGateways[].label.istio) and select exactly one",
+		"%s matches %d gateway workloads (%s): Istio configures this Gateway on all of them, so it also captures traffic meant for the others; give each gateway workload its own istio label (IstioOperator: components.ingressGateways[].label.istio) and select exactly one",
 		what, len(matches), list)
 }
 

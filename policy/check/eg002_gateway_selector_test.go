@@ -278,7 +278,7 @@ func TestGatewaySelector(t *testing.T) {
 	cases := []checkCase{
 		{name: "the seed: a second gateway without its own istio label",
 			input: seedInstall + secondGateway + gateway("default", "bookinfo", "istio: ingressgateway", 8080, "*"),
-			want:  []string{`in.yaml:57: Gateway default/bookinfo: spec.selector: selector {istio: ingressgateway} matches 2 gateway workloads (Deployment istio-system/istio-ingressgateway, Deployment istio-system/my-ingressgateway): Istio configures this Gateway on all of them`}},
+			want:  []string{`in.yaml:57: error: Gateway default/bookinfo: spec.selector: selector {istio: ingressgateway} matches 2 gateway workloads (Deployment istio-system/istio-ingressgateway, Deployment istio-system/my-ingressgateway): Istio configures this Gateway on all of them`}},
 		{name: "the seed's second gateway next to the declared existing one",
 			input: existingDecl + secondGateway + gateway("default", "bookinfo", "istio: ingressgateway", 80, "*"),
 			want:  []string{`Gateway default/bookinfo: spec.selector: selector {istio: ingressgateway} matches 2 gateway workloads (Deployment istio-system/my-ingressgateway, IngressGateway istio-system/ingressgateway)`}},

@@ -79,8 +79,8 @@ func TestGatewayPortNotServed(t *testing.T) {
 		{name: "the seed: 7070 and 9090 are not served",
 			input: seedInstall + portGateway("bookinfo", 7070, 9090),
 			want: []string{
-				"in.yaml:37: Gateway default/bookinfo: spec.servers[0].port.number: port 7070 is not served by Deployment istio-system/istio-ingressgateway: no TCP port of the Services selecting it sends to 7070, and no container declares containerPort 7070 (it declares 8080, 8443, 15021, 15090); use a port it serves (its Service exposes 15021, 80→8080, 443→8443), or add a Service port with targetPort 7070 [EG003]",
-				"in.yaml:39: Gateway default/bookinfo: spec.servers[1].port.number: port 9090 is not served by Deployment istio-system/istio-ingressgateway",
+				"in.yaml:37: error: Gateway default/bookinfo: spec.servers[0].port.number: port 7070 is not served by Deployment istio-system/istio-ingressgateway: no TCP port of the Services selecting it sends to 7070, and no container declares containerPort 7070 (it declares 8080, 8443, 15021, 15090); use a port it serves (its Service exposes 15021, 80→8080, 443→8443), or add a Service port with targetPort 7070 [EG003]",
+				"in.yaml:39: error: Gateway default/bookinfo: spec.servers[1].port.number: port 9090 is not served by Deployment istio-system/istio-ingressgateway",
 			}},
 		{name: "translation turned off: the Service port is listened on as written",
 			input: withService("  - {name: http2, port: 80, protocol: TCP, targetPort: 8080}\n", ", labels: {experimental.istio.io/disable-gateway-port-translation: \"true\"}") + portGateway("bookinfo", 80),

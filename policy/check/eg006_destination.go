@@ -232,7 +232,7 @@ func reportMissing(r *model.Reporter, idx *model.Index, reg *model.Registry, vs 
 			if name != d.host {
 				shown = fmt.Sprintf("%q (%s)", d.host, name)
 			}
-			r.Info(vs.Obj, field,
+			r.Unchecked(vs.Obj, field,
 				"host %s is not checked: the input holds no Service of namespace %s, so the gate cannot tell whether Service %s/%s exists; Istio's analyzer, given only these files, reports it as not found (IST0101); put the namespace's Services in the input to have it checked",
 				shown, svcNS, svcNS, svc)
 		}
@@ -253,7 +253,7 @@ func reportMissing(r *model.Reporter, idx *model.Index, reg *model.Registry, vs 
 	}
 	if !unjudged[d.host] {
 		unjudged[d.host] = true
-		r.Info(vs.Obj, field,
+		r.Unchecked(vs.Obj, field,
 			"host %q is not checked: it is outside the cluster domain and no ServiceEntry of the input declares it, which is fine if one applied from elsewhere does; Istio's analyzer, given only these files, reports it as not found (IST0101)",
 			d.host)
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 // egressGatewayForIngressCheck finds ingress served by an egress gateway.
-// The seed asked whether the egress gateway could take ingress traffic and
+// A field report asked whether the egress gateway could take ingress traffic and
 // answered no: its Service is ClusterIP, not LoadBalancer, so nothing
 // outside the cluster reaches it; it is also where egress policy lives
 // (AuthorizationPolicy, NetworkPolicy, allowed external hosts), which
@@ -45,7 +45,7 @@ func (egressGatewayForIngressCheck) Run(idx *model.Index, r *model.Reporter) {
 		if d.Spec.Existing {
 			if why := egressLabels(d.Spec.Selector); why != "" {
 				r.Report(d.Obj, "spec.selector",
-					"the selector picks Istio's egress gateway (%s): its Service is ClusterIP, so clients outside the cluster never reach it, and egress policy applies to what it carries (the seed's egress-for-ingress question); bind to an ingress gateway, or declare one edgegate runs (drop existing: true)",
+					"the selector picks Istio's egress gateway (%s): its Service is ClusterIP, so clients outside the cluster never reach it, and egress policy applies to what it carries; bind to an ingress gateway, or declare one edgegate runs (drop existing: true)",
 					why)
 			}
 		}
@@ -68,7 +68,7 @@ func (egressGatewayForIngressCheck) Run(idx *model.Index, r *model.Reporter) {
 		for _, w := range ws.Gateways(g) {
 			if why := egressLabels(w.Labels); why != "" {
 				r.Report(g.Obj, "spec.selector",
-					"the Gateway serves ingress (%s) but selects %s, Istio's egress gateway (%s): it is exposed by a ClusterIP Service and carries egress policy, so inbound clients never reach it (the seed's egress-for-ingress question); select an ingress gateway",
+					"the Gateway serves ingress (%s) but selects %s, Istio's egress gateway (%s): it is exposed by a ClusterIP Service and carries egress policy, so inbound clients never reach it; select an ingress gateway",
 					use, w, why)
 				continue
 			}
@@ -92,7 +92,7 @@ func (egressGatewayForIngressCheck) Run(idx *model.Index, r *model.Reporter) {
 			}
 			sort.Strings(names)
 			r.Report(g.Obj, "spec.selector",
-				"the Gateway serves ingress (%s) but selects %s, which only ClusterIP Services expose (%s), like an egress gateway: clients outside the cluster never reach it (the seed's egress gateway); select a gateway behind a LoadBalancer or NodePort Service, or front it with an Ingress",
+				"the Gateway serves ingress (%s) but selects %s, which only ClusterIP Services expose (%s), like an egress gateway: clients outside the cluster never reach it; select a gateway behind a LoadBalancer or NodePort Service, or front it with an Ingress",
 				use, w, strings.Join(names, ", "))
 		}
 	}

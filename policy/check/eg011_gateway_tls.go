@@ -364,13 +364,13 @@ func (t *run) secret(g *model.Gateway, w *model.OwnershipWorkload, field, cn, ke
 		// Not judged: say so, since Istio's analyzer, given the same files,
 		// reports the credentialName as not found (IST0101).
 		if producer := t.cat.Producer[key]; producer != "" {
-			t.r.Info(g.Obj, field,
+			t.r.Unchecked(g.Obj, field,
 				"Secret %s is not in the input, but %s of the input creates it, so it is not checked; Istio's analyzer, given only these files, reports credentialName %q as not found (IST0101)%s",
 				key, producer, cn, source)
 			return
 		}
 		if !t.idx.HasSecrets() {
-			t.r.Info(g.Obj, field,
+			t.r.Unchecked(g.Obj, field,
 				"Secret %s is not checked: the input holds no Secret at all (certificates are rarely kept with manifests), so the gate cannot tell whether it exists; Istio's analyzer, given only these files, reports credentialName %q as not found (IST0101)%s",
 				key, cn, source)
 			return

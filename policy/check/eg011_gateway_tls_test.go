@@ -147,7 +147,7 @@ func TestGatewayTLS(t *testing.T) {
 				secret("partners", "partners-cert", "kubernetes.io/tls", partnersGood) + storeSecret,
 			want: []string{
 				`Gateway partners/partners: spec.servers[0].tls.credentialName: Secret istio-ingress/partners-cert not found: Istio looks up credentialName "partners-cert" in istio-ingress, the namespace of gateway istio-ingress/public, not in the Gateway's namespace; a Secret "partners-cert" exists in namespace partners (the Gateway's namespace) instead`,
-				`Gateway test/bookinfo: spec.servers[1].tls.credentialName: Secret istio-ingress/bookinfo-cert not found: Istio looks up credentialName "bookinfo-cert" in istio-ingress, the namespace of gateway istio-ingress/public, not in the Gateway's namespace; a Secret "bookinfo-cert" exists in namespace test (the Gateway's namespace) instead, where this gateway never reads it: move it to istio-ingress (from AppIntent test/bookinfo spec.tls.credentialName, in.yaml:14)`,
+				`Gateway test/bookinfo: spec.servers[1].tls.credentialName: Secret istio-ingress/bookinfo-cert not found: Istio looks up credentialName "bookinfo-cert" in istio-ingress, the namespace of gateway istio-ingress/public, not in the Gateway's namespace; a Secret "bookinfo-cert" exists in namespace test (the Gateway's namespace) instead, where this gateway never reads it: move it to istio-ingress (from AppIntent test/bookinfo spec.tls.credentialName, in.yaml:15)`,
 			}},
 		{name: "a Secret missing everywhere while the input holds Secrets",
 			input: withSecrets(map[string]string{"tls.crt": valid, "tls.key": key}, partnersGood, "kubernetes.io/tls") + edgeWorkload +

@@ -29,28 +29,28 @@ func TestIstioSchema(t *testing.T) {
 		// The e2e suite's invalid objects, as written there.
 		{name: "e2e: port number as a string",
 			input: istioGateway("port-number-string", "  selector:\n    istio: edge\n  servers:\n  - port:\n      number: \"80\"\n      name: http\n      protocol: HTTP\n    hosts:\n    - \"*\"\n"),
-			want:  []string{`in.yaml:9: Gateway default/port-number-string: spec.servers[0].port.number: expected an integer, got string "80": write it without quotes [EG014]`}},
+			want:  []string{`in.yaml:9: error: Gateway default/port-number-string: spec.servers[0].port.number: expected an integer, got string "80": write it without quotes [EG014]`}},
 		{name: "e2e: unknown field in a Gateway spec",
 			input: istioGateway("unknown-field", "  selectors:\n    istio: edge\n"+strings.TrimPrefix(istioServer, "  selector: {istio: edge}\n")),
-			want:  []string{`in.yaml:5: Gateway default/unknown-field: spec.selectors: unknown field "selectors" (did you mean "selector"?)`}},
+			want:  []string{`in.yaml:5: error: Gateway default/unknown-field: spec.selectors: unknown field "selectors" (did you mean "selector"?)`}},
 		{name: "e2e: unknown field in a VirtualService spec (so it binds to the mesh, where * is refused)",
 			input: virtualService("unknown-field", "  hosts: [\"*\"]\n  gateway: [default/edge]\n  http:\n  - route:\n    - destination: {host: productpage.default.svc.cluster.local, port: {number: 9080}}\n"),
 			want: []string{
-				`in.yaml:6: VirtualService default/unknown-field: spec.gateway: unknown field "gateway" (did you mean "gateways"?)`,
+				`in.yaml:6: error: VirtualService default/unknown-field: spec.gateway: unknown field "gateway" (did you mean "gateways"?)`,
 				`VirtualService default/unknown-field: spec.hosts[0]: wildcard host * is not allowed for virtual services bound to the mesh gateway`,
 			}},
 		{name: "e2e: port without protocol",
 			input: istioGateway("port-without-protocol", "  selector: {istio: edge}\n  servers:\n  - port:\n      number: 80\n      name: http\n    hosts: [\"*\"]\n"),
-			want:  []string{`in.yaml:7: Gateway default/port-without-protocol: spec.servers[0].port.protocol: required field is missing`}},
+			want:  []string{`in.yaml:7: error: Gateway default/port-without-protocol: spec.servers[0].port.protocol: required field is missing`}},
 		{name: "e2e: timeout below 1ms",
 			input: virtualService("timeout-below-1ms", "  hosts: [\"*\"]\n  gateways: [default/edge]\n  http:\n  - route:\n    - destination: {host: productpage}\n    timeout: 0.5ms\n"),
-			want:  []string{`in.yaml:10: VirtualService default/timeout-below-1ms: spec.http[0].timeout: invalid value "0.5ms": must be a valid duration greater than 1ms`}},
+			want:  []string{`in.yaml:10: error: VirtualService default/timeout-below-1ms: spec.http[0].timeout: invalid value "0.5ms": must be a valid duration greater than 1ms`}},
 		{name: "e2e: port above 65535 (the API server accepts it, istiod does not)",
 			input: istioGateway("port-above-65535", "  selector: {istio: edge}\n  servers:\n  - port: {number: 70000, name: http, protocol: HTTP}\n    hosts: [\"*\"]\n"),
 			want:  []string{`spec.servers[0].port.number: port number 70000 must be in the range 1..65535 (istiod's validating webhook rejects the Gateway)`}},
 		{name: "e2e: credentialName and credentialNames",
 			input: istioGateway("two-credential-sources", "  selector: {istio: edge}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [shop.example.com]\n    tls:\n      mode: SIMPLE\n      credentialName: shop-cert\n      credentialNames: [shop-cert-rsa, shop-cert-ecdsa]\n"),
-			want:  []string{`in.yaml:9: Gateway default/two-credential-sources: spec.servers[0].tls: only one of credentialName or credentialNames can be set`}},
+			want:  []string{`in.yaml:9: error: Gateway default/two-credential-sources: spec.servers[0].tls: only one of credentialName or credentialNames can be set`}},
 
 		// More of the CRD schema.
 		{name: "enum, with the spelling the server wants",
@@ -79,7 +79,7 @@ func TestIstioSchema(t *testing.T) {
 			want:  []string{`in.yaml:7: warning: Gateway default/g: spec.servers[0].port.name: on is a string here, but kubectl and Helm read YAML 1.1`}},
 		{name: "a key written twice",
 			input: istioGateway("g", "  selector: {istio: edge}\n  selector: {istio: other}\n"+strings.TrimPrefix(istioServer, "  selector: {istio: edge}\n")),
-			want:  []string{`in.yaml:5: Gateway default/g: spec.selector: duplicate field "selector"`}},
+			want:  []string{`in.yaml:5: error: Gateway default/g: spec.selector: duplicate field "selector"`}},
 
 		// istiod's webhook: Gateway.
 		{name: "webhook: Gateway servers, hosts, ports and names",

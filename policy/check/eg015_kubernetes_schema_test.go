@@ -53,13 +53,13 @@ func TestKubernetesSchema(t *testing.T) {
       - name: istio-proxy
         image: auto
 `),
-			want: []string{"in.yaml:10: Deployment default/selector-mismatch: spec.template.metadata.labels: invalid value {\"istio\":\"edge-gateway\",\"sidecar.istio.io/inject\":\"true\"}: `selector` does not match template `labels`: the pod template has istio=edge-gateway where the selector wants edge [EG015]"}},
+			want: []string{"in.yaml:10: error: Deployment default/selector-mismatch: spec.template.metadata.labels: invalid value {\"istio\":\"edge-gateway\",\"sidecar.istio.io/inject\":\"true\"}: `selector` does not match template `labels`: the pod template has istio=edge-gateway where the selector wants edge [EG015]"}},
 		{name: "e2e: Service port 70000",
 			input: k8sService("port-out-of-range", "  type: LoadBalancer\n  selector: {istio: edge}\n  ports:\n  - name: http\n    port: 70000\n    protocol: TCP\n    targetPort: 8080\n"),
-			want:  []string{`in.yaml:9: Service default/port-out-of-range: spec.ports[0].port: invalid value 70000: must be between 1 and 65535, inclusive [EG015]`}},
+			want:  []string{`in.yaml:9: error: Service default/port-out-of-range: spec.ports[0].port: invalid value 70000: must be between 1 and 65535, inclusive [EG015]`}},
 		{name: "e2e: HPA minReplicas 0 with only a CPU metric",
 			input: hpa("min-replicas-zero", ref+"  minReplicas: 0\n  maxReplicas: 5\n"+cpu),
-			want:  []string{`in.yaml:6: HorizontalPodAutoscaler default/min-replicas-zero: spec.minReplicas: minReplicas 0 needs an Object or External metric: the API server rejects it (spec.metrics: must specify at least one Object or External metric to support scaling to zero replicas)`}},
+			want:  []string{`in.yaml:6: error: HorizontalPodAutoscaler default/min-replicas-zero: spec.minReplicas: minReplicas 0 needs an Object or External metric: the API server rejects it (spec.metrics: must specify at least one Object or External metric to support scaling to zero replicas)`}},
 
 		// Services.
 		{name: "Service ports",

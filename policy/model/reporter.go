@@ -73,20 +73,31 @@ func (r *Reporter) Info(obj *manifest.Object, field, format string, args ...any)
 	r.report(manifest.Info, obj, field, fmt.Sprintf(format, args...))
 }
 
-func (r *Reporter) report(sev manifest.Severity, obj *manifest.Object, field, msg string) {
+// Unchecked records an info saying what the check could not judge for
+// lack of input (a Secret, a Service): one per object, so text output
+// folds those of one format into a line with a count.
+func (r *Reporter) Unchecked(obj *manifest.Object, field, format string, args ...any) {
+	if d := r.report(manifest.Info, obj, field, fmt.Sprintf(format, args...)); d != nil {
+		d.Fold = r.meta.ID + "\x00" + format
+	}
+}
+
+// report records a finding and returns it (nil when it is suppressed or
+// already recorded), for the caller to add to.
+func (r *Reporter) report(sev manifest.Severity, obj *manifest.Object, field, msg string) *manifest.Diagnostic {
 	if r.idx.suppressed(obj, r.meta.ID) {
 		if !r.meta.ProtectsOthers || (r.meta.Protects != nil && !r.meta.Protects(r.idx, obj, field)) {
-			return
+			return nil
 		}
 		why, ok := r.idx.granted(obj, r.meta.ID)
 		if ok {
-			return
+			return nil
 		}
 		r.refuseSuppression(obj, why)
 	}
 	key := obj.Key() + "\x00" + field + "\x00" + msg
 	if r.seen[key] {
-		return
+		return nil
 	}
 	if r.seen == nil {
 		r.seen = map[string]bool{}
@@ -106,6 +117,7 @@ func (r *Reporter) report(sev manifest.Severity, obj *manifest.Object, field, ms
 		d.Tags["mirrors"] = strings.Join(r.meta.Mirrors, ",")
 	}
 	r.diags = append(r.diags, d)
+	return &r.diags[len(r.diags)-1]
 }
 
 // refuseSuppression reports, once per object, that its suppression of the

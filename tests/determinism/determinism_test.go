@@ -239,6 +239,9 @@ var (
 // normalize sorts the lines of stderr with file names and lines replaced by
 // FILE: what a diagnostic says must not depend on the layout, where it points
 // does.
+// summaryFiles is the file count of the summary line ("9 warnings in 12 files").
+var summaryFiles = regexp.MustCompile(` in [0-9]+ files?$`)
+
 func normalize(stderr string) []string {
 	var lines []string
 	for _, l := range strings.Split(strings.TrimSpace(stderr), "\n") {
@@ -246,6 +249,8 @@ func normalize(stderr string) []string {
 			continue
 		}
 		l = stdinLocation.ReplaceAllString(l, "FILE: ")
+		// The summary line counts the files, which the layouts change.
+		l = summaryFiles.ReplaceAllString(l, " in FILES")
 		lines = append(lines, location.ReplaceAllString(l, "${1}FILE"))
 	}
 	sort.Strings(lines)

@@ -189,14 +189,14 @@ func serverMessage(err error) string {
 
 // namesError reports whether out has an error line about objRef ("Kind
 // namespace/name") at one of fields (or below it), in the form README
-// documents: "file:line: Kind namespace/name: field.path: message". Warnings
-// and infos carry their severity before the object, so they do not count.
+// documents: "file:line: error: Kind namespace/name: field.path: message".
+// Warnings and infos carry their own severity, so they do not count.
 func namesError(out, file, objRef string, fields []string) bool {
 	var alts []string
 	for _, field := range fields {
 		alts = append(alts, regexp.QuoteMeta(field))
 	}
-	line := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(file) + `(:\d+)?: ` + regexp.QuoteMeta(objRef) +
+	line := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(file) + `(:\d+)?: error: ` + regexp.QuoteMeta(objRef) +
 		`: (` + strings.Join(alts, "|") + `)[.\[:]`)
 	return line.MatchString(out)
 }
@@ -208,14 +208,15 @@ func TestNamesError(t *testing.T) {
 		out  string
 		want bool
 	}{
-		{"g.yaml:12: Gateway default/g: spec.servers[0].port.number: expected an integer, got string \"80\" [EG100]\n", true},
-		{"g.yaml: Gateway default/g: spec.servers[0].port.number.value: bad\n", true},
-		{"other\ng.yaml:3: Gateway default/g: spec.servers[0].port.number: bad\n", true},
+		{"g.yaml:12: error: Gateway default/g: spec.servers[0].port.number: expected an integer, got string \"80\" [EG100]\n", true},
+		{"g.yaml: error: Gateway default/g: spec.servers[0].port.number.value: bad\n", true},
+		{"other\ng.yaml:3: error: Gateway default/g: spec.servers[0].port.number: bad\n", true},
 		{"g.yaml:12: warning: Gateway default/g: spec.servers[0].port.number: bad\n", false},
-		{"g.yaml:12: Gateway default/g: spec.servers[0].port.numbers: bad\n", false},
-		{"g.yaml:12: Gateway default/g: spec.servers[0].port.name: bad\n", false},
-		{"g.yaml:12: Gateway default/h: spec.servers[0].port.number: bad\n", false},
-		{"x.yaml:12: Gateway default/g: spec.servers[0].port.number: bad\n", false},
+		{"g.yaml:12: error: Gateway default/g: spec.servers[0].port.numbers: bad\n", false},
+		{"g.yaml:12: error: Gateway default/g: spec.servers[0].port.name: bad\n", false},
+		{"g.yaml:12: error: Gateway default/h: spec.servers[0].port.number: bad\n", false},
+		{"x.yaml:12: error: Gateway default/g: spec.servers[0].port.number: bad\n", false},
+		{"g.yaml:12: Gateway default/g: spec.servers[0].port.number: no severity\n", false},
 		{"", false},
 	} {
 		if got := namesError(tc.out, "g.yaml", "Gateway default/g", fields); got != tc.want {

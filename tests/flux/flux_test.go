@@ -239,7 +239,7 @@ spec:
 	}
 	url := "oci://" + reg.Host + "/edgegate/bad:main"
 	res := push(t, url, dir)
-	if res.Code != 1 || res.Stdout != "" || !strings.Contains(res.Stderr, `shop.yaml:8: AppIntent shop/shop: spec.routes[0].to: "storefront" is not "service[.namespace]:port"`) {
+	if res.Code != 1 || res.Stdout != "" || !strings.Contains(res.Stderr, `shop.yaml:8: error: AppIntent shop/shop: spec.routes[0].to: "storefront" is not "service[.namespace]:port"`) {
 		t.Errorf("exit %d, stdout %q, stderr:\n%s", res.Code, res.Stdout, res.Stderr)
 	}
 	ref := reg.Host + "/edgegate/bad:main"
