@@ -57,6 +57,9 @@ func setup(m *testing.M) (int, error) {
 	if err := ensureInstalled(); err != nil {
 		return 0, err
 	}
+	if err := testutil.EnsureRegistryInstalled(); err != nil {
+		return 0, err
+	}
 	installed := time.Since(start)
 	var err error
 	eng, err = newEngine()
@@ -81,34 +84,7 @@ func setup(m *testing.M) (int, error) {
 // ensureInstalled installs Debian's podman and runc when either is missing
 // (apt-get update first on a fresh machine). The packages start no service.
 func ensureInstalled() error {
-	_, errP := exec.LookPath("podman")
-	_, errR := exec.LookPath("runc")
-	if errP == nil && errR == nil {
-		return nil
-	}
-	install := func() error {
-		cmd := exec.Command("apt-get", "install", "-y", "--no-install-recommends", "podman", "runc")
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("apt-get install -y podman runc: %v\n%s", err, out)
-		}
-		return nil
-	}
-	if err := install(); err != nil {
-		if out, uerr := exec.Command("apt-get", "update").CombinedOutput(); uerr != nil {
-			return fmt.Errorf("%v\napt-get update: %v\n%s", err, uerr, out)
-		}
-		if err := install(); err != nil {
-			return err
-		}
-	}
-	for _, bin := range []string{"podman", "runc"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			return fmt.Errorf("%s installed, but not on PATH: %v", bin, err)
-		}
-	}
-	return nil
+	return testutil.AptInstall([]string{"podman", "runc"}, "podman", "runc")
 }
 
 // shim stands in for podman (as kpt calls it) and for docker (as kustomize
