@@ -6,6 +6,7 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/edgegate/edgegate/tests/argocd/cmpserver"
 	"github.com/edgegate/edgegate/tests/testutil"
 )
 
@@ -48,7 +49,7 @@ spec:
 // with var-files and plugins shared, plugin.yaml mounted from the
 // ConfigMap at /home/argocd/cmp-server/config/plugin.yaml, and a /tmp of its own.
 func TestSidecarComponent(t *testing.T) {
-	_, pluginText := loadPlugin(t)
+	_, pluginText := cmpserver.LoadPlugin(t)
 	root := t.TempDir()
 	testutil.CopyDir(t, filepath.Join(testutil.Root, "examples", "argocd", "argocd"), filepath.Join(root, "edgegate-cmp"))
 	install := filepath.Join(root, "install")

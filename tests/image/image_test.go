@@ -282,3 +282,5 @@ items:
 		t.Errorf("the image as a function: exit %d\n%s\n%s", res.Code, res.Stdout, res.Stderr)
 	}
 }
+
+func runtimeArch() string { return runtime.GOARCH }
