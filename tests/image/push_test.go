@@ -57,6 +57,12 @@ func TestMakeImagePush(t *testing.T) {
 		t.Fatalf("podman pull: exit %d\n%s", pull.Code, pull.Stderr)
 	}
 	defer eng.run(t, nil, "rmi", ref)
+	// What README tells users to check after a pull.
+	inspect := eng.run(t, nil, "image", "inspect", "--format", "{{.Digest}} {{range .RepoDigests}}{{.}} {{end}}", ref)
+	t.Logf("index %s; podman image inspect: %s", want, inspect.Stdout)
+	if !strings.Contains(inspect.Stdout, reg.Host+"/edgegate/edgegate@"+want.String()) {
+		t.Errorf("podman's RepoDigests lack the index digest %s: %s", want, inspect.Stdout)
+	}
 	run := eng.run(t, nil, "run", "--rm", "--network", "none", "--read-only", ref, "version")
 	if run.Code != 0 || strings.TrimSpace(run.Stdout) != "edgegate "+builtOpts.Version {
 		t.Errorf("the pulled image: exit %d, %q\n%s", run.Code, run.Stdout, run.Stderr)
