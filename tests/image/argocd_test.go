@@ -148,7 +148,7 @@ func TestArgoCDEnvironmentInTheImage(t *testing.T) {
 		repo := cmpserver.Checkout(t)
 		testutil.ReplaceIn(t, appFile(repo), "to: helloworld:5000", "to: helloworld")
 		res, _ := imageServer(t, plugin, repo).GenerateManifest(t, filepath.Dir(appFile(repo)), cmpserver.BuildEnv(t, base))
-		const reason = `helloworld.yaml:13: AppIntent sample/helloworld: spec.routes[0].to: "helloworld" is not "service[.namespace]:port"`
+		const reason = `helloworld.yaml:14: error: AppIntent sample/helloworld: spec.routes[0].to: "helloworld" is not "service[.namespace]:port"`
 		if res.Err == nil || res.Raw != "" || !strings.Contains(res.Stderr, reason) {
 			t.Errorf("generate of a bad intent: %v, stdout %q, stderr (want %q):\n%s", res.Err, res.Raw, reason, res.Stderr)
 		}
