@@ -116,7 +116,9 @@ func run(args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s (index %s) and %s\n", ociDir, digest, tarPath)
 
-	if *load != "" {
+	if *load == "" {
+		fmt.Fprintln(os.Stderr, "not loaded into any engine: no podman or docker found (--load podman|docker)")
+	} else {
 		cmd := exec.Command(*load, "load", "-i", tarPath)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
