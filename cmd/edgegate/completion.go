@@ -47,6 +47,7 @@ var commandList = []command{
 	{"flux-wiring", "print the Flux OCIRepository and Kustomizations for it", argRefPaths},
 	{"pin", "pin IngressGateway proxy images to their digests", argPaths},
 	{"fn", "run as a KRM function (ResourceList on stdin)", argNone},
+	{"argocd", "the Argo CD plugin's commands: discover, generate", argNone},
 	{"version", "print the version", argNone},
 	{"completion", "print a shell completion script (bash, zsh or fish)", argShell},
 	{"help", "print the help of a command", argCommand},

@@ -37,6 +37,8 @@ Usage:
                               print the Flux OCIRepository and Kustomizations for it
   edgegate pin [PATH...]      pin IngressGateway proxy images to their digests
   edgegate fn                 run as a KRM function (ResourceList on stdin)
+  edgegate argocd discover|generate
+                              the Argo CD plugin's commands (Argo CD's environment)
   edgegate version            print the version
   edgegate completion bash|zsh|fish
                               print a shell completion script
@@ -126,6 +128,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runFluxWiring(args[1:], stdin, stdout, stderr)
 	case "pin":
 		return runPin(args[1:], stdin, stdout, stderr)
+	case "argocd":
+		return runArgoCD(args[1:], stdin, stdout, stderr)
 	case "completion":
 		return runCompletion(args[1:], stdin, stdout, stderr)
 	case "version", "--version":

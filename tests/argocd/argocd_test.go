@@ -9,13 +9,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/edgegate/edgegate/tests/argocd/cmpserver"
 	"github.com/edgegate/edgegate/tests/testutil"
 )
 
 // TestPluginConfig: plugin.yaml is one Argo CD accepts, discovers by
 // content, renders with edgegate, and announces the parameters it reads.
 func TestPluginConfig(t *testing.T) {
-	p, _ := loadPlugin(t)
+	p, _ := cmpserver.LoadPlugin(t)
 	if p.APIVersion != "argoproj.io/v1alpha1" {
 		t.Errorf("apiVersion %q, want argoproj.io/v1alpha1", p.APIVersion)
 	}
@@ -25,7 +26,7 @@ func TestPluginConfig(t *testing.T) {
 	if script := strings.Join(append(p.Spec.Generate.Command, p.Spec.Generate.Args...), " "); !strings.Contains(script, "edgegate") {
 		t.Errorf("generate does not run edgegate: %s", script)
 	}
-	announced := map[string]staticParameter{}
+	announced := map[string]cmpserver.StaticParameter{}
 	for _, sp := range p.Spec.Parameters.Static {
 		if _, dup := announced[sp.Name]; dup || sp.Name == "" {
 			t.Errorf("parameter %q is announced twice or has no name", sp.Name)
@@ -45,19 +46,19 @@ func TestPluginConfig(t *testing.T) {
 // TestApplications: each Application names the plugin, sets only announced
 // parameters, and points at a directory of this repository.
 func TestApplications(t *testing.T) {
-	p, _ := loadPlugin(t)
-	announced := map[string]staticParameter{}
+	p, _ := cmpserver.LoadPlugin(t)
+	announced := map[string]cmpserver.StaticParameter{}
 	for _, sp := range p.Spec.Parameters.Static {
 		announced[sp.Name] = sp
 	}
-	apps := loadApplications(t)
+	apps := cmpserver.LoadApplications(t)
 	if len(apps) != 2 {
 		t.Fatalf("%d Applications, want one per layout", len(apps))
 	}
 	for _, app := range apps {
 		src := app.Spec.Source
-		if src.Plugin == nil || src.Plugin.Name != p.name() {
-			t.Errorf("Application %s does not name the plugin %q", app.Metadata.Name, p.name())
+		if src.Plugin == nil || src.Plugin.Name != p.Name() {
+			t.Errorf("Application %s does not name the plugin %q", app.Metadata.Name, p.Name())
 			continue
 		}
 		if app.Metadata.Namespace != "argocd" || app.Spec.Project == "" || app.Spec.Destination.Server == "" || src.RepoURL == "" {
@@ -84,29 +85,29 @@ func TestApplications(t *testing.T) {
 // apply, and together the two layouts render exactly what edgegate renders
 // for the whole example (less the Argo CD objects), each object once.
 func TestApplicationsSync(t *testing.T) {
-	p, _ := loadPlugin(t)
-	s := newCMPServer(t, p)
-	repo := checkout(t)
+	p, _ := cmpserver.LoadPlugin(t)
+	s := cmpserver.NewHostServer(t, p)
+	repo := cmpserver.Checkout(t)
 	union := map[string]map[string]any{}
-	for _, app := range loadApplications(t) {
+	for _, app := range cmpserver.LoadApplications(t) {
 		t.Run(app.Metadata.Name, func(t *testing.T) {
 			appPath := filepath.Join(repo, filepath.FromSlash(app.Spec.Source.Path))
-			env := buildEnv(t, app)
-			if ok, res := s.matchRepository(t, appPath, env); !ok {
-				t.Fatalf("discover does not match %s: %v, stdout %q, stderr %s", app.Spec.Source.Path, res.err, res.stdout, res.stderr)
+			env := cmpserver.BuildEnv(t, app)
+			if ok, res := s.MatchRepository(t, appPath, env); !ok {
+				t.Fatalf("discover does not match %s: %v, stdout %q, stderr %s", app.Spec.Source.Path, res.Err, res.Stdout, res.Stderr)
 			}
-			res, objs := s.generateManifest(t, appPath, env)
-			if res.err != nil {
-				t.Fatalf("generate: %v\n%s", res.err, res.stderr)
+			res, objs := s.GenerateManifest(t, appPath, env)
+			if res.Err != nil {
+				t.Fatalf("generate: %v\n%s", res.Err, res.Stderr)
 			}
-			if res.stderr != "" {
-				t.Errorf("generate wrote to stderr on a clean render:\n%s", res.stderr)
+			if res.Stderr != "" {
+				t.Errorf("generate wrote to stderr on a clean render:\n%s", res.Stderr)
 			}
 			if len(objs) == 0 {
 				t.Fatal("generate printed no objects")
 			}
-			assertApplicable(t, objs)
-			for key, o := range testutil.Objects(t, []byte(res.stdout), app.Metadata.Name) {
+			cmpserver.AssertApplicable(t, objs)
+			for key, o := range testutil.Objects(t, []byte(res.Stdout), app.Metadata.Name) {
 				if union[key] != nil {
 					t.Errorf("%s is rendered by two Applications", key)
 				}
@@ -150,9 +151,9 @@ func TestApplicationsSync(t *testing.T) {
 // TestDiscover: the plugin takes a directory only where a YAML file holds an
 // AppIntent; Argo CD's match is exit 0 with output.
 func TestDiscover(t *testing.T) {
-	p, _ := loadPlugin(t)
-	s := newCMPServer(t, p)
-	repo := checkout(t)
+	p, _ := cmpserver.LoadPlugin(t)
+	s := cmpserver.NewHostServer(t, p)
+	repo := cmpserver.Checkout(t)
 	intent := "apiVersion: edgegate.dev/v1alpha1\nkind: AppIntent\nmetadata: {name: a, namespace: a}\nspec:\n  hosts: [a.example.com]\n  routes:\n  - to: a:80\n"
 	write := func(rel, content string) {
 		t.Helper()
@@ -190,38 +191,38 @@ func TestDiscover(t *testing.T) {
 	} {
 		t.Run(dir, func(t *testing.T) {
 			appPath := filepath.Join(repo, filepath.FromSlash(dir))
-			app := application{}
+			app := cmpserver.Application{}
 			app.Metadata.Name = "discover"
 			app.Spec.Source.Path = dir
-			got, res := s.matchRepository(t, appPath, buildEnv(t, app))
+			got, res := s.MatchRepository(t, appPath, cmpserver.BuildEnv(t, app))
 			if got != want {
-				t.Errorf("discover matched %v, want %v (err %v, stdout %q, stderr %q)", got, want, res.err, res.stdout, res.stderr)
+				t.Errorf("discover matched %v, want %v (err %v, stdout %q, stderr %q)", got, want, res.Err, res.Stdout, res.Stderr)
 			}
-			if !want && res.err != nil {
-				t.Errorf("discover failed instead of answering no (Argo CD logs an error for every app): %v\n%s", res.err, res.stderr)
+			if !want && res.Err != nil {
+				t.Errorf("discover failed instead of answering no (Argo CD logs an error for every app): %v\n%s", res.Err, res.Stderr)
 			}
 		})
 	}
 }
 
 // team returns the team layout's Application from applications.yaml.
-func team(t *testing.T) application {
+func team(t *testing.T) cmpserver.Application {
 	t.Helper()
-	for _, app := range loadApplications(t) {
+	for _, app := range cmpserver.LoadApplications(t) {
 		if app.Spec.Source.Plugin != nil && len(app.Spec.Source.Plugin.Parameters) > 1 {
 			return app
 		}
 	}
 	t.Fatal("no Application of the team layout (with bindings and inputs) in applications.yaml")
-	return application{}
+	return cmpserver.Application{}
 }
 
 func str(s string) *string { return &s }
 
 // withParameter returns a copy of app with the parameter set (replaced or added).
-func withParameter(app application, p parameter) application {
+func withParameter(app cmpserver.Application, p cmpserver.Parameter) cmpserver.Application {
 	plugin := *app.Spec.Source.Plugin
-	var params []parameter
+	var params []cmpserver.Parameter
 	for _, q := range plugin.Parameters {
 		if q.Name != p.Name {
 			params = append(params, q)
@@ -232,16 +233,16 @@ func withParameter(app application, p parameter) application {
 	return app
 }
 
-func withEnv(app application, name, value string) application {
+func withEnv(app cmpserver.Application, name, value string) cmpserver.Application {
 	plugin := *app.Spec.Source.Plugin
-	plugin.Env = append(append([]envVar{}, plugin.Env...), envVar{Name: name, Value: value})
+	plugin.Env = append(append([]cmpserver.EnvVar{}, plugin.Env...), cmpserver.EnvVar{Name: name, Value: value})
 	app.Spec.Source.Plugin = &plugin
 	return app
 }
 
-func withoutParameter(app application, name string) application {
+func withoutParameter(app cmpserver.Application, name string) cmpserver.Application {
 	plugin := *app.Spec.Source.Plugin
-	var params []parameter
+	var params []cmpserver.Parameter
 	for _, q := range plugin.Parameters {
 		if q.Name != name {
 			params = append(params, q)
@@ -258,13 +259,13 @@ func withoutParameter(app application, name string) application {
 // stderr and nothing at all on stdout (an empty stream with exit 0 would
 // have Argo CD prune everything).
 func TestGenerate(t *testing.T) {
-	p, _ := loadPlugin(t)
-	s := newCMPServer(t, p)
+	p, _ := cmpserver.LoadPlugin(t)
+	s := cmpserver.NewHostServer(t, p)
 	base := team(t)
 	const appFile = "helloworld.yaml"
 	cases := []struct {
 		name string
-		app  application
+		app  cmpserver.Application
 		edit func(t *testing.T, appPath string)
 		// ok: exit 0 with objects; otherwise the stderr substring expected.
 		ok        bool
@@ -288,29 +289,29 @@ func TestGenerate(t *testing.T) {
 		},
 		{
 			name:   "locked is not a boolean",
-			app:    withParameter(base, parameter{Name: "locked", String: str("yes")}),
+			app:    withParameter(base, cmpserver.Parameter{Name: "locked", String: str("yes")}),
 			stderr: `parameter locked must be true or false, not "yes"`,
 		},
 		{
 			name:   "fail-on is not a severity",
-			app:    withParameter(base, parameter{Name: "fail-on", String: str("fatal")}),
+			app:    withParameter(base, cmpserver.Parameter{Name: "fail-on", String: str("fatal")}),
 			stderr: `must be error, warning or info, not "fatal"`,
 		},
 		{
 			name:   "plugin env FAIL_ON=warning fails on a warning (no lock read)",
-			app:    withEnv(withParameter(withoutParameter(base, "bindings"), parameter{Name: "locked", String: str("false")}), "FAIL_ON", "warning"),
+			app:    withEnv(withParameter(withoutParameter(base, "bindings"), cmpserver.Parameter{Name: "locked", String: str("false")}), "FAIL_ON", "warning"),
 			stderr: "has no HostBindings lock",
 		},
 		{
 			name: "a fail-on parameter wins over the plugin env",
-			app: withParameter(withEnv(withParameter(withoutParameter(base, "bindings"), parameter{Name: "locked", String: str("false")}), "FAIL_ON", "warning"),
-				parameter{Name: "fail-on", String: str("error")}),
+			app: withParameter(withEnv(withParameter(withoutParameter(base, "bindings"), cmpserver.Parameter{Name: "locked", String: str("false")}), "FAIL_ON", "warning"),
+				cmpserver.Parameter{Name: "fail-on", String: str("error")}),
 			ok: true, stderr: "has no HostBindings lock", namespace: "sample",
 		},
 		{
 			name: "intents without a namespace go to the destination namespace",
-			app: func() application {
-				a := withParameter(withoutParameter(base, "bindings"), parameter{Name: "locked", String: str("false")})
+			app: func() cmpserver.Application {
+				a := withParameter(withoutParameter(base, "bindings"), cmpserver.Parameter{Name: "locked", String: str("false")})
 				a.Spec.Destination.Namespace = "shop"
 				return a
 			}(),
@@ -321,7 +322,7 @@ func TestGenerate(t *testing.T) {
 		},
 		{
 			name: "no namespace anywhere",
-			app: func() application {
+			app: func() cmpserver.Application {
 				a := base
 				a.Spec.Destination.Namespace = ""
 				return a
@@ -334,31 +335,31 @@ func TestGenerate(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			repo := checkout(t)
+			repo := cmpserver.Checkout(t)
 			appPath := filepath.Join(repo, filepath.FromSlash(c.app.Spec.Source.Path))
 			if c.edit != nil {
 				c.edit(t, appPath)
 			}
-			res, objs := s.generateManifest(t, appPath, buildEnv(t, c.app))
-			if c.stderr != "" && !strings.Contains(res.stderr, c.stderr) {
-				t.Errorf("stderr lacks %q:\n%s", c.stderr, res.stderr)
+			res, objs := s.GenerateManifest(t, appPath, cmpserver.BuildEnv(t, c.app))
+			if c.stderr != "" && !strings.Contains(res.Stderr, c.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", c.stderr, res.Stderr)
 			}
 			if !c.ok {
-				if res.err == nil {
-					t.Fatalf("generate exited 0, want a failure; stdout:\n%s", res.raw)
+				if res.Err == nil {
+					t.Fatalf("generate exited 0, want a failure; stdout:\n%s", res.Raw)
 				}
-				if res.raw != "" {
-					t.Errorf("a failed generate printed to stdout:\n%s", res.raw)
+				if res.Raw != "" {
+					t.Errorf("a failed generate printed to stdout:\n%s", res.Raw)
 				}
 				return
 			}
-			if res.err != nil {
-				t.Fatalf("generate: %v\n%s", res.err, res.stderr)
+			if res.Err != nil {
+				t.Fatalf("generate: %v\n%s", res.Err, res.Stderr)
 			}
 			if len(objs) == 0 {
 				t.Fatal("generate printed no objects")
 			}
-			assertApplicable(t, objs)
+			cmpserver.AssertApplicable(t, objs)
 			for _, o := range objs {
 				if o.Namespace != c.namespace {
 					t.Errorf("%s: namespace %q, want %q", o.Ref, o.Namespace, c.namespace)

@@ -6,6 +6,7 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/edgegate/edgegate/tests/argocd/cmpserver"
 	"github.com/edgegate/edgegate/tests/testutil"
 )
 
@@ -48,7 +49,7 @@ spec:
 // with var-files and plugins shared, plugin.yaml mounted from the
 // ConfigMap at /home/argocd/cmp-server/config/plugin.yaml, and a /tmp of its own.
 func TestSidecarComponent(t *testing.T) {
-	_, pluginText := loadPlugin(t)
+	_, pluginText := cmpserver.LoadPlugin(t)
 	root := t.TempDir()
 	testutil.CopyDir(t, filepath.Join(testutil.Root, "examples", "argocd", "argocd"), filepath.Join(root, "edgegate-cmp"))
 	install := filepath.Join(root, "install")
@@ -59,7 +60,7 @@ resources:
 components:
 - ../edgegate-cmp
 images:
-- {name: edgegate-cmp, newName: registry.example.com/edgegate-cmp, newTag: v1.0.0}
+- {name: ghcr.io/edgegate/edgegate, newTag: v1.0.0}
 `)
 	res := testutil.Exec(t, root, nil, testutil.Kustomize(t), "build", install)
 	if res.Code != 0 {
@@ -99,8 +100,8 @@ images:
 	if len(sidecar.Command) != 1 || sidecar.Command[0] != "/var/run/argocd/argocd-cmp-server" {
 		t.Errorf("sidecar command %v, want [/var/run/argocd/argocd-cmp-server]", sidecar.Command)
 	}
-	if sidecar.Image != "registry.example.com/edgegate-cmp:v1.0.0" {
-		t.Errorf("sidecar image %q: the images: entry for edgegate-cmp did not apply", sidecar.Image)
+	if sidecar.Image != "ghcr.io/edgegate/edgegate:v1.0.0" {
+		t.Errorf("sidecar image %q: the images: entry for ghcr.io/edgegate/edgegate did not apply", sidecar.Image)
 	}
 	if sc := sidecar.SecurityContext; sc == nil || sc.RunAsUser == nil || *sc.RunAsUser != 999 || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
 		t.Errorf("the sidecar must run as user 999, non-root (Argo CD's CMP contract): %+v", sc)

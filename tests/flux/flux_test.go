@@ -27,15 +27,15 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
-var reg *realRegistry
+var reg *testutil.Registry
 
 func TestMain(m *testing.M) {
-	if err := ensureRegistryInstalled(); err != nil {
+	if err := testutil.EnsureRegistryInstalled(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	var err error
-	if reg, err = startRegistry(); err != nil {
+	if reg, err = testutil.StartRegistry(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

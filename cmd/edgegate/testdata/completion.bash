@@ -36,7 +36,7 @@ _edgegate() {
         prev="${COMP_WORDS[COMP_CWORD-2]}"
     fi
     if ((COMP_CWORD <= 1)); then
-        _edgegate_words "render lock check push flux-wiring pin fn version completion help --help --version" "$cur"
+        _edgegate_words "render lock check push flux-wiring pin fn argocd version completion help --help --version" "$cur"
         return
     fi
     case "${COMP_WORDS[1]}" in
@@ -107,6 +107,9 @@ _edgegate() {
         esac
         if [[ $cur == -* ]]; then _edgegate_words "--help -h --max-input-bytes" "$cur"; return; fi
         ;;
+    argocd)
+        if [[ $cur == -* ]]; then _edgegate_words "--help -h" "$cur"; return; fi
+        ;;
     version)
         ;;
     completion)
@@ -114,7 +117,7 @@ _edgegate() {
         if (($(_edgegate_args "") == 0)); then _edgegate_words "bash zsh fish" "$cur"; fi
         ;;
     help)
-        if (($(_edgegate_args "") == 0)); then _edgegate_words "render lock check push flux-wiring pin fn version completion help" "$cur"; fi
+        if (($(_edgegate_args "") == 0)); then _edgegate_words "render lock check push flux-wiring pin fn argocd version completion help" "$cur"; fi
         ;;
     esac
 }

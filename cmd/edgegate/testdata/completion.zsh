@@ -21,6 +21,7 @@ _edgegate() {
             'flux-wiring:print the Flux OCIRepository and Kustomizations for it'
             'pin:pin IngressGateway proxy images to their digests'
             'fn:run as a KRM function (ResourceList on stdin)'
+            'argocd:the Argo CD plugin'\''s commands\: discover, generate'
             'version:print the version'
             'completion:print a shell completion script (bash, zsh or fish)'
             'help:print the help of a command'
@@ -140,6 +141,11 @@ _edgegate() {
                 '(-h --help)--help[print the command'\''s help]' \
                 '--max-input-bytes=[largest ResourceList accepted]:max-input-bytes: ' && ret=0
             ;;
+        argocd)
+            _arguments -s -S \
+                '(-h --help)-h[print the command'\''s help]' \
+                '(-h --help)--help[print the command'\''s help]' && ret=0
+            ;;
         version)
             _message 'no more arguments'
             ;;
@@ -151,7 +157,7 @@ _edgegate() {
             ;;
         help)
             _arguments -s -S \
-                '1:command:(render lock check push flux-wiring pin fn version completion help)' && ret=0
+                '1:command:(render lock check push flux-wiring pin fn argocd version completion help)' && ret=0
             ;;
         esac
         ;;

@@ -1,6 +1,7 @@
-// Package argocd tests examples/argocd against Argo CD's Config Management
-// Plugin contract (CMP v2, sidecar). Argo CD's own CMP server does not build
-// here, so cmpServer below does what it does (argo-cd cmpserver/plugin and
+// Package cmpserver runs examples/argocd's plugin against Argo CD's Config
+// Management Plugin contract (CMP v2, sidecar), for tests/argocd (on this
+// machine) and tests/image (inside the edgegate image). Argo CD's own CMP
+// server does not build here, so Server does what it does (argo-cd cmpserver/plugin and
 // reposerver/repository): read plugin.yaml, run discover's find.command in
 // the app's directory of a checkout of the whole repository (a match is
 // exit 0 with output), then init and generate there with the environment
@@ -8,7 +9,7 @@
 // plugin env, ARGOCD_APP_PARAMETERS and PARAM_*; empty values dropped) on
 // top of the sidecar's own, and split generate's stdout into objects. The
 // real edgegate binary is on PATH, as in the sidecar image.
-package argocd
+package cmpserver
 
 import (
 	"bytes"
@@ -31,8 +32,8 @@ import (
 	"github.com/edgegate/edgegate/tests/testutil"
 )
 
-// pluginConfig is plugin.yaml, as Argo CD's cmpserver/plugin reads it.
-type pluginConfig struct {
+// Plugin is plugin.yaml, as Argo CD's cmpserver/plugin reads it.
+type Plugin struct {
 	APIVersion string `yaml:"apiVersion"`
 	Kind       string `yaml:"kind"`
 	Metadata   struct {
@@ -40,8 +41,8 @@ type pluginConfig struct {
 	} `yaml:"metadata"`
 	Spec struct {
 		Version  string  `yaml:"version"`
-		Init     command `yaml:"init"`
-		Generate command `yaml:"generate"`
+		Init     Command `yaml:"init"`
+		Generate Command `yaml:"generate"`
 		Discover struct {
 			FileName string `yaml:"fileName"`
 			Find     struct {
@@ -51,8 +52,8 @@ type pluginConfig struct {
 			} `yaml:"find"`
 		} `yaml:"discover"`
 		Parameters struct {
-			Static  []staticParameter `yaml:"static"`
-			Dynamic command           `yaml:"dynamic"`
+			Static  []StaticParameter `yaml:"static"`
+			Dynamic Command           `yaml:"dynamic"`
 		} `yaml:"parameters"`
 		AllowConcurrency bool `yaml:"allowConcurrency"`
 		LockRepo         bool `yaml:"lockRepo"`
@@ -60,12 +61,12 @@ type pluginConfig struct {
 	} `yaml:"spec"`
 }
 
-type command struct {
+type Command struct {
 	Command []string `yaml:"command"`
 	Args    []string `yaml:"args"`
 }
 
-type staticParameter struct {
+type StaticParameter struct {
 	Name           string            `yaml:"name"`
 	Title          string            `yaml:"title"`
 	Tooltip        string            `yaml:"tooltip"`
@@ -77,8 +78,8 @@ type staticParameter struct {
 	Map            map[string]string `yaml:"map"`
 }
 
-// name is what an Application's spec.source.plugin.name must say.
-func (p pluginConfig) name() string {
+// Name is what an Application's spec.source.plugin.name must say.
+func (p Plugin) Name() string {
 	if p.Spec.Version != "" {
 		return p.Metadata.Name + "-" + p.Spec.Version
 	}
@@ -86,7 +87,7 @@ func (p pluginConfig) name() string {
 }
 
 // validate is Argo CD's ValidatePluginConfig.
-func (p pluginConfig) validate() error {
+func (p Plugin) validate() error {
 	switch {
 	case p.Metadata.Name == "":
 		return fmt.Errorf("metadata.name should be non-empty")
@@ -100,8 +101,8 @@ func (p pluginConfig) validate() error {
 	return nil
 }
 
-// application is the part of an Argo CD Application the repo-server uses.
-type application struct {
+// Application is the part of an Argo CD Application the repo-server uses.
+type Application struct {
 	APIVersion string `yaml:"apiVersion"`
 	Kind       string `yaml:"kind"`
 	Metadata   struct {
@@ -114,7 +115,7 @@ type application struct {
 			RepoURL        string        `yaml:"repoURL"`
 			TargetRevision string        `yaml:"targetRevision"`
 			Path           string        `yaml:"path"`
-			Plugin         *pluginSource `yaml:"plugin"`
+			Plugin         *PluginSource `yaml:"plugin"`
 		} `yaml:"source"`
 		Destination struct {
 			Server    string `yaml:"server"`
@@ -124,42 +125,42 @@ type application struct {
 	} `yaml:"spec"`
 }
 
-// pluginSource is an Application's spec.source.plugin.
-type pluginSource struct {
+// PluginSource is an Application's spec.source.plugin.
+type PluginSource struct {
 	Name       string      `yaml:"name"`
-	Env        []envVar    `yaml:"env"`
-	Parameters []parameter `yaml:"parameters"`
+	Env        []EnvVar    `yaml:"env"`
+	Parameters []Parameter `yaml:"parameters"`
 }
 
-type envVar struct {
+type EnvVar struct {
 	Name  string `yaml:"name"`
 	Value string `yaml:"value"`
 }
 
-// parameter is an ApplicationSourcePluginParameter; its JSON is what
+// Parameter is an ApplicationSourcePluginParameter; its JSON is what
 // ARGOCD_APP_PARAMETERS holds.
-type parameter struct {
+type Parameter struct {
 	Name   string            `yaml:"name" json:"name,omitempty"`
 	String *string           `yaml:"string" json:"string,omitempty"`
 	Map    map[string]string `yaml:"map" json:"map,omitempty"`
 	Array  []string          `yaml:"array" json:"array,omitempty"`
 }
 
-// revision is the commit the checkout is at.
-const revision = "8f3d2c1b9a7e6d5c4b3a29180f7e6d5c4b3a2918"
+// Revision is the commit the checkout is at.
+const Revision = "8f3d2c1b9a7e6d5c4b3a29180f7e6d5c4b3a2918"
 
-// buildEnv is the environment the repo-server sends for an Application
+// BuildEnv is the environment the repo-server sends for an Application
 // (reposerver/repository newEnv, getPluginEnvs, getPluginParamEnvs).
-func buildEnv(t *testing.T, app application) []string {
+func BuildEnv(t testing.TB, app Application) []string {
 	t.Helper()
 	src := app.Spec.Source
 	env := []string{
 		"ARGOCD_APP_NAME=" + app.Metadata.Name,
 		"ARGOCD_APP_NAMESPACE=" + app.Spec.Destination.Namespace,
 		"ARGOCD_APP_PROJECT_NAME=" + app.Spec.Project,
-		"ARGOCD_APP_REVISION=" + revision,
-		"ARGOCD_APP_REVISION_SHORT=" + revision[:7],
-		"ARGOCD_APP_REVISION_SHORT_8=" + revision[:8],
+		"ARGOCD_APP_REVISION=" + Revision,
+		"ARGOCD_APP_REVISION_SHORT=" + Revision[:7],
+		"ARGOCD_APP_REVISION_SHORT_8=" + Revision[:8],
 		"ARGOCD_APP_SOURCE_REPO_URL=" + src.RepoURL,
 		"ARGOCD_APP_SOURCE_PATH=" + src.Path,
 		"ARGOCD_APP_SOURCE_TARGET_REVISION=" + src.TargetRevision,
@@ -185,7 +186,7 @@ func buildEnv(t *testing.T, app application) []string {
 	}
 	params := src.Plugin.Parameters
 	if params == nil {
-		params = []parameter{}
+		params = []Parameter{}
 	}
 	js, err := json.Marshal(params)
 	if err != nil {
@@ -213,19 +214,27 @@ func escaped(name string) string {
 	return invalidParamChar.ReplaceAllString(strings.ToUpper(name), "_")
 }
 
-// cmpServer runs a plugin's commands as Argo CD's argocd-cmp-server does.
-type cmpServer struct {
-	plugin pluginConfig
-	// sidecar is the sidecar container's own environment (os.Environ() in
-	// the CMP server): edgegate and a shell on PATH.
-	sidecar []string
+// Server runs a plugin's commands as Argo CD's argocd-cmp-server does, in
+// the sidecar: on this machine (NewHostServer) or in a container (a Start
+// that runs podman).
+type Server struct {
+	Plugin Plugin
+	// Sidecar is the sidecar container's own environment (os.Environ() in
+	// the CMP server): edgegate on PATH.
+	Sidecar []string
+	// Start makes the command that runs argv in dir with env inside the
+	// sidecar; nil runs it on this machine, resolving argv[0] on the
+	// sidecar's PATH as the CMP server does.
+	Start func(ctx context.Context, argv []string, dir string, env []string) (*exec.Cmd, error)
 }
 
-func newCMPServer(t *testing.T, plugin pluginConfig) *cmpServer {
+// NewHostServer is a sidecar on this machine with the edgegate binary built
+// from this checkout on its PATH.
+func NewHostServer(t testing.TB, plugin Plugin) *Server {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "bin")
 	testutil.InstallBinary(t, filepath.Join(bin, "edgegate"))
-	return &cmpServer{plugin: plugin, sidecar: []string{
+	return &Server{Plugin: plugin, Sidecar: []string{
 		"PATH=" + bin + ":/usr/local/bin:/usr/bin:/bin",
 		"HOME=" + t.TempDir(),
 	}}
@@ -233,8 +242,8 @@ func newCMPServer(t *testing.T, plugin pluginConfig) *cmpServer {
 
 // environ is the sidecar's environment plus the request's entries, without
 // empty values (cmpserver/plugin environ).
-func (s *cmpServer) environ(entries []string) []string {
-	env := append([]string{}, s.sidecar...)
+func (s *Server) environ(entries []string) []string {
+	env := append([]string{}, s.Sidecar...)
 	for _, e := range entries {
 		if name, value, _ := strings.Cut(e, "="); name != "" && value != "" {
 			env = append(env, e)
@@ -243,43 +252,57 @@ func (s *cmpServer) environ(entries []string) []string {
 	return env
 }
 
-// execTimeout is Argo CD's default for plugin commands (ARGOCD_EXEC_TIMEOUT).
-const execTimeout = 90 * time.Second
+// ExecTimeout is Argo CD's default for plugin commands (ARGOCD_EXEC_TIMEOUT).
+const ExecTimeout = 90 * time.Second
 
-type cmdResult struct {
-	// stdout is as Argo CD keeps it (one trailing newline trimmed), raw as printed.
-	stdout, raw, stderr string
-	err                 error
-	took                time.Duration
+// Result is one command's run.
+type Result struct {
+	// Stdout is as Argo CD keeps it (one trailing newline trimmed), Raw as printed.
+	Stdout, Raw, Stderr string
+	Err                 error
+	Took                time.Duration
 }
 
-func (s *cmpServer) run(t *testing.T, c command, dir string, env []string) cmdResult {
+func (s *Server) run(t testing.TB, c Command, dir string, env []string) Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), execTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), ExecTimeout)
 	defer cancel()
-	// The CMP server resolves the command in its own environment, the
-	// sidecar's, whose PATH holds edgegate.
-	name := c.Command[0]
+	argv := append(append([]string{}, c.Command...), c.Args...)
+	start := s.Start
+	if start == nil {
+		start = s.startHere
+	}
+	cmd, err := start(ctx, argv, dir, env)
+	if err != nil {
+		return Result{Err: err}
+	}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	began := time.Now()
+	err = cmd.Run()
+	return Result{Stdout: strings.TrimSuffix(stdout.String(), "\n"), Raw: stdout.String(), Stderr: stderr.String(), Err: err, Took: time.Since(began)}
+}
+
+// startHere runs argv on this machine. The CMP server resolves the command
+// in its own environment, the sidecar's, whose PATH holds edgegate.
+func (s *Server) startHere(ctx context.Context, argv []string, dir string, env []string) (*exec.Cmd, error) {
+	name := argv[0]
 	if !strings.Contains(name, "/") {
 		path, err := s.lookPath(name)
 		if err != nil {
-			return cmdResult{err: err}
+			return nil, err
 		}
 		name = path
 	}
-	cmd := exec.CommandContext(ctx, name, append(append([]string{}, c.Command[1:]...), c.Args...)...)
-	cmd.Args[0] = c.Command[0]
+	cmd := exec.CommandContext(ctx, name, argv[1:]...)
+	cmd.Args[0] = argv[0]
 	cmd.Dir, cmd.Env = dir, env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	return cmdResult{stdout: strings.TrimSuffix(stdout.String(), "\n"), raw: stdout.String(), stderr: stderr.String(), err: err, took: time.Since(start)}
+	return cmd, nil
 }
 
 // lookPath finds a command on the sidecar's PATH.
-func (s *cmpServer) lookPath(name string) (string, error) {
-	for _, kv := range s.sidecar {
+func (s *Server) lookPath(name string) (string, error) {
+	for _, kv := range s.Sidecar {
 		if dirs, ok := strings.CutPrefix(kv, "PATH="); ok {
 			for _, dir := range filepath.SplitList(dirs) {
 				path := filepath.Join(dir, name)
@@ -292,41 +315,41 @@ func (s *cmpServer) lookPath(name string) (string, error) {
 	return "", fmt.Errorf("exec: %q: executable file not found in the sidecar's PATH", name)
 }
 
-// matchRepository is discovery: does the plugin take the app at appPath?
-func (s *cmpServer) matchRepository(t *testing.T, appPath string, entries []string) (bool, cmdResult) {
+// MatchRepository is discovery: does the plugin take the app at appPath?
+func (s *Server) MatchRepository(t testing.TB, appPath string, entries []string) (bool, Result) {
 	t.Helper()
-	d := s.plugin.Spec.Discover
+	d := s.Plugin.Spec.Discover
 	if d.FileName != "" || d.Find.Glob != "" {
 		t.Fatal("plugin.yaml discovers by file name; edgegate's must look for kind: AppIntent with find.command")
 	}
-	res := s.run(t, command{Command: d.Find.Command, Args: d.Find.Args}, appPath, s.environ(entries))
-	return res.err == nil && res.stdout != "", res
+	res := s.run(t, Command{Command: d.Find.Command, Args: d.Find.Args}, appPath, s.environ(entries))
+	return res.Err == nil && res.Stdout != "", res
 }
 
-// generateManifest runs init, then generate, and splits the output.
-func (s *cmpServer) generateManifest(t *testing.T, appPath string, entries []string) (cmdResult, []*manifest.Object) {
+// GenerateManifest runs init, then generate, and splits the output.
+func (s *Server) GenerateManifest(t testing.TB, appPath string, entries []string) (Result, []*manifest.Object) {
 	t.Helper()
 	env := s.environ(entries)
-	if len(s.plugin.Spec.Init.Command) > 0 {
-		if res := s.run(t, s.plugin.Spec.Init, appPath, env); res.err != nil {
+	if len(s.Plugin.Spec.Init.Command) > 0 {
+		if res := s.run(t, s.Plugin.Spec.Init, appPath, env); res.Err != nil {
 			return res, nil
 		}
 	}
-	res := s.run(t, s.plugin.Spec.Generate, appPath, env)
-	t.Logf("generate in %s: %v in %v; stderr:\n%s", appPath, res.err, res.took.Round(time.Millisecond), res.stderr)
-	if res.err != nil {
+	res := s.run(t, s.Plugin.Spec.Generate, appPath, env)
+	t.Logf("generate in %s: %v in %v; stderr:\n%s", appPath, res.Err, res.Took.Round(time.Millisecond), res.Stderr)
+	if res.Err != nil {
 		return res, nil
 	}
-	objs, diags := manifest.Parse([]byte(res.stdout), "generate")
+	objs, diags := manifest.Parse([]byte(res.Stdout), "generate")
 	if diags.HasErrors() {
 		t.Fatalf("generate printed something that is not Kubernetes objects: %v", diags)
 	}
 	return res, objs
 }
 
-// loadPlugin reads plugin.yaml out of the ConfigMap the sidecar mounts it
+// LoadPlugin reads plugin.yaml out of the ConfigMap the sidecar mounts it
 // from, strictly: a misspelt field would be silently ignored by Argo CD.
-func loadPlugin(t *testing.T) (pluginConfig, string) {
+func LoadPlugin(t testing.TB) (Plugin, string) {
 	t.Helper()
 	path := filepath.Join(testutil.Root, "examples", "argocd", "argocd", "cmp-plugin.yaml")
 	data, err := os.ReadFile(path)
@@ -345,7 +368,7 @@ func loadPlugin(t *testing.T) (pluginConfig, string) {
 	if cm.Kind != "ConfigMap" || !ok {
 		t.Fatalf("%s is not a ConfigMap with the key plugin.yaml", path)
 	}
-	var p pluginConfig
+	var p Plugin
 	dec := yaml.NewDecoder(strings.NewReader(text))
 	dec.KnownFields(true)
 	if err := dec.Decode(&p); err != nil {
@@ -357,17 +380,17 @@ func loadPlugin(t *testing.T) (pluginConfig, string) {
 	return p, text
 }
 
-func loadApplications(t *testing.T) []application {
+func LoadApplications(t testing.TB) []Application {
 	t.Helper()
 	path := filepath.Join(testutil.Root, "examples", "argocd", "argocd", "applications.yaml")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var apps []application
+	var apps []Application
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for {
-		var app application
+		var app Application
 		if err := dec.Decode(&app); err != nil {
 			if errors.Is(err, io.EOF) {
 				break
@@ -382,20 +405,20 @@ func loadApplications(t *testing.T) []application {
 	return apps
 }
 
-// checkout lays out a temporary copy of the repository's examples/argocd at
+// Checkout lays out a temporary copy of the repository's examples/argocd at
 // the same path, as the repo-server sends it to the sidecar (the whole
 // repository; the app's directory is a path inside it).
-func checkout(t *testing.T) string {
+func Checkout(t testing.TB) string {
 	t.Helper()
 	repo := t.TempDir()
 	testutil.CopyDir(t, filepath.Join(testutil.Root, "examples", "argocd"), filepath.Join(repo, "examples", "argocd"))
 	return repo
 }
 
-// assertApplicable: Argo CD applies every object generate prints, so none
+// AssertApplicable: Argo CD applies every object generate prints, so none
 // may be of a kind without a CRD in the cluster (edgegate.dev) or meant to
 // stay local.
-func assertApplicable(t *testing.T, objs []*manifest.Object) {
+func AssertApplicable(t testing.TB, objs []*manifest.Object) {
 	t.Helper()
 	for _, o := range objs {
 		if o.APIVersion == "" || o.Kind == "" || o.Name == "" {

@@ -1,4 +1,4 @@
-package flux
+package testutil
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -15,24 +16,39 @@ import (
 // registryBinary is Debian's docker-registry (CNCF distribution 2.8).
 const registryBinary = "/usr/bin/docker-registry"
 
-// ensureRegistryInstalled installs Debian's docker-registry when it is
+// EnsureRegistryInstalled installs Debian's docker-registry when it is
 // missing: CI starts from a fresh machine. The package does not start a
 // registry by itself; the tests start their own.
-func ensureRegistryInstalled() error {
-	if _, err := os.Stat(registryBinary); err == nil {
+func EnsureRegistryInstalled() error {
+	return AptInstall([]string{registryBinary}, "docker-registry")
+}
+
+// AptInstall installs Debian's packages when any of the commands (names on
+// PATH or absolute paths) is missing, running apt-get update first when the
+// package lists are too old or absent (a fresh machine). It starts nothing.
+func AptInstall(commands []string, packages ...string) error {
+	missing := func() string {
+		for _, c := range commands {
+			if _, err := exec.LookPath(c); err != nil {
+				return c
+			}
+		}
+		return ""
+	}
+	if missing() == "" {
 		return nil
 	}
+	args := append([]string{"install", "-y", "--no-install-recommends"}, packages...)
 	install := func() error {
-		cmd := exec.Command("apt-get", "install", "-y", "--no-install-recommends", "docker-registry")
+		cmd := exec.Command("apt-get", args...)
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			return fmt.Errorf("apt-get install -y docker-registry: %v\n%s", err, out)
+			return fmt.Errorf("apt-get %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 		return nil
 	}
 	if err := install(); err != nil {
-		// A fresh machine may have no package lists yet.
 		if out, uerr := exec.Command("apt-get", "update").CombinedOutput(); uerr != nil {
 			return fmt.Errorf("%v\napt-get update: %v\n%s", err, uerr, out)
 		}
@@ -40,24 +56,24 @@ func ensureRegistryInstalled() error {
 			return err
 		}
 	}
-	if _, err := os.Stat(registryBinary); err != nil {
-		return fmt.Errorf("docker-registry installed, but %s is missing", registryBinary)
+	if c := missing(); c != "" {
+		return fmt.Errorf("%s installed, but %s is missing", strings.Join(packages, " "), c)
 	}
 	return nil
 }
 
-// realRegistry is a docker-registry process serving on 127.0.0.1.
-type realRegistry struct {
+// Registry is a docker-registry process serving on 127.0.0.1.
+type Registry struct {
 	Host string // 127.0.0.1:PORT
 	cmd  *exec.Cmd
 	log  *bytes.Buffer
 	dir  string
 }
 
-// startRegistry starts docker-registry on a free loopback port with its own
+// StartRegistry starts docker-registry on a free loopback port with its own
 // configuration and storage under a temporary directory, and waits until it
 // answers.
-func startRegistry() (*realRegistry, error) {
+func StartRegistry() (*Registry, error) {
 	dir, err := os.MkdirTemp("", "edgegate-registry-")
 	if err != nil {
 		return nil, err
@@ -84,7 +100,7 @@ http:
 	if err := os.WriteFile(configFile, []byte(config), 0o644); err != nil {
 		return nil, err
 	}
-	r := &realRegistry{Host: host, log: &bytes.Buffer{}, dir: dir}
+	r := &Registry{Host: host, log: &bytes.Buffer{}, dir: dir}
 	r.cmd = exec.Command(registryBinary, "serve", configFile)
 	r.cmd.Stdout, r.cmd.Stderr = r.log, r.log
 	r.cmd.Env = append(os.Environ(), "OTEL_TRACES_EXPORTER=none")
@@ -110,7 +126,7 @@ http:
 }
 
 // Stop ends the registry by its PID and removes its storage.
-func (r *realRegistry) Stop() {
+func (r *Registry) Stop() {
 	if r.cmd != nil && r.cmd.Process != nil {
 		_ = r.cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan error, 1)

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package flux
+package testutil
 
 import "os/exec"
 

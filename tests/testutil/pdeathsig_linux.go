@@ -1,4 +1,4 @@
-package flux
+package testutil
 
 import (
 	"os/exec"
