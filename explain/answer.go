@@ -136,13 +136,16 @@ type Destination struct {
 	Weight int    `json:"weight"`
 }
 
-// Skipped is a rule of the virtual host that did not answer, and why.
+// Skipped is a rule of the virtual host that did not answer, or a Gateway
+// server pilot leaves off the listener, and why.
 type Skipped struct {
-	VirtualService string `json:"virtualService"`
-	Rule           int    `json:"rule"`
-	Name           string `json:"name,omitempty"`
-	At             string `json:"at,omitempty"`
-	Reason         string `json:"reason"`
+	Kind  string `json:"kind"`  // VirtualService or Gateway
+	Name  string `json:"name"`  // namespace/name
+	Field string `json:"field"` // spec.http[2], spec.servers[0]
+	// RuleName is the http rule's name, if it has one.
+	RuleName string `json:"ruleName,omitempty"`
+	At       string `json:"at,omitempty"`
+	Reason   string `json:"reason"`
 }
 
 // Text is the answer as one short paragraph for a person.
@@ -206,9 +209,9 @@ func (a *Answer) Text() string {
 	if len(a.Skipped) > 0 {
 		var parts []string
 		for _, s := range a.Skipped {
-			name := fmt.Sprintf("%s rule %d", s.VirtualService, s.Rule)
-			if s.Name != "" {
-				name += " (" + s.Name + ")"
+			name := fmt.Sprintf("%s %s %s", s.Kind, s.Name, s.Field)
+			if s.RuleName != "" {
+				name += " (" + s.RuleName + ")"
 			}
 			parts = append(parts, name+": "+s.Reason)
 		}

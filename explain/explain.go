@@ -155,7 +155,13 @@ func (w *World) gateway(ref string) (gatewayWorkload, error) {
 	case ref == "":
 		return gatewayWorkload{}, fmt.Errorf("the input runs %d gateway workloads and no IngressGateway is the default: name one with --gateway (%s)", len(found), strings.Join(names, ", "))
 	}
-	known := strings.Join(append(w.gatewayNames(), names...), ", ")
+	var all []string
+	for _, n := range append(w.gatewayNames(), names...) {
+		if !contains(all, n) {
+			all = append(all, n)
+		}
+	}
+	known := strings.Join(all, ", ")
 	if known == "" {
 		known = "none"
 	}
@@ -324,12 +330,12 @@ func (w *World) evaluate(a *Answer, gw gatewayWorkload, p parsed) {
 	// The listener: every server of every Gateway selecting the pods whose
 	// port pilot translates to target, merged as pilot merges them.
 	servers, skipped := w.serversOn(pods, target)
+	a.Skipped = append(a.Skipped, skipped...)
 	if len(servers) == 0 {
 		a.Outcome, a.Reason = NoListener, "no-server"
 		a.Detail = fmt.Sprintf("no Gateway server selecting the gateway's pods opens port %d (Service port %d)", target, p.port)
 		return
 	}
-	a.Skipped = append(a.Skipped, skipped...)
 	tls := isTLS(servers[0].s)
 	l.Protocol = "HTTP"
 	if tls {
@@ -355,10 +361,10 @@ func (w *World) evaluate(a *Answer, gw gatewayWorkload, p parsed) {
 			a.Outcome, a.Reason, a.Detail = NoFilterChain, how, reason
 			return
 		}
-		if mode := strings.ToUpper(tlsMode(s.s)); mode == "PASSTHROUGH" || mode == "AUTO_PASSTHROUGH" || strings.EqualFold(s.s.Port.Protocol, "TLS") {
+		if passthrough(s.s) {
 			a.Server = w.serverInfo(s, how, gw)
 			a.Outcome, a.Reason = NoRoute, "not-http"
-			a.Detail = fmt.Sprintf("the server passes TLS through (%s %s): explain evaluates HTTP routing only", s.s.Port.Protocol, mode)
+			a.Detail = fmt.Sprintf("the server passes TLS through (%s, tls.mode %s) to its VirtualServices' tls routes: explain evaluates HTTP routing only", s.s.Port.Protocol, cmpOr(tlsMode(s.s), "PASSTHROUGH"))
 			return
 		}
 		a.Server = w.serverInfo(s, how, gw)
@@ -369,6 +375,37 @@ func (w *World) evaluate(a *Answer, gw gatewayWorkload, p parsed) {
 		a.RouteTable = fmt.Sprintf("http.%d", target)
 	}
 	w.route(a, gw, table, p)
+}
+
+// passthrough reports whether a TLS server passes TLS through rather than
+// terminating it: tls.mode PASSTHROUGH (the default when tls names no mode)
+// or AUTO_PASSTHROUGH, or protocol TLS.
+func passthrough(s *model.Server) bool {
+	if !isTLS(s) {
+		return false
+	}
+	switch strings.ToUpper(tlsMode(s)) {
+	case "", "PASSTHROUGH", "AUTO_PASSTHROUGH":
+		return true
+	}
+	return strings.EqualFold(s.Port.Protocol, "TLS")
+}
+
+// hasTLSRoutes reports whether a VirtualService bound to the Gateway has tls routes.
+func (w *World) hasTLSRoutes(gwName, proxyNS string) bool {
+	for _, vs := range w.visible(gwName, proxyNS) {
+		if len(vs.Spec.TLS) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func tlsMode(s *model.Server) string {
@@ -410,7 +447,14 @@ func (w *World) serversOn(pods *model.Workload, target int) ([]*server, []Skippe
 			}
 			srv := &server{gw: g, index: i, s: s, hosts: sanitize(s.Hosts, g.Obj.Namespace)}
 			skip := func(reason string) {
-				skipped = append(skipped, Skipped{VirtualService: "Gateway " + srv.name(), Rule: i, At: at(g.Obj, fmt.Sprintf("spec.servers[%d]", i)), Reason: reason})
+				field := fmt.Sprintf("spec.servers[%d]", i)
+				skipped = append(skipped, Skipped{Kind: "Gateway", Name: srv.name(), Field: field, At: at(g.Obj, field), Reason: reason})
+			}
+			if passthrough(s) && !w.hasTLSRoutes(srv.name(), pods.Namespace) {
+				// pilot builds a passed-through server's filter chains from
+				// VirtualServices' tls routes; without any there is none.
+				skip("a TLS passthrough server (tls.mode " + cmpOr(tlsMode(s), "unset: PASSTHROUGH") + ") with no VirtualService tls route: pilot builds no filter chain for it")
+				continue
 			}
 			if len(out) > 0 {
 				first := out[0]

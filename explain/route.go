@@ -155,7 +155,7 @@ func (w *World) route(a *Answer, gw gatewayWorkload, table []*server, p parsed) 
 		why := mismatch(re, r.m, p)
 		if answered != nil {
 			if why == "" {
-				a.Skipped = append(a.Skipped, w.skipped(r, fmt.Sprintf("shadowed: rule %d of %s matches first", answered.rule, model.NSName(answered.vs.Obj))))
+				a.Skipped = append(a.Skipped, w.skipped(r, fmt.Sprintf("shadowed: %s spec.http[%d] matches first", model.NSName(answered.vs.Obj), answered.rule)))
 			}
 			continue
 		}
@@ -387,7 +387,7 @@ func contains(list []string, s string) bool {
 
 func (w *World) skipped(r *envoyRoute, reason string) Skipped {
 	rule := &r.vs.Spec.HTTP[r.rule]
-	s := Skipped{VirtualService: model.NSName(r.vs.Obj), Rule: r.rule, Name: rule.Name, Reason: reason}
+	s := Skipped{Kind: "VirtualService", Name: model.NSName(r.vs.Obj), Field: fmt.Sprintf("spec.http[%d]", r.rule), RuleName: rule.Name, Reason: reason}
 	s.At, _ = w.ruleAt(r)
 	return s
 }
