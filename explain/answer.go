@@ -183,9 +183,20 @@ func (a *Answer) Text() string {
 		b.WriteString(".")
 	}
 	if s := a.Server; s != nil {
-		fmt.Fprintf(&b, " Served by %s spec.servers[%d] (%s)", s.Gateway.String(), s.Index, strings.Join(s.Hosts, ", "))
+		fmt.Fprintf(&b, " Served by Gateway %s spec.servers[%d] (%s", s.Gateway.Name, s.Index, strings.Join(s.Hosts, ", "))
 		if s.SNIMatch != "" {
-			fmt.Fprintf(&b, ", chosen by SNI (%s)", s.SNIMatch)
+			fmt.Fprintf(&b, "; SNI %s", s.SNIMatch)
+		}
+		b.WriteString(")")
+		switch {
+		case len(s.Apps) > 0:
+			var apps []string
+			for _, app := range s.Apps {
+				apps = append(apps, fmt.Sprintf("AppIntent %s at %s", app.Name, app.At))
+			}
+			fmt.Fprintf(&b, ", rendered for %s", strings.Join(apps, ", "))
+		case s.Gateway.At != "":
+			fmt.Fprintf(&b, " at %s", s.Gateway.At)
 		}
 		b.WriteString(".")
 	}
@@ -193,26 +204,32 @@ func (a *Answer) Text() string {
 		fmt.Fprintf(&b, " Virtual host %s.", a.VirtualHost)
 	}
 	if a.Rule != nil && a.VirtualService != nil {
-		fmt.Fprintf(&b, " Rule %d", a.Rule.Index)
+		fmt.Fprintf(&b, " VirtualService %s spec.http[%d]", a.VirtualService.Name, a.Rule.Index)
 		if a.Rule.Name != "" {
 			fmt.Fprintf(&b, " (%s)", a.Rule.Name)
 		}
-		fmt.Fprintf(&b, " of %s", a.VirtualService)
-		if a.Rule.Field != "" {
-			fmt.Fprintf(&b, ", from %s", a.Rule.Field)
-		}
-		if a.Rule.At != "" {
+		switch {
+		case a.Rule.Field != "":
+			fmt.Fprintf(&b, ", rendered from %s %s at %s,", a.VirtualService.From, a.Rule.Field, a.Rule.At)
+		case a.Rule.At != "":
 			fmt.Fprintf(&b, " at %s", a.Rule.At)
 		}
 		b.WriteString(" answers.")
 	}
 	if len(a.Skipped) > 0 {
+		// One entry per rule: a rule's matches each say why they miss.
 		var parts []string
+		last := ""
 		for _, s := range a.Skipped {
 			name := fmt.Sprintf("%s %s %s", s.Kind, s.Name, s.Field)
 			if s.RuleName != "" {
 				name += " (" + s.RuleName + ")"
 			}
+			if name == last {
+				parts[len(parts)-1] += ", and " + s.Reason
+				continue
+			}
+			last = name
 			parts = append(parts, name+": "+s.Reason)
 		}
 		fmt.Fprintf(&b, " Skipped: %s.", strings.Join(parts, "; "))
