@@ -288,6 +288,9 @@ func TestQuestionsItCannotAnswer(t *testing.T) {
 	}{
 		{Request{URL: "ftp://shop.example.com/"}, "the scheme must be http or https"},
 		{Request{URL: "https://user:secret@shop.example.com/"}, "credentials in a URL"},
+		{Request{URL: "ftp://user:secret@shop.example.com/"}, "credentials in a URL"},
+		{Request{URL: "https://user:secret@shop example.com/"}, "not a URL"},
+		{Request{URL: "https://shop.example.com:0/"}, "not a port number"},
 		{Request{URL: "http://10.0.0.1/"}, "IP address"},
 		{Request{URL: "http://shop.example.com/", SNI: "x"}, "plain-HTTP request has no SNI"},
 		{Request{URL: "http://shop.example.com/", Gateway: "istio-ingress/nope"}, `no such gateway (known: istio-ingress/public)`},
@@ -299,6 +302,69 @@ func TestQuestionsItCannotAnswer(t *testing.T) {
 		}
 		if err != nil && strings.Contains(err.Error(), "secret") {
 			t.Errorf("the error echoes the URL's password: %v", err)
+		}
+	}
+}
+
+// One Gateway server for the apps that share a certificate, as a platform
+// writes it in the gateway's namespace (namespace/host per app): one route
+// table, so a browser reusing its connection for the other host is routed,
+// and each host still admits only its own namespace's VirtualService.
+func TestSharedCertificateServer(t *testing.T) {
+	w := world(t, `---FILE gateways.yaml
+apiVersion: edgegate.dev/v1alpha1
+kind: IngressGateway
+metadata: {name: public, namespace: istio-ingress}
+spec:
+  existing: true
+  selector: {istio: public}
+  servicePorts: [{name: https, port: 443, targetPort: 8443}]
+---FILE shared.yaml
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: shared, namespace: istio-ingress}
+spec:
+  selector: {istio: public}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [shop/shop.example.com, blog/blog.example.com]
+    tls: {mode: SIMPLE, credentialName: wildcard-cert}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: shop, namespace: shop}
+spec:
+  hosts: [shop.example.com, blog.example.com]
+  gateways: [istio-ingress/shared]
+  http:
+  - route: [{destination: {host: storefront, port: {number: 8080}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: blog, namespace: blog}
+spec:
+  hosts: [blog.example.com]
+  gateways: [istio-ingress/shared]
+  http:
+  - route: [{destination: {host: ghost, port: {number: 2368}}}]
+`)
+	for _, c := range []struct {
+		req  Request
+		want string
+	}{
+		{Request{URL: "https://shop.example.com/"}, "route storefront.shop.svc.cluster.local:8080/100"},
+		// shop's VirtualService also names blog.example.com, but the server
+		// admits only namespace blog's VirtualServices for that host.
+		{Request{URL: "https://blog.example.com/"}, "route ghost.blog.svc.cluster.local:2368/100"},
+		{Request{URL: "https://blog.example.com/", SNI: "shop.example.com"}, "route ghost.blog.svc.cluster.local:2368/100"},
+		{Request{URL: "https://shop.example.com/", SNI: "blog.example.com"}, "route storefront.shop.svc.cluster.local:8080/100"},
+	} {
+		a := ask(t, w, c.req)
+		if got := summary(a); got != c.want {
+			t.Errorf("%s (SNI %q): got %s, want %s", c.req.URL, c.req.SNI, got, c.want)
+		}
+		if a.RouteTable != "https.443.https.shared.istio-ingress" || a.Listener.Port != 8443 {
+			t.Errorf("%s: route table %s on listener %d, want https.443.https.shared.istio-ingress on 8443", c.req.URL, a.RouteTable, a.Listener.Port)
 		}
 	}
 }

@@ -11,6 +11,7 @@
 package explain
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -47,8 +48,18 @@ type parsed struct {
 func (r Request) parse() (parsed, error) {
 	u, err := url.Parse(r.URL)
 	if err != nil {
-		return parsed{}, fmt.Errorf("URL %q: %v", r.URL, err)
+		// url.Error repeats the URL, credentials and all: say only what is wrong.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return parsed{}, fmt.Errorf("the URL is not a URL: %v", err)
 	}
+	if u.User != nil {
+		return parsed{}, fmt.Errorf("URL %q: credentials in a URL are not sent to a gateway: leave them out", redact(u))
+	}
+	// Messages name the URL as parsed: never a password a user pasted.
+	r.URL = u.String()
 	p := parsed{scheme: strings.ToLower(u.Scheme)}
 	def := 0
 	switch p.scheme {
@@ -58,9 +69,6 @@ func (r Request) parse() (parsed, error) {
 		def = 443
 	default:
 		return parsed{}, fmt.Errorf("URL %q: the scheme must be http or https", r.URL)
-	}
-	if u.User != nil {
-		return parsed{}, fmt.Errorf("URL %q: credentials in a URL are not sent to a gateway: leave them out", redact(u))
 	}
 	p.host = strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if p.host == "" {
