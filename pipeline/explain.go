@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"github.com/edgegate/edgegate/explain"
-	"github.com/edgegate/edgegate/render"
 )
 
 // Explained is the outcome of Explain.
@@ -14,12 +13,14 @@ type Explained struct {
 	Err    error
 }
 
-// Explain reads and renders the inputs as `edgegate render` does and
+// Explain reads, renders and gates the inputs as `edgegate render` does and
 // answers where req goes, from the render's own objects (`edgegate
-// explain`). The policy gate does not run: explain shows what the
-// configuration does, findings or not. On input errors the error is
-// ErrFailed; a question it cannot answer (an unknown gateway, a malformed
-// URL) is Explained.Err, with the error returned too.
+// explain`). What render refuses, explain refuses too (the error is
+// ErrFailed): only a configuration render accepts is one edgegate applies,
+// and where the gate finds a conflict (one host on two servers of a
+// listener) what Envoy does depends on which object the cluster holds
+// longer, which no file says. A question it cannot answer (an unknown
+// gateway, a malformed URL) is Explained.Err, with the error returned too.
 func (r *Runner) Explain(req explain.Request) (*Explained, error) {
 	objs, diags := r.Read()
 	if diags.HasErrors() {
@@ -30,8 +31,8 @@ func (r *Runner) Explain(req explain.Request) (*Explained, error) {
 	if diags.HasErrors() {
 		return &Explained{Report: failed(diags)}, ErrFailed
 	}
-	res := render.Render(objs, cfg.RenderOptions())
-	out := &Explained{Report: failed(append(diags, res.Diagnostics...))}
+	res, d := RenderAndGate(objs, cfg)
+	out := &Explained{Report: Report{Diagnostics: append(diags, d...), FailOn: cfg.Policy.FailOn}}
 	if out.Failed() {
 		return out, ErrFailed
 	}

@@ -14,9 +14,10 @@ import (
 
 const explainSynopsis = `Usage: edgegate explain [PATH...] URL [flags]
 
-Renders the intents under PATH (default ".") as 'edgegate render' does and says,
-from the rendered and hand-written Gateways and VirtualServices alone (no
-cluster), where a request for URL goes: the gateway workload, the listener its
+Renders and checks the intents under PATH (default ".") as 'edgegate render'
+does (what render refuses, explain refuses) and says, from the rendered and
+hand-written Gateways and VirtualServices alone (no cluster), where a request
+for URL goes: the gateway workload, the listener its
 Service port leads to, the Gateway server, the VirtualService rule and the
 destinations, or why none answers, with the file:line of each. URL is
 http(s)://HOST[:PORT]/PATH, PORT being the gateway Service's port (default 80
