@@ -37,7 +37,14 @@ func NewWorld(res *render.Result) *World {
 		}
 	}
 	objs = append(objs, res.Objects...)
-	w := &World{res: res, idx: model.NewIndex(objs, nil), boundVS: map[string][]*model.VirtualService{}}
+	return NewWorldIndexed(res, model.NewIndex(objs, nil))
+}
+
+// NewWorldIndexed is NewWorld over an index of the render's objects built
+// already (the policy gate's: policy.GateIndexed), which must hold the
+// objects the render applies and its IngressGateways.
+func NewWorldIndexed(res *render.Result, idx *model.Index) *World {
+	w := &World{res: res, idx: idx, boundVS: map[string][]*model.VirtualService{}}
 	for _, vs := range w.idx.VirtualServices {
 		seen := map[string]bool{}
 		for _, ref := range model.SpecRefs(vs) {

@@ -2,6 +2,10 @@ package pipeline
 
 import (
 	"github.com/edgegate/edgegate/explain"
+	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/policy"
+	"github.com/edgegate/edgegate/policy/model"
+	"github.com/edgegate/edgegate/render"
 )
 
 // Explained is the outcome of Explain.
@@ -31,11 +35,19 @@ func (r *Runner) Explain(req explain.Request) (*Explained, error) {
 	if diags.HasErrors() {
 		return &Explained{Report: failed(diags)}, ErrFailed
 	}
-	res, d := RenderAndGate(objs, cfg)
+	// RenderAndGate, keeping the gate's index for the question.
+	res := render.Render(objs, cfg.RenderOptions())
+	d = res.Diagnostics
+	var idx *model.Index
+	if !d.HasErrors() {
+		var gate manifest.Diagnostics
+		gate, idx = policy.GateIndexed(res, cfg.Policy)
+		d = append(d, gate...)
+	}
 	out := &Explained{Report: Report{Diagnostics: append(diags, d...), FailOn: cfg.Policy.FailOn}}
 	if out.Failed() {
 		return out, ErrFailed
 	}
-	out.Answer, out.Err = explain.NewWorld(res).Explain(req)
+	out.Answer, out.Err = explain.NewWorldIndexed(res, idx).Explain(req)
 	return out, out.Err
 }
