@@ -375,6 +375,7 @@ func (w *World) evaluate(a *Answer, gw gatewayWorkload, p parsed) {
 			return
 		}
 		a.Server = w.serverInfo(s, how, gw)
+		l.Lock = w.lockEntry(gw, s, p.sni)
 		table = []*server{s}
 		a.RouteTable = fmt.Sprintf("https.%d.%s.%s.%s", s.s.Port.Number, s.s.Port.Name, s.gw.Obj.Name, s.gw.Obj.Namespace)
 	default:
@@ -608,9 +609,22 @@ func (w *World) place(o *manifest.Object, field string) *Place {
 	return p
 }
 
-// lockEntry finds the HostBindings entry holding host on the listener of
-// a rendered server.
+// lockEntry finds the HostBindings entry of the server's host that covers
+// host (the virtual host, or the SNI), on the server's listener.
 func (w *World) lockEntry(gw gatewayWorkload, s *server, host string) *Place {
+	for _, h := range s.hosts {
+		if h = bare(h); hostname.Matches(h, host) {
+			if p := w.lockOf(gw, s, h); p != nil {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
+// lockOf finds the HostBindings entry holding host on the listener of a
+// rendered server.
+func (w *World) lockOf(gw gatewayWorkload, s *server, host string) *Place {
 	if gw.workload == nil {
 		return nil
 	}

@@ -414,7 +414,7 @@ func (w *World) answer(a *Answer, gw gatewayWorkload, r *envoyRoute, p parsed) {
 	if a.Server == nil {
 		a.Server = w.serverInfo(r.server, "", gw)
 	}
-	if a.Listener != nil {
+	if a.Listener != nil && a.Listener.Lock == nil {
 		a.Listener.Lock = w.lockEntry(gw, r.server, a.VirtualHost)
 	}
 	switch {
@@ -428,7 +428,7 @@ func (w *World) answer(a *Answer, gw gatewayWorkload, r *envoyRoute, p parsed) {
 		a.Outcome = Route
 		a.Destinations = w.destinations(r)
 		if rw := rewrite(r.vs.Obj, r.rule); rw != "" {
-			a.Rewrite = rewritten(r.m, rw, p.path)
+			a.Rewrite = rewritten(r.m, rw, p.path) // "" for a regex match
 		}
 	}
 }
@@ -507,7 +507,7 @@ func rewritten(m *match.HTTPMatchRequest, rw, path string) string {
 	case m.URI.Prefix != "":
 		return rw + path[len(m.URI.Prefix):]
 	}
-	return rw // a regex match: Envoy's prefix_rewrite replaces the whole path
+	return "" // a regex match: what Envoy forwards is not worked out here
 }
 
 var portSuffix = regexp.MustCompile(`:\d+$`)
