@@ -33,6 +33,7 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var headers headerFlag
 	fs.Var(&headers, "header", "request header NAME=VALUE (repeatable)")
 	format := fs.StringP("output", "o", "text", "output format: text or json")
+	flagValues(fs, "output", "text", "json")
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
 	}
