@@ -27,13 +27,14 @@ type Explained struct {
 // gateway, a malformed URL) is Explained.Err, with the error returned too.
 func (r *Runner) Explain(req explain.Request) (*Explained, error) {
 	objs, diags := r.Read()
+	files := manifest.CountFiles(objs, diags)
 	if diags.HasErrors() {
-		return &Explained{Report: failed(diags)}, ErrFailed
+		return &Explained{Report: failedIn(diags, files)}, ErrFailed
 	}
 	cfg, _, d := r.Configure(objs)
 	diags = append(diags, d...)
 	if diags.HasErrors() {
-		return &Explained{Report: failed(diags)}, ErrFailed
+		return &Explained{Report: failedIn(diags, files)}, ErrFailed
 	}
 	// RenderAndGate, keeping the gate's index for the question.
 	res := render.Render(objs, cfg.RenderOptions())
@@ -44,7 +45,7 @@ func (r *Runner) Explain(req explain.Request) (*Explained, error) {
 		gate, idx = policy.GateIndexed(res, cfg.Policy)
 		d = append(d, gate...)
 	}
-	out := &Explained{Report: Report{Diagnostics: append(diags, d...), FailOn: cfg.Policy.FailOn}}
+	out := &Explained{Report: Report{Diagnostics: append(diags, d...), FailOn: cfg.Policy.FailOn, Files: files}}
 	if out.Failed() {
 		return out, ErrFailed
 	}

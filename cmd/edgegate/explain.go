@@ -50,7 +50,7 @@ func runExplain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	req := explain.Request{URL: url, Gateway: *gateway, SNI: *sni, Headers: headers.values}
 	out, err := in.runner(paths, stdin).Explain(req)
-	out.Shown().Print(stderr)
+	in.report(stderr, out.Shown(), out.Files)
 	switch {
 	case errors.Is(err, pipeline.ErrFailed):
 		return 1
