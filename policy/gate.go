@@ -2,6 +2,7 @@ package policy
 
 import (
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/policy/model"
 	"github.com/edgegate/edgegate/render"
 )
 
@@ -11,6 +12,13 @@ import (
 // ownership is judged by the bindings that will be recorded).
 func Gate(res *render.Result, cfg Config) manifest.Diagnostics {
 	return Run(gated(res), cfg)
+}
+
+// GateIndexed is Gate, returning the index of the render's objects it
+// built too, for a caller that reads them after the gate (explain), so a
+// run builds it once.
+func GateIndexed(res *render.Result, cfg Config) (manifest.Diagnostics, *model.Index) {
+	return runIndexed(gated(res), cfg)
 }
 
 // gated lists what Gate checks of a render.

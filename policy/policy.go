@@ -71,6 +71,12 @@ type Config struct {
 // Run builds the index of objs and runs every enabled check. Findings are
 // sorted; suppressed ones are dropped, and malformed suppressions reported.
 func Run(objs []*manifest.Object, cfg Config) manifest.Diagnostics {
+	diags, _ := runIndexed(objs, cfg)
+	return diags
+}
+
+// runIndexed is Run, returning the index it built as well.
+func runIndexed(objs []*manifest.Object, cfg Config) (manifest.Diagnostics, *model.Index) {
 	checks := Catalog()
 	ids := make([]string, len(checks))
 	for i, c := range checks {
@@ -116,7 +122,7 @@ func Run(objs []*manifest.Object, cfg Config) manifest.Diagnostics {
 		}
 	}
 	out.Sort()
-	return out
+	return out, idx
 }
 
 // disabled reports every check cfg turns off, as an info at the field of

@@ -19,7 +19,10 @@ type Result struct {
 	// Objects are the objects edgegate rendered, sorted.
 	Objects []*manifest.Object
 	// Locks are the HostBindings objects recording Bindings, one per gateway.
-	Locks       []*manifest.Object
+	Locks []*manifest.Object
+	// RuleOrigins names, for each rendered VirtualService, the field of its
+	// AppIntent each of its http rules comes from (spec.routes[2]).
+	RuleOrigins map[*manifest.Object][]string
 	Diagnostics manifest.Diagnostics
 }
 
@@ -45,7 +48,7 @@ func Render(objs []*manifest.Object, opts Options) (res *Result) {
 		res.Diagnostics.Sort()
 		return res
 	}
-	res.Objects, diags = renderObjects(m, bindings)
+	res.Objects, res.RuleOrigins, diags = renderObjects(m, bindings)
 	res.Diagnostics = append(res.Diagnostics, diags...)
 	res.Diagnostics = append(res.Diagnostics, checkUnique(append(append([]*manifest.Object{}, m.Passthrough...), res.Objects...))...)
 	res.Diagnostics.Sort()
@@ -77,7 +80,7 @@ func dropped(stale, rendered []*manifest.Object) manifest.Diagnostics {
 	return diags
 }
 
-func renderObjects(m *Model, bindings []Binding) ([]*manifest.Object, manifest.Diagnostics) {
+func renderObjects(m *Model, bindings []Binding) ([]*manifest.Object, map[*manifest.Object][]string, manifest.Diagnostics) {
 	var out []*manifest.Object
 	var diags manifest.Diagnostics
 	bindingsOf := map[*App][]Binding{}
@@ -99,11 +102,17 @@ func renderObjects(m *Model, bindings []Binding) ([]*manifest.Object, manifest.D
 	}
 	// Apps render independently: on every core, into their own slots.
 	perApp := make([]*manifest.Object, 2*len(m.Apps))
+	origins := make([][]string, len(m.Apps))
 	manifest.Parallel(len(m.Apps), func(i int) {
 		a := m.Apps[i]
-		perApp[2*i], perApp[2*i+1] = renderGateway(a, bindingsOf[a]), renderVirtualService(a, bindingsOf[a])
+		perApp[2*i] = renderGateway(a, bindingsOf[a])
+		perApp[2*i+1], origins[i] = renderVirtualService(a, bindingsOf[a])
 	})
 	out = append(out, perApp...)
+	ruleOrigins := make(map[*manifest.Object][]string, len(m.Apps))
+	for i := range m.Apps {
+		ruleOrigins[perApp[2*i+1]] = origins[i]
+	}
 
 	handWritten := map[string]bool{}
 	for _, o := range m.Passthrough {
@@ -142,7 +151,7 @@ func renderObjects(m *Model, bindings []Binding) ([]*manifest.Object, manifest.D
 		out = append(out, objs...)
 	}
 	manifest.Sort(out)
-	return out, diags
+	return out, ruleOrigins, diags
 }
 
 func sortedListeners(byTarget map[int]Listener) []Listener {

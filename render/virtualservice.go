@@ -77,8 +77,10 @@ const redirectRouteName = v1alpha1.RedirectRouteName
 // port: Istio's tls.httpsRedirect would keep a non-default port, landing
 // clients on the HTTP port again. With tls.http: serve there is no redirect,
 // and the routes, which name no port, serve the HTTP listener and the HTTPS
-// one alike.
-func renderVirtualService(a *App, bindings []Binding) *manifest.Object {
+// one alike. origins names, for each http rule, the field of the AppIntent
+// it comes from (spec.tls.http for a redirect rule, spec.routes[i] for a
+// route), so that explain can point at what a person wrote.
+func renderVirtualService(a *App, bindings []Binding) (vs *manifest.Object, origins []string) {
 	gwNamespace, gwName, _ := gatewayPlacement(a)
 	spec := virtualServiceSpec{
 		Hosts:    a.Spec.Hosts,
@@ -95,15 +97,22 @@ func renderVirtualService(a *App, bindings []Binding) *manifest.Object {
 			}
 		}
 		spec.HTTP = append(spec.HTTP, redirectRules(a.Spec.Hosts, httpL.Port, httpsL.Port)...)
+		for range spec.HTTP {
+			origins = append(origins, "spec.tls.http")
+		}
 	}
 	for i := range a.Spec.Routes {
-		spec.HTTP = append(spec.HTTP, renderRoute(&a.Spec.Routes[i], a.matches[i], a.Targets[i])...)
+		rules := renderRoute(&a.Spec.Routes[i], a.matches[i], a.Targets[i])
+		spec.HTTP = append(spec.HTTP, rules...)
+		for range rules {
+			origins = append(origins, fmt.Sprintf("spec.routes[%d]", i))
+		}
 	}
 	o := newObject(istioNetworkingV1, "VirtualService", a.Namespace, a.Name, nil, struct {
 		Spec virtualServiceSpec `yaml:"spec"`
 	}{spec})
 	o.Source = a.Obj
-	return o
+	return o, origins
 }
 
 // redirectRules send every request on httpPort to httpsPort. Istio leaves

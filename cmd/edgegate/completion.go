@@ -43,6 +43,7 @@ var commandList = []command{
 	{"render", "render intents; print the objects to apply", argPaths},
 	{"lock", "record host bindings in the HostBindings lock", argPaths},
 	{"check", "run the policy gate alone over any manifests", argPaths},
+	{"explain", "say where a request goes and why, from the render", argPaths},
 	{"push", "render, check, push the output as a Flux OCI artifact", argRefPaths},
 	{"flux-wiring", "print the Flux OCIRepository and Kustomizations for it", argRefPaths},
 	{"pin", "pin IngressGateway proxy images to their digests", argPaths},

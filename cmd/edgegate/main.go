@@ -31,6 +31,8 @@ Usage:
   edgegate render [PATH...]   render intents; print the objects to apply
   edgegate lock [PATH...]     record host bindings in the HostBindings lock
   edgegate check [PATH...]    run the policy gate alone over any manifests
+  edgegate explain [PATH...] URL
+                              say where a request goes and why, from the render
   edgegate push oci://HOST/REPO:TAG [PATH...]
                               render, check, push the output as a Flux OCI artifact
   edgegate flux-wiring oci://HOST/REPO:TAG [PATH...]
@@ -120,6 +122,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runLock(args[1:], stdin, stdout, stderr)
 	case "check":
 		return runCheck(args[1:], stdin, stdout, stderr)
+	case "explain":
+		return runExplain(args[1:], stdin, stdout, stderr)
 	case "fn":
 		return runFunction(args[1:], stdin, stdout, stderr)
 	case "push":

@@ -44,6 +44,11 @@ func TestUsageErrorsAndHelp(t *testing.T) {
 		{[]string{"help", "lock"}, 0, "Usage: edgegate lock", ""},
 		{[]string{"help", "frob"}, 2, "", `unknown command "frob"`},
 		{[]string{"--help"}, 0, "Usage:", ""},
+		{[]string{"explain", "../../examples/catch-all"}, 2, "", "the last argument must be the URL"},
+		{[]string{"explain"}, 2, "", "give the URL to explain"},
+		{[]string{"explain", "-o", "yaml", "http://x.example.com/"}, 2, "", "--output must be text or json"},
+		{[]string{"explain", "--header", "novalue", "http://x.example.com/"}, 2, "", "want NAME=VALUE"},
+		{[]string{"help", "explain"}, 0, "Usage: edgegate explain", ""},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := run(c.args, strings.NewReader(""), &stdout, &stderr)
@@ -58,6 +63,35 @@ func TestUsageErrorsAndHelp(t *testing.T) {
 		}
 		if c.code == 2 && !strings.Contains(stderr.String(), "Usage:") {
 			t.Errorf("%v: a usage error without the usage:\n%s", c.args, stderr.String())
+		}
+	}
+}
+
+func TestExplain(t *testing.T) {
+	for _, c := range []struct {
+		args   []string
+		code   int
+		stdout string // a fragment; "" means empty
+		stderr string
+	}{
+		{[]string{"explain", "../../examples/catch-all", "https://acme.example.com/x"}, 0,
+			"https://acme.example.com/x goes to tenant-router.tenants.svc.cluster.local:8080.", ""},
+		{[]string{"explain", "../../examples/catch-all", "-o", "json", "--sni", "shop.example.com", "https://acme.example.com/x"}, 0,
+			`"outcome": "no-route"`, ""},
+		{[]string{"explain", "../../examples/catch-all", "--gateway", "istio-ingress/nope", "http://a.example.com/"}, 1,
+			"", `edgegate explain: error: --gateway "istio-ingress/nope": no such gateway`},
+		{[]string{"explain", "../../examples/nonexistent", "http://a.example.com/"}, 1, "", "nonexistent"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(c.args, strings.NewReader(""), &stdout, &stderr)
+		if code != c.code {
+			t.Errorf("%v: exit %d, want %d (stderr %s)", c.args, code, c.code, stderr.String())
+		}
+		if c.stdout == "" && stdout.Len() > 0 || !strings.Contains(stdout.String(), c.stdout) {
+			t.Errorf("%v: stdout %q, want %q", c.args, stdout.String(), c.stdout)
+		}
+		if c.stderr != "" && !strings.Contains(stderr.String(), c.stderr) {
+			t.Errorf("%v: stderr %q, want %q", c.args, stderr.String(), c.stderr)
 		}
 	}
 }

@@ -114,6 +114,24 @@ func TestCLI(t *testing.T) {
 	}
 }
 
+// TestExplain feeds every case to `edgegate explain`, which reads and
+// renders as render does: the same messages, no answer printed.
+func TestExplain(t *testing.T) {
+	for _, name := range testutil.Subdirs(t, "cases") {
+		t.Run(name, func(t *testing.T) {
+			dir, _ := filepath.Abs(filepath.Join("cases", name))
+			s := readSpec(t, dir)
+			skipBug(t, s.bug, s.bugCLI)
+			args := append(append([]string{"explain"}, s.args...), ".", "http://probe.example.com/")
+			res := run(t, dir, nil, args...)
+			check(t, res, s.cli, s.not)
+			if res.Stdout != "" {
+				t.Errorf("printed an answer on failure:\n%s", res.Stdout)
+			}
+		})
+	}
+}
+
 func TestFunction(t *testing.T) {
 	for _, name := range testutil.Subdirs(t, "cases") {
 		t.Run(name, func(t *testing.T) {

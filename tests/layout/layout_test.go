@@ -25,7 +25,7 @@ var layers = [][]string{
 	{"render"},
 	{"policy/model", "policy/schema"},
 	{"policy/check"},
-	{"policy", "artifact"},
+	{"policy", "artifact", "explain"},
 	{"pipeline"},
 	{"fn"},
 	{"cmd/edgegate"},

@@ -58,7 +58,7 @@ import (
 // minCases keeps the corpus from shrinking unnoticed.
 const minCases = 30
 
-var allModes = []string{"render", "check", "lock", "push", "fn"}
+var allModes = []string{"render", "check", "lock", "push", "fn", "explain"}
 
 type spec struct {
 	modes    []string
@@ -211,6 +211,10 @@ func TestCorpus(t *testing.T) {
 					case "render", "check":
 						res := run(t, tree, nil, append(append([]string{mode}, s.args...), ".")...)
 						expect(t, s, res, s.code, s.cli, mode == "check")
+					case "explain":
+						// The question is no matter: explain reads and renders as render does.
+						res := run(t, tree, nil, append(append([]string{"explain"}, s.args...), ".", "http://probe.example.com/")...)
+						expect(t, s, res, s.code, s.cli, false)
 					case "lock":
 						treeBefore := snapshot(t, tree)
 						res := run(t, tree, nil, append(append([]string{"lock"}, s.args...), ".")...)

@@ -36,7 +36,7 @@ _edgegate() {
         prev="${COMP_WORDS[COMP_CWORD-2]}"
     fi
     if ((COMP_CWORD <= 1)); then
-        _edgegate_words "render lock check push flux-wiring pin fn argocd version completion help --help --version" "$cur"
+        _edgegate_words "render lock check explain push flux-wiring pin fn argocd version completion help --help --version" "$cur"
         return
     fi
     case "${COMP_WORDS[1]}" in
@@ -69,6 +69,17 @@ _edgegate() {
         --max-input-bytes | --namespace) return ;;
         esac
         if [[ $cur == -* ]]; then _edgegate_words "--bindings --config --fail-on --help -h --list --max-input-bytes --namespace --output -o --verbose -v" "$cur"; return; fi
+        _edgegate_paths "$cur"
+        ;;
+    explain)
+        case "$prev" in
+        --bindings) _edgegate_paths "$cur"; return ;;
+        --config) _edgegate_paths "$cur"; return ;;
+        --fail-on) _edgegate_words "error warning info" "$cur"; return ;;
+        -o | --output) _edgegate_words "text json" "$cur"; return ;;
+        --gateway | --header | --max-input-bytes | --namespace | --sni) return ;;
+        esac
+        if [[ $cur == -* ]]; then _edgegate_words "--bindings --config --fail-on --gateway --header --help -h --locked --max-input-bytes --namespace --output -o --sni --verbose -v" "$cur"; return; fi
         _edgegate_paths "$cur"
         ;;
     push)
@@ -117,7 +128,7 @@ _edgegate() {
         if (($(_edgegate_args "") == 0)); then _edgegate_words "bash zsh fish" "$cur"; fi
         ;;
     help)
-        if (($(_edgegate_args "") == 0)); then _edgegate_words "render lock check push flux-wiring pin fn argocd version completion help" "$cur"; fi
+        if (($(_edgegate_args "") == 0)); then _edgegate_words "render lock check explain push flux-wiring pin fn argocd version completion help" "$cur"; fi
         ;;
     esac
 }

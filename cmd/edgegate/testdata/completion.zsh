@@ -17,6 +17,7 @@ _edgegate() {
             'render:render intents; print the objects to apply'
             'lock:record host bindings in the HostBindings lock'
             'check:run the policy gate alone over any manifests'
+            'explain:say where a request goes and why, from the render'
             'push:render, check, push the output as a Flux OCI artifact'
             'flux-wiring:print the Flux OCIRepository and Kustomizations for it'
             'pin:pin IngressGateway proxy images to their digests'
@@ -69,6 +70,25 @@ _edgegate() {
                 '--namespace=[namespace for AppIntents and IngressGateways that name none]:namespace: ' \
                 '(-o --output)-o+[output format\: text, json or sarif]:output:(text json sarif)' \
                 '(-o --output)--output=[output format\: text, json or sarif]:output:(text json sarif)' \
+                '(-v --verbose)-v[print every finding (infos that repeat per object are otherwise one line with a count)]' \
+                '(-v --verbose)--verbose[print every finding (infos that repeat per object are otherwise one line with a count)]' \
+                '*:path:_files' && ret=0
+            ;;
+        explain)
+            _arguments -s -S \
+                '--bindings=[HostBindings lock file to read (besides any in the input)]:file:_files' \
+                '--config=[EdgegatePolicy file (default\: the one among the inputs, if any)]:file:_files' \
+                '--fail-on=[lowest severity that fails the run\: error (default), warning or info]:fail-on:(error warning info)' \
+                '--gateway=[gateway workload namespace/name\: an IngressGateway or a gateway Deployment (default\: the render'\''s default gateway)]:gateway: ' \
+                '--header=[request header NAME=VALUE (repeatable)]:header: ' \
+                '(-h --help)-h[print the command'\''s help]' \
+                '(-h --help)--help[print the command'\''s help]' \
+                '--locked[fail when a host binding is not in the lock (for CI)]' \
+                '--max-input-bytes=[largest input file accepted]:max-input-bytes: ' \
+                '--namespace=[namespace for AppIntents and IngressGateways that name none]:namespace: ' \
+                '(-o --output)-o+[output format\: text or json]:output:(text json)' \
+                '(-o --output)--output=[output format\: text or json]:output:(text json)' \
+                '--sni=[https\: the connection'\''s SNI when it differs from the URL'\''s host (a reused connection)]:sni: ' \
                 '(-v --verbose)-v[print every finding (infos that repeat per object are otherwise one line with a count)]' \
                 '(-v --verbose)--verbose[print every finding (infos that repeat per object are otherwise one line with a count)]' \
                 '*:path:_files' && ret=0
@@ -157,7 +177,7 @@ _edgegate() {
             ;;
         help)
             _arguments -s -S \
-                '1:command:(render lock check push flux-wiring pin fn argocd version completion help)' && ret=0
+                '1:command:(render lock check explain push flux-wiring pin fn argocd version completion help)' && ret=0
             ;;
         esac
         ;;

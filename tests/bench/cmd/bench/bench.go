@@ -35,6 +35,7 @@ type result struct {
 	Floor   []floorReport
 	FnFloor []floorReport
 	Check   []sample // edgegate check out.yaml
+	Explain []sample // edgegate explain DIR explainURL
 
 	FnItems, FnLocalItems int
 	RenderWarnings        int // lines on render's stderr
@@ -228,6 +229,11 @@ func rel(root, p string) string {
 	return p
 }
 
+// explainURL is the question the benchmark asks: app-0's host, on port 80
+// of the default gateway (whether app-0 is bound there or not, explain
+// searches the whole route table of that port).
+const explainURL = "http://app-0.team-0.example.com/p0/x"
+
 // measure runs edgegate (CLI and function), the floors and the check, one
 // after the other in each run, so that load on a shared machine spreads over
 // all of them alike.
@@ -268,6 +274,19 @@ func measure(o options, r *result, dir, edgegate, floor, repo, rl string) error 
 		} else {
 			_ = os.Remove(tmp)
 		}
+
+		// edgegate explain DIR URL: one question over the same repository,
+		// on the default gateway's port 80, the route table every plain-HTTP
+		// app of that gateway shares (the largest one to search).
+		p, err = runProc(o.timeout, dir, edgegate, []string{"explain", repo, explainURL, "-o", "json"}, "", filepath.Join(dir, "explain.json"), filepath.Join(dir, "explain.err"))
+		if err != nil {
+			return fmt.Errorf("edgegate explain: %v", err)
+		}
+		if p.exit != 0 {
+			return fmt.Errorf("edgegate explain %s %s: exit %d\n%s", repo, explainURL, p.exit, tail(filepath.Join(dir, "explain.err")))
+		}
+		r.Explain = append(r.Explain, sample{p.wall, p.rss})
+		progress("explain", p.wall)
 
 		// edgegate < resourcelist.yaml (the KRM function)
 		tmp = filepath.Join(dir, "fn.out")

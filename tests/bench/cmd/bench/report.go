@@ -18,6 +18,7 @@ const (
 	targetSpeedup  = 30
 	stretchSpeedup = 100
 	targetGrowth   = 11 // time(10000) ≤ 11 × time(1000)
+	targetExplain  = 2  // edgegate explain ≤ 2 × edgegate render
 )
 
 // median of durations or byte counts.
@@ -62,9 +63,13 @@ func (r *result) floor() time.Duration    { return median(floorTotals(r.Floor)) 
 func (r *result) fn() time.Duration       { return median(walls(r.Fn)) }
 func (r *result) fnFloor() time.Duration  { return median(floorTotals(r.FnFloor)) }
 func (r *result) check() time.Duration    { return median(walls(r.Check)) }
-func (r *result) rssMiB() float64         { return float64(median(rsses(r.Render))) / mib }
-func (r *result) fnRSSMiB() float64       { return float64(median(rsses(r.Fn))) / mib }
-func (r *result) checkRSSMiB() float64    { return float64(median(rsses(r.Check))) / mib }
+func (r *result) explain() time.Duration  { return median(walls(r.Explain)) }
+
+// explainRatio is explain's time over render's, on the same repository.
+func (r *result) explainRatio() float64 { return div(r.explain(), r.edgegate()) }
+func (r *result) rssMiB() float64       { return float64(median(rsses(r.Render))) / mib }
+func (r *result) fnRSSMiB() float64     { return float64(median(rsses(r.Fn))) / mib }
+func (r *result) checkRSSMiB() float64  { return float64(median(rsses(r.Check))) / mib }
 func floorRSSMiB(fs []floorReport) float64 {
 	xs := make([]int64, len(fs))
 	for i, f := range fs {
@@ -149,6 +154,7 @@ func benchLines(r *result) []string {
 		fmt.Sprintf("BENCH n=%d objects=%d edgegate_ms=%s floor_ms=%s ratio=%.2f check_ms=%s istio_ms=%s speedup=%s rss_mb=%.0f",
 			r.N, r.Objects, fmtMS(r.edgegate()), fmtMS(r.floor()), r.ratio(), fmtMS(r.check()), r.istioMS(), speedup, r.rssMiB()),
 		fmt.Sprintf("BENCH-FN n=%d fn_ms=%s fn_ratio=%.2f fn_rss_mb=%.0f", r.N, fmtMS(r.fn()), r.fnRatio(), r.fnRSSMiB()),
+		fmt.Sprintf("BENCH-EXPLAIN n=%d explain_ms=%s explain_over_render=%.2f", r.N, fmtMS(r.explain()), r.explainRatio()),
 	}
 }
 
@@ -224,6 +230,9 @@ func markdown(m machine, o options, results []*result) string {
 	p("  in-process time, so edgegate also pays its start-up); **fn ratio** likewise, with the ResourceList in and\n")
 	p("  the function's output out. The floor's RSS includes parsing edgegate's output, its untimed setup.\n")
 	p("- **check**: `edgegate check out.yaml`, the policy gate alone over the rendered output, wall time.\n")
+	p("- **explain**: `edgegate explain DIR %s -o json`, one question over the same\n", explainURL)
+	p("  repository (it renders and gates as render does, then searches the default gateway's port-80 route\n")
+	p("  table), wall time; **explain/render** = explain / edgegate render.\n")
 	p("- **istio**: all of Istio's analyzers (`analyzers.AllCombined()`, as `tests/istio` runs them offline) over the\n")
 	p("  same `out.yaml`, plus `tests/istio/testdata/fixtures/control-plane.yaml` (istiod's Service and injector\n")
 	p("  webhook) and one Pod synthesized per Deployment: the analyzer's own time (loading the YAML and analyzing),\n")
@@ -231,18 +240,18 @@ func markdown(m machine, o options, results []*result) string {
 	p("  skipped. **speedup** = istio / check.\n\n")
 
 	p("## Results\n\n")
-	p("| n | objects | edgegate ms | floor ms | ratio | rss MiB | fn ms | fn floor ms | fn ratio | fn rss MiB | check ms | istio ms | speedup | runs |\n")
-	p("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	p("| n | objects | edgegate ms | floor ms | ratio | rss MiB | fn ms | fn floor ms | fn ratio | fn rss MiB | check ms | explain ms | explain/render | istio ms | speedup | runs |\n")
+	p("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, r := range results {
 		_, speedup, _ := r.speedup()
 		runs := fmt.Sprintf("%d", r.Runs)
 		if r.IstioStatus == "" && len(r.Istio) != r.Runs {
 			runs += fmt.Sprintf(" (istio %d)", len(r.Istio))
 		}
-		p("| %d | %d | %s | %s | %.2f | %.0f | %s | %s | %.2f | %.0f | %s | %s | %s | %s |\n",
+		p("| %d | %d | %s | %s | %.2f | %.0f | %s | %s | %.2f | %.0f | %s | %s | %.2f | %s | %s | %s |\n",
 			r.N, r.Objects, fmtMS(r.edgegate()), fmtMS(r.floor()), r.ratio(), r.rssMiB(),
 			fmtMS(r.fn()), fmtMS(r.fnFloor()), r.fnRatio(), r.fnRSSMiB(),
-			fmtMS(r.check()), r.istioMS(), speedup, runs)
+			fmtMS(r.check()), fmtMS(r.explain()), r.explainRatio(), r.istioMS(), speedup, runs)
 	}
 	p("\n")
 
@@ -253,7 +262,8 @@ func markdown(m machine, o options, results []*result) string {
 		p("| edgegate render over the floor (ratio) | ≤ %.1f | not measured | – |\n", targetRatio)
 		p("| peak RSS of `edgegate render` | ≤ 1 GiB | not measured | – |\n")
 		p("| Istio's analyzers over `edgegate check` (speedup) | ≥ %d (stretch %d) | not measured | – |\n", targetSpeedup, stretchSpeedup)
-		p("| growth: render time(10000) / time(1000) | ≤ %d | not measured | – |\n\n", targetGrowth)
+		p("| growth: render time(10000) / time(1000) | ≤ %d | not measured | – |\n", targetGrowth)
+		p("| `edgegate explain` over `edgegate render` | < %d | not measured | – |\n\n", targetExplain)
 	} else {
 		p("| edgegate render over the floor (ratio) | ≤ %.1f | %.2f | %s |\n", targetRatio, r.ratio(), yesNo(r.ratio() <= targetRatio))
 		p("| peak RSS of `edgegate render` | ≤ 1 GiB | %.0f MiB | %s |\n", r.rssMiB(), yesNo(r.rssMiB() <= targetRSSMiB))
@@ -275,6 +285,7 @@ func markdown(m machine, o options, results []*result) string {
 		} else {
 			p("| growth: render time(10000) / time(1000) | ≤ %d | n/a (n=1000 not run) | – |\n", targetGrowth)
 		}
+		p("| `edgegate explain` over `edgegate render` | < %d | %.2f | %s |\n", targetExplain, r.explainRatio(), yesNo(r.explainRatio() < targetExplain))
 		p("\n")
 	}
 
