@@ -18,15 +18,23 @@ type Locked struct {
 	Report
 	// File is where the lock was written.
 	File string
-	// Changes are the bindings added (+) and removed (-), one a line.
+	// Changes are the records added (+) and removed (-), one a line, and the
+	// HostBindings objects of whole gateways added or removed.
 	Changes []string
+	// Existed says File existed before the run; Written that the run wrote
+	// it (its bytes changed, or it is new).
+	Existed, Written bool
 }
 
 // Lock allocates host bindings for every intent and writes them as
 // HostBindings objects, one per gateway (`edgegate lock`): to Bindings, else
 // to the file that already holds them, else to hostbindings.yaml in the first
-// path. The file is left as it is when the bindings did not change. The
-// policy gate does not run: the lock records bindings, it applies nothing.
+// path. The lock is merged, never truncated: the records of apps and
+// gateways the run does not see stay as they are, unless Prune (run by the
+// platform over everything) removes them. The file is left as it is when the
+// bindings did not change, and is not created when there is nothing to
+// record. The policy gate does not run: the lock records bindings, it
+// applies nothing.
 func (r *Runner) Lock() (*Locked, error) {
 	read := *r
 	if _, err := os.Stat(r.Bindings); r.Bindings != "" && errors.Is(err, iofs.ErrNotExist) {
@@ -42,6 +50,7 @@ func (r *Runner) Lock() (*Locked, error) {
 	}
 	opts := r.callerOptions()
 	opts.Relock = true
+	opts.Prune = r.Prune
 	res := render.Render(objs, opts)
 	// The reader's warnings (files skipped) are shown with the render's.
 	out := &Locked{Report: failed(append(readDiags, res.Diagnostics...)), File: file}
@@ -60,13 +69,15 @@ func (r *Runner) Lock() (*Locked, error) {
 	if err != nil {
 		return out, err
 	}
-	old, _ := os.ReadFile(inTree)
-	if !bytes.Equal(old, buf.Bytes()) {
+	old, err := os.ReadFile(inTree)
+	out.Existed = err == nil
+	if !bytes.Equal(old, buf.Bytes()) || (!out.Existed && len(res.Locks) > 0) {
 		if err := os.WriteFile(inTree, buf.Bytes(), 0o644); err != nil {
 			return out, err
 		}
+		out.Written = true
 	}
-	out.Changes = render.LockChanges(res.Model, res.Bindings)
+	out.Changes = render.LockChanges(res.Model, res.Locks)
 	return out, nil
 }
 

@@ -222,10 +222,19 @@ spec:
 	if !strings.Contains(got, "AppIntent phish/phish: spec.hosts[0]: host \"shop.example.com\" on gateway istio-ingress/edge belongs to app shop/shop") {
 		t.Errorf("a newcomer took over a locked host:\n%s", got)
 	}
-	// Re-locking where the owner is gone hands the host on.
-	res := mustRender(t, lock+app("phish", "phish", "shop.example.com"), Options{Relock: true})
+	// Re-locking without the owner keeps the owner's record (a team locking
+	// its own app): the newcomer still fails.
+	got = renderErrors(t, lock+app("phish", "phish", "shop.example.com"), Options{Relock: true})
+	if !strings.Contains(got, "belongs to app shop/shop") || !strings.Contains(got, "edgegate lock --prune") {
+		t.Errorf("re-locking without the owner handed the host on:\n%s", got)
+	}
+	// Pruning (the platform's act over every app) drops the absent owner and hands the host on.
+	res := mustRender(t, lock+app("phish", "phish", "shop.example.com"), Options{Relock: true, Prune: true})
 	if got := bindingsOf(res); got != "phish/phish HTTP/80" {
-		t.Errorf("re-lock bindings = %s", got)
+		t.Errorf("pruned re-lock bindings = %s", got)
+	}
+	if got, want := strings.Join(LockChanges(res.Model, res.Locks), "\n"), "- istio-ingress/edge 80/HTTP shop.example.com → shop/shop\n+ istio-ingress/edge 80/HTTP shop.example.com → phish/phish"; got != want {
+		t.Errorf("pruned lock changes:\n%s\nwant:\n%s", got, want)
 	}
 }
 
@@ -585,15 +594,15 @@ spec:
 		t.Errorf("bindings = %s, want %s", got, want)
 	}
 	// `edgegate lock` keeps it too: nothing moves on upgrade.
-	if res := mustRender(t, lock+apps, Options{Relock: true}); len(LockChanges(res.Model, res.Bindings)) != 0 || bindingsOf(res) != "shop/shop HTTP/80, tenants/tenants HTTP/8081" {
-		t.Errorf("re-locking moved a locked binding: %s %v", bindingsOf(res), LockChanges(res.Model, res.Bindings))
+	if res := mustRender(t, lock+apps, Options{Relock: true}); len(LockChanges(res.Model, res.Locks)) != 0 || bindingsOf(res) != "shop/shop HTTP/80, tenants/tenants HTTP/8081" {
+		t.Errorf("re-locking moved a locked binding: %s %v", bindingsOf(res), LockChanges(res.Model, res.Locks))
 	}
 	unlocked := strings.Replace(lock, "  - {port: 8081, protocol: HTTP, hosts: {\"*.example.com\": tenants/tenants}}\n", "", 1)
 	res := mustRender(t, unlocked+apps, Options{Relock: true})
 	if got, want := bindingsOf(res), "shop/shop HTTP/80, tenants/tenants HTTP/80"; got != want {
 		t.Errorf("re-locked bindings = %s, want %s", got, want)
 	}
-	if got, want := strings.Join(LockChanges(res.Model, res.Bindings), "\n"), "+ istio-ingress/edge 80/HTTP *.example.com → tenants/tenants"; got != want {
+	if got, want := strings.Join(LockChanges(res.Model, res.Locks), "\n"), "+ istio-ingress/edge 80/HTTP *.example.com → tenants/tenants"; got != want {
 		t.Errorf("lock changes = %s, want %s", got, want)
 	}
 }
