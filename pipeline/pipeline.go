@@ -324,22 +324,25 @@ func (r *Runner) Render() (*Rendered, error) {
 	return out, nil
 }
 
-// Check runs the gate alone over any manifests (`edgegate check`), and
-// validates the intents among them as a render would, without rendering. The
-// report's diagnostics are sorted. When they fail the run the error is
-// ErrFailed; the report is complete either way.
+// Check runs the gate alone over any manifests (`edgegate check`). Given
+// intents, it judges them as render does: it renders them (printing
+// nothing) and gates the result, so it reports every finding render would,
+// with the same IDs on the same objects. The report's diagnostics are
+// sorted. When they fail the run the error is ErrFailed; the report is
+// complete either way.
 func (r *Runner) Check() (Report, error) {
 	objs, diags := r.Read()
 	cfg, _, d := r.Configure(objs)
 	diags = append(diags, d...)
 	if !diags.HasErrors() {
 		// A stream without edgegate's objects (a rendered output) has no
-		// intents, and building a model of its objects would find nothing.
+		// intents: the gate judges it as it is.
 		if slices.ContainsFunc(objs, func(o *manifest.Object) bool { return o.Group() == v1alpha1.Group }) {
-			_, d := render.Build(objs, r.callerOptions())
+			_, d := RenderAndGate(objs, cfg)
 			diags = append(diags, d...)
+		} else {
+			diags = append(diags, policy.Run(objs, cfg.Policy)...)
 		}
-		diags = append(diags, policy.Run(objs, cfg.Policy)...)
 	}
 	diags.Sort()
 	rep := Report{Diagnostics: diags, FailOn: cfg.Policy.FailOn, Files: manifest.CountFiles(objs, diags)}
