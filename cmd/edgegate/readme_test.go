@@ -165,3 +165,52 @@ func TestREADMELockTranscript(t *testing.T) {
 		t.Errorf("edgegate %s: exit %d, stdout:\n%s\nREADME says:\n%s\nstderr:\n%s", m[1], res.code, res.stdout, m[2], res.stderr)
 	}
 }
+
+// TestLockSaysWhatItDid: lock's first line says whether the file changed,
+// and never "unchanged" for a file that does not exist or whose bytes it
+// rewrote.
+func TestLockSaysWhatItDid(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	app := "apiVersion: edgegate.dev/v1alpha1\nkind: AppIntent\nmetadata: {name: shop, namespace: shop}\nspec:\n  hosts: [shop.example.com]\n  routes: [{to: web:80}]\n"
+	if err := os.MkdirAll("apps", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if res := runCLI("", "lock", "--bindings", "lock.yaml", "apps"); res.code != 0 || res.stdout != "lock.yaml: no bindings to record, not written\n" {
+		t.Errorf("nothing to record: exit %d, %q, %q", res.code, res.stdout, res.stderr)
+	}
+	if _, err := os.Stat("lock.yaml"); err == nil {
+		t.Errorf("an empty lock file was created")
+	}
+	if err := os.WriteFile("apps/shop.yaml", []byte(app), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := "lock.yaml:\n+ HostBindings istio-ingress/edge\n+ istio-ingress/edge 80/HTTP shop.example.com → shop/shop\n"
+	if res := runCLI("", "lock", "--bindings", "lock.yaml", "apps"); res.code != 0 || res.stdout != want {
+		t.Errorf("first lock: exit %d, %q, want %q; stderr %q", res.code, res.stdout, want, res.stderr)
+	}
+	if res := runCLI("", "lock", "--bindings", "lock.yaml", "apps"); res.stdout != "lock.yaml: bindings unchanged\n" {
+		t.Errorf("second lock: %q", res.stdout)
+	}
+	written, _ := os.ReadFile("lock.yaml")
+	if err := os.WriteFile("lock.yaml", append([]byte("# edited by hand\n"), written...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res := runCLI("", "lock", "--bindings", "lock.yaml", "apps"); res.stdout != "lock.yaml: rewritten, no binding changed\n" {
+		t.Errorf("a lock edited by hand: %q", res.stdout)
+	}
+	if now, _ := os.ReadFile("lock.yaml"); string(now) != string(written) {
+		t.Errorf("the lock was not rewritten:\n%s", now)
+	}
+	// The app leaves: its record stays until --prune, which prints it.
+	if err := os.Remove("apps/shop.yaml"); err != nil {
+		t.Fatal(err)
+	}
+	if res := runCLI("", "lock", "--bindings", "lock.yaml", "apps"); res.stdout != "lock.yaml: bindings unchanged\n" {
+		t.Errorf("lock without the app: %q", res.stdout)
+	}
+	want = "lock.yaml:\n- HostBindings istio-ingress/edge\n- istio-ingress/edge 80/HTTP shop.example.com → shop/shop\n"
+	if res := runCLI("", "lock", "--prune", "--bindings", "lock.yaml", "apps"); res.code != 0 || res.stdout != want {
+		t.Errorf("prune: exit %d, %q, want %q", res.code, res.stdout, want)
+	}
+}
