@@ -267,10 +267,7 @@ func (r *Runner) LockCommand() string {
 	if r.Bindings == "" {
 		return "" // the lock is among the inputs: plain `edgegate lock`
 	}
-	args := []string{"edgegate", "lock"}
-	if r.Bindings != "" {
-		args = append(args, "--bindings", shellQuote(r.Bindings))
-	}
+	args := []string{"edgegate", "lock", "--bindings", shellQuote(r.Bindings)}
 	if r.Settings.Namespace != "" {
 		args = append(args, "--namespace", shellQuote(r.Settings.Namespace))
 	}

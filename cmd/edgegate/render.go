@@ -64,7 +64,8 @@ every AppIntent and IngressGateway, passes other objects through, and prints
 one sorted YAML stream of the objects to apply. Intents, HostBindings and other
 local-config objects are never printed. On any error nothing is printed to
 stdout, errors go to stderr as file:line: error: Kind ns/name: field: message, and the
-exit code is 1.`
+exit code is 1. Nothing to apply is an error unless --allow-empty: Argo CD and
+Flux prune everything on an empty output.`
 
 func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var in inputFlags
