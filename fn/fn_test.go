@@ -101,3 +101,33 @@ items:
 		})
 	}
 }
+
+// TestTheLockOfAGatewayNotRenderedStays: the function keeps the lock of a
+// gateway its items do not declare, as local configuration, so kpt neither
+// drops it nor applies it.
+func TestTheLockOfAGatewayNotRenderedStays(t *testing.T) {
+	in := resourceList + `- apiVersion: edgegate.dev/v1alpha1
+  kind: HostBindings
+  metadata: {name: retired, namespace: istio-ingress}
+  spec:
+    gateway: istio-ingress/retired
+    ports:
+    - {port: 80, protocol: HTTP, hosts: {old.example.com: old/app}}
+`
+	var stdout, stderr bytes.Buffer
+	if code := Run(strings.NewReader(in), &stdout, &stderr, manifest.DefaultMaxFileBytes); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	i := strings.Index(out, "name: retired")
+	if i < 0 || !strings.Contains(out, "old.example.com: old/app") {
+		t.Fatalf("the lock of istio-ingress/retired is gone:\n%s", out)
+	}
+	item := out[strings.LastIndex(out[:i], "- apiVersion"):]
+	if end := strings.Index(item[1:], "\n- "); end > 0 {
+		item = item[:end+1]
+	}
+	if !strings.Contains(item, `config.kubernetes.io/local-config: "true"`) {
+		t.Errorf("the kept lock is not local configuration:\n%s", item)
+	}
+}

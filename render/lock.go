@@ -187,6 +187,10 @@ func HostBindingsObjects(m *Model, bindings []Binding, opts Options) []*manifest
 	}
 	if !opts.Prune {
 		for _, lock := range m.Unseen {
+			// Kept as it is, but always local configuration: never applied.
+			if lock.Obj.Annotation(manifest.LocalConfigAnnotation) != "true" {
+				lock.Obj.SetAnnotation(manifest.LocalConfigAnnotation, "true")
+			}
 			out = append(out, lock.Obj)
 		}
 	}
