@@ -7,6 +7,7 @@ import (
 	iofs "io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
@@ -59,8 +60,17 @@ func (r *Runner) Lock() (*Locked, error) {
 		return out, ErrFailed
 	}
 	var buf bytes.Buffer
-	// The lock names its schema, so an editor checks a hand edit.
-	buf.WriteString(v1alpha1.Modeline(v1alpha1.KindHostBindings) + "\n")
+	// The lock names its schema, so an editor checks a hand edit. A lock
+	// kept as it was read (a gateway this run does not see) may carry that
+	// line already, as the file's first comment: it is written once.
+	modeline := v1alpha1.Modeline(v1alpha1.KindHostBindings)
+	for _, o := range res.Locks {
+		o.Node.HeadComment = withoutLine(o.Node.HeadComment, modeline)
+		if len(o.Node.Content) > 0 { // where the parser puts a document's first comment
+			o.Node.Content[0].HeadComment = withoutLine(o.Node.Content[0].HeadComment, modeline)
+		}
+	}
+	buf.WriteString(modeline + "\n")
 	if err := manifest.WriteStream(&buf, res.Locks); err != nil {
 		return out, err
 	}
@@ -71,7 +81,8 @@ func (r *Runner) Lock() (*Locked, error) {
 	}
 	old, err := os.ReadFile(inTree)
 	out.Existed = err == nil
-	if !bytes.Equal(old, buf.Bytes()) || (!out.Existed && len(res.Locks) > 0) {
+	// The first lock is written only when there is something to record.
+	if (out.Existed && !bytes.Equal(old, buf.Bytes())) || (!out.Existed && len(res.Locks) > 0) {
 		if err := os.WriteFile(inTree, buf.Bytes(), 0o644); err != nil {
 			return out, err
 		}
@@ -124,4 +135,18 @@ func lockFile(flag string, paths []string, objs []*manifest.Object) (string, err
 		}
 	}
 	return target, nil
+}
+
+// withoutLine removes every line of comment that is line.
+func withoutLine(comment, line string) string {
+	if !strings.Contains(comment, line) {
+		return comment
+	}
+	var kept []string
+	for _, l := range strings.Split(comment, "\n") {
+		if strings.TrimSpace(l) != line {
+			kept = append(kept, l)
+		}
+	}
+	return strings.Join(kept, "\n")
 }

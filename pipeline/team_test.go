@@ -87,6 +87,20 @@ func TestALockIsMergedNeverTruncated(t *testing.T) {
 		t.Errorf("a team's lock rewrote the platform's lock:\n%s\nwas:\n%s", now, full)
 	}
 
+	// A run that declares only the team's gateway keeps the other gateway's
+	// lock byte for byte (it comes first in the file, after the modeline).
+	public := p("public.yaml")
+	if err := os.WriteFile(public, []byte("apiVersion: edgegate.dev/v1alpha1\nkind: IngressGateway\nmetadata: {name: public, namespace: istio-ingress}\nspec: {default: true}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out = mustLock(t, &Runner{Paths: []string{p("apps/shop"), public}, Bindings: lockFile})
+	if len(out.Changes) != 0 || out.Written {
+		t.Errorf("a run without the other gateway changed the lock: %q (written %v)", out.Changes, out.Written)
+	}
+	if now, _ := os.ReadFile(lockFile); string(now) != string(full) {
+		t.Errorf("a run without the other gateway rewrote the lock:\n%s\nwas:\n%s", now, full)
+	}
+
 	// Even without the gateway of the other team's app in the run.
 	alone := &Runner{Paths: []string{p("apps/shop")}, Bindings: lockFile}
 	if _, err := alone.Lock(); err == nil {
@@ -201,7 +215,7 @@ func TestATeamRendersWithThePlatformsFiles(t *testing.T) {
 	// Without the platform's gateway file: an error naming the gateway,
 	// whether the app names it or the lock records the app on it.
 	out, err = (&Runner{Paths: []string{p("apps/blog")}, Bindings: lockFile}).Render()
-	if !errors.Is(err, ErrFailed) || !strings.Contains(out.Diagnostics.Error(), `unknown gateway "internal" (none is declared; the built-in gateway is istio-ingress/edge; the HostBindings lock (`+lockFile+":1) records it: add the file declaring its IngressGateway to the inputs)") {
+	if !errors.Is(err, ErrFailed) || !strings.Contains(out.Diagnostics.Error(), `unknown gateway "internal" (none is declared; the built-in gateway is istio-ingress/edge; the HostBindings lock (`+lockFile+":2) records it: add the file declaring its IngressGateway to the inputs)") {
 		t.Errorf("team render without the gateway: %v\n%v", err, out.Diagnostics)
 	}
 	mustLock(t, &Runner{Paths: []string{p("apps/shop"), p("platform/gateways.yaml")}, Bindings: lockFile})
