@@ -29,8 +29,9 @@ const (
 )
 
 // Config is the function configuration: an EdgegatePolicy functionConfig
-// (its spec: mode, locked, namespace, failOn, checks), or the data of a
-// ConfigMap (kpt's inline configMap: mode, locked, namespace, failOn).
+// (its spec: mode, locked, namespace, failOn, checks, allowEmpty), or the
+// data of a ConfigMap (kpt's inline configMap: mode, locked, namespace,
+// failOn, allowEmpty).
 type Config struct {
 	Mode Mode
 	pipeline.Config
@@ -87,6 +88,12 @@ func ConfigFrom(fc *manifest.Object) (Config, manifest.Diagnostics) {
 			cfg.Locked = b
 		case "namespace":
 			cfg.Namespace = v
+		case "allowEmpty":
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				diags = append(diags, manifest.Errorf(fc, "data.allowEmpty", "must be true or false, not %q", v))
+			}
+			cfg.AllowEmpty = b
 		case "failOn":
 			switch s := manifest.Severity(v); s {
 			case manifest.Error, manifest.Warning, manifest.Info:
@@ -95,7 +102,7 @@ func ConfigFrom(fc *manifest.Object) (Config, manifest.Diagnostics) {
 				diags = append(diags, manifest.Errorf(fc, "data.failOn", "must be error, warning or info, not %q", v))
 			}
 		default:
-			diags = append(diags, manifest.Errorf(fc, "data."+k, "unknown setting (edgegate reads mode, locked, namespace and failOn; use an EdgegatePolicy to configure checks)"))
+			diags = append(diags, manifest.Errorf(fc, "data."+k, "unknown setting (edgegate reads mode, locked, namespace, failOn and allowEmpty; use an EdgegatePolicy to configure checks)"))
 		}
 	}
 	return cfg, diags
@@ -113,6 +120,9 @@ func Process(items []*manifest.Object, cfg Config) ([]*manifest.Object, manifest
 	}
 	if cfg.Mode == ModeCheck {
 		return items, diags
+	}
+	if d := pipeline.NothingToApply(pipeline.ApplyObjects(res), cfg.Config, "set allowEmpty: true in the function's configuration if that is intended"); d != nil {
+		return nil, append(diags, d...)
 	}
 	m := res.Model
 	previous := map[string]*manifest.Object{}
@@ -177,7 +187,7 @@ func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
 		obj, d := policy.FindConfig(rl.Items)
 		diags = append(diags, d...)
 		if obj != nil {
-			pcfg, _, d := pipeline.Configure(obj, pipeline.Settings{Namespace: cfg.Namespace, Locked: cfg.Locked, PolicyInGatewayNamespace: policy.PlatformNamespace(obj, rl.Items)})
+			pcfg, _, d := pipeline.Configure(obj, pipeline.Settings{Namespace: cfg.Namespace, Locked: cfg.Locked, AllowEmpty: cfg.AllowEmpty, PolicyInGatewayNamespace: policy.PlatformNamespace(obj, rl.Items)})
 			diags = append(diags, d...)
 			cfg.Config = pcfg
 		}

@@ -242,3 +242,68 @@ func TestResolveInTree(t *testing.T) {
 		t.Error("wrote outside the tree")
 	}
 }
+
+// TestWalkFilesListsSkippedFiles: a file skipped for its name is an info,
+// a warning when it looks like a Kubernetes object (a misnamed gateway
+// would silently be missing from the render); kustomization files are
+// skipped without a word, and links and pipes are never opened to look.
+func TestWalkFilesListsSkippedFiles(t *testing.T) {
+	base := t.TempDir()
+	tree, outside := filepath.Join(base, "tree"), filepath.Join(base, "outside")
+	for _, d := range []string{tree, outside} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gateway := "apiVersion: edgegate.dev/v1alpha1\nkind: IngressGateway\nmetadata: {name: public, namespace: istio-ingress}\n"
+	for name, content := range map[string]string{
+		"app.yaml":           "kind: x\n",
+		"gateway.orig":       "# the platform's gateway\n" + gateway,
+		"odd.bak":            "apiVersion: v1\nkind: \"\x1b[31mred\"\n",
+		"README.md":          "# notes\nkind: of a README\n",
+		"Kptfile":            "apiVersion: kpt.dev/v1\nkind: Kptfile\n",
+		"kustomization.yaml": "resources: [app.yaml]\n",
+		"blob.bin":           "apiVersion: v1\nkind: Secret\n\x00\x01",
+	} {
+		if err := os.WriteFile(filepath.Join(tree, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(outside, "secret"), []byte("apiVersion: v1\nkind: Secret\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "secret"), filepath.Join(tree, "link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(tree, "pipe.txt"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	files, diags := WalkFiles(tree)
+	if len(files) != 1 || filepath.Base(files[0]) != "app.yaml" {
+		t.Errorf("files %v", files)
+	}
+	got := map[string]string{}
+	for _, d := range diags {
+		got[filepath.Base(d.Pos.File)] = string(d.Severity) + ": " + d.Message
+	}
+	info := "info: skipped: edgegate reads only .yaml and .yml files"
+	want := map[string]string{
+		"gateway.orig": "warning: skipped: edgegate reads only .yaml and .yml files, and this one looks like YAML holding an object of kind IngressGateway: rename it to .yaml to render it, or move it out of the input",
+		"odd.bak":      "warning: skipped: edgegate reads only .yaml and .yml files, and this one looks like YAML holding a Kubernetes object: rename it to .yaml to render it, or move it out of the input",
+		"README.md":    info,
+		"Kptfile":      info,
+		"blob.bin":     info,
+		"link.txt":     info,
+		"pipe.txt":     info,
+	}
+	for name, w := range want {
+		if got[name] != w {
+			t.Errorf("%s: %q, want %q", name, got[name], w)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("%s: unexpected %q", name, got[name])
+		}
+	}
+}

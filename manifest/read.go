@@ -146,6 +146,9 @@ func WalkFiles(p string) ([]string, Diagnostics) {
 			return nil
 		}
 		if !isManifestFile(name) {
+			if d := skippedFile(path, name, d.Type()); d != nil {
+				diags = append(diags, *d)
+			}
 			return nil
 		}
 		mode := d.Type()
@@ -217,6 +220,68 @@ func describeMode(m fs.FileMode) string {
 		return "a directory"
 	}
 	return "a special file"
+}
+
+// skippedFile tells about a file a directory walk does not read for its
+// name: an info, so that a misnamed file (gateway.orig, app.yaml.txt) is
+// not skipped without a word, and a warning when it holds what looks like
+// a Kubernetes object, which the render then silently lacks. Only regular
+// files are looked into (never a link, which may lead out of the tree, nor a
+// pipe), and only their first bytes. Kustomization files are kustomize's
+// configuration, skipped on purpose: nothing is said of them.
+func skippedFile(path, name string, mode fs.FileMode) *Diagnostic {
+	switch name {
+	case "kustomization.yaml", "kustomization.yml":
+		return nil
+	}
+	d := &Diagnostic{Severity: Info, Pos: Position{File: path}, Message: "skipped: edgegate reads only .yaml and .yml files"}
+	switch name {
+	case "Kustomization", "kustomization", "Kptfile":
+		return d // the tools' own configuration, YAML by design
+	}
+	if !mode.IsRegular() {
+		return d
+	}
+	if kind, looks := sniffKind(path); looks {
+		what := "a Kubernetes object"
+		if kind != "" {
+			what = "an object of kind " + kind
+		}
+		d.Severity = Warning
+		d.Message = "skipped: edgegate reads only .yaml and .yml files, and this one looks like YAML holding " + what + ": rename it to .yaml to render it, or move it out of the input"
+	}
+	return d
+}
+
+// sniffLimit is how much of a skipped file sniffKind reads.
+const sniffLimit = 8 << 10
+
+// sniffKind says whether a file seems to hold a Kubernetes object
+// (top-level apiVersion and kind lines in its first bytes) and the kind it
+// names, when that is a plain name: nothing else of the file is repeated.
+func sniffKind(path string) (kind string, looks bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", false
+	}
+	defer f.Close()
+	data, _ := ReadAll(f, sniffLimit)
+	if bytes.IndexByte(data, 0) >= 0 {
+		return "", false // binary
+	}
+	var hasKind, hasAPIVersion bool
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "kind:"); ok && !hasKind {
+			hasKind = true
+			if f := strings.Fields(v); len(f) > 0 {
+				if name := strings.Trim(f[0], `"'`); len(name) <= 63 && strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == "" {
+					kind = name
+				}
+			}
+		}
+		hasAPIVersion = hasAPIVersion || strings.HasPrefix(line, "apiVersion:")
+	}
+	return kind, hasKind && hasAPIVersion
 }
 
 // isManifestFile picks the files a directory walk reads. Kustomization files

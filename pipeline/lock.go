@@ -7,6 +7,7 @@ import (
 	iofs "io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
@@ -18,15 +19,23 @@ type Locked struct {
 	Report
 	// File is where the lock was written.
 	File string
-	// Changes are the bindings added (+) and removed (-), one a line.
+	// Changes are the records added (+) and removed (-), one a line, and the
+	// HostBindings objects of whole gateways added or removed.
 	Changes []string
+	// Existed says File existed before the run; Written that the run wrote
+	// it (its bytes changed, or it is new).
+	Existed, Written bool
 }
 
 // Lock allocates host bindings for every intent and writes them as
 // HostBindings objects, one per gateway (`edgegate lock`): to Bindings, else
 // to the file that already holds them, else to hostbindings.yaml in the first
-// path. The file is left as it is when the bindings did not change. The
-// policy gate does not run: the lock records bindings, it applies nothing.
+// path. The lock is merged, never truncated: the records of apps and
+// gateways the run does not see stay as they are, unless Prune (run by the
+// platform over everything) removes them. The file is left as it is when the
+// bindings did not change, and is not created when there is nothing to
+// record. The policy gate does not run: the lock records bindings, it
+// applies nothing.
 func (r *Runner) Lock() (*Locked, error) {
 	read := *r
 	if _, err := os.Stat(r.Bindings); r.Bindings != "" && errors.Is(err, iofs.ErrNotExist) {
@@ -42,6 +51,7 @@ func (r *Runner) Lock() (*Locked, error) {
 	}
 	opts := r.callerOptions()
 	opts.Relock = true
+	opts.Prune = r.Prune
 	res := render.Render(objs, opts)
 	// The reader's warnings (files skipped) are shown with the render's.
 	out := &Locked{Report: failed(append(readDiags, res.Diagnostics...)), File: file}
@@ -50,8 +60,17 @@ func (r *Runner) Lock() (*Locked, error) {
 		return out, ErrFailed
 	}
 	var buf bytes.Buffer
-	// The lock names its schema, so an editor checks a hand edit.
-	buf.WriteString(v1alpha1.Modeline(v1alpha1.KindHostBindings) + "\n")
+	// The lock names its schema, so an editor checks a hand edit. A lock
+	// kept as it was read (a gateway this run does not see) may carry that
+	// line already, as the file's first comment: it is written once.
+	modeline := v1alpha1.Modeline(v1alpha1.KindHostBindings)
+	for _, o := range res.Locks {
+		o.Node.HeadComment = withoutLine(o.Node.HeadComment, modeline)
+		if len(o.Node.Content) > 0 { // where the parser puts a document's first comment
+			o.Node.Content[0].HeadComment = withoutLine(o.Node.Content[0].HeadComment, modeline)
+		}
+	}
+	buf.WriteString(modeline + "\n")
 	if err := manifest.WriteStream(&buf, res.Locks); err != nil {
 		return out, err
 	}
@@ -60,13 +79,16 @@ func (r *Runner) Lock() (*Locked, error) {
 	if err != nil {
 		return out, err
 	}
-	old, _ := os.ReadFile(inTree)
-	if !bytes.Equal(old, buf.Bytes()) {
+	old, err := os.ReadFile(inTree)
+	out.Existed = err == nil
+	// The first lock is written only when there is something to record.
+	if (out.Existed && !bytes.Equal(old, buf.Bytes())) || (!out.Existed && len(res.Locks) > 0) {
 		if err := os.WriteFile(inTree, buf.Bytes(), 0o644); err != nil {
 			return out, err
 		}
+		out.Written = true
 	}
-	out.Changes = render.LockChanges(res.Model, res.Bindings)
+	out.Changes = render.LockChanges(res.Model, res.Locks)
 	return out, nil
 }
 
@@ -113,4 +135,18 @@ func lockFile(flag string, paths []string, objs []*manifest.Object) (string, err
 		}
 	}
 	return target, nil
+}
+
+// withoutLine removes every line of comment that is line.
+func withoutLine(comment, line string) string {
+	if !strings.Contains(comment, line) {
+		return comment
+	}
+	var kept []string
+	for _, l := range strings.Split(comment, "\n") {
+		if strings.TrimSpace(l) != line {
+			kept = append(kept, l)
+		}
+	}
+	return strings.Join(kept, "\n")
 }

@@ -11,6 +11,7 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
@@ -83,6 +84,8 @@ type Settings struct {
 	// PolicyInGatewayNamespace says a policy found among the inputs is in a
 	// gateway's namespace (policy.PlatformNamespace).
 	PolicyInGatewayNamespace bool
+	// AllowEmpty lets a render succeed with no object to apply (--allow-empty).
+	AllowEmpty bool
 }
 
 // Config is a run's configuration, settled: the gate's and the render's.
@@ -90,6 +93,11 @@ type Config struct {
 	Policy    policy.Config
 	Namespace string
 	Locked    bool
+	// AllowEmpty lets a render succeed with no object to apply.
+	AllowEmpty bool
+	// LockCommand is what messages advise to run to record the bindings;
+	// empty is "edgegate lock".
+	LockCommand string
 }
 
 // DefaultConfig is the configuration of a run without an EdgegatePolicy.
@@ -99,7 +107,7 @@ func DefaultConfig() Config {
 
 // RenderOptions are the render's options under c.
 func (c Config) RenderOptions() render.Options {
-	return render.Options{DefaultNamespace: c.Namespace, Locked: c.Locked}
+	return render.Options{DefaultNamespace: c.Namespace, Locked: c.Locked, LockCommand: c.LockCommand}
 }
 
 // Configure settles a run's configuration from an EdgegatePolicy (nil for
@@ -114,6 +122,10 @@ func Configure(obj *manifest.Object, s Settings) (Config, v1alpha1.EdgegatePolic
 		diags = append(diags, policy.Authorize(&cfg.Policy, s.PolicyGiven || s.PolicyInGatewayNamespace, s.PolicyGiven)...)
 	}
 	cfg.Locked = s.Locked || spec.Locked
+	cfg.AllowEmpty = s.AllowEmpty || (spec.AllowEmpty && s.PolicyGiven)
+	if spec.AllowEmpty && !s.PolicyGiven {
+		diags = append(diags, manifest.Warnf(obj, "spec.allowEmpty", "counts only in the policy given with --config or as the KRM function's configuration: ignored here"))
+	}
 	cfg.Namespace = s.Namespace
 	if cfg.Namespace == "" {
 		cfg.Namespace = spec.Namespace
@@ -139,6 +151,19 @@ func RenderAndGate(objs []*manifest.Object, cfg Config) (*render.Result, manifes
 		diags = append(diags, policy.Gate(res, cfg.Policy)...)
 	}
 	return res, diags
+}
+
+// NothingToApply is the error of a render with no object to apply, unless
+// cfg.AllowEmpty: Argo CD and Flux take an empty output as "delete
+// everything applied before", so an empty directory, a wrong path or inputs
+// holding only local configuration and earlier output must fail loudly.
+// remedy says how the caller allows it (a flag, a setting).
+func NothingToApply(apply []*manifest.Object, cfg Config, remedy string) manifest.Diagnostics {
+	if len(apply) > 0 || cfg.AllowEmpty {
+		return nil
+	}
+	return manifest.Diagnostics{{Severity: manifest.Error, Message: "nothing to apply: the input holds no AppIntent, IngressGateway or object to pass through " +
+		"(only local configuration or an earlier edgegate output, if anything), and an empty output makes Argo CD and Flux prune everything: check the paths, or " + remedy}}
 }
 
 // ApplyObjects are the objects of a render a cluster gets, sorted: those
@@ -168,6 +193,8 @@ type Runner struct {
 	// ConfigFile is an EdgegatePolicy file; empty looks for one among the inputs.
 	ConfigFile string
 	Settings   Settings
+	// Prune lets Lock remove the records of apps and gateways it does not see.
+	Prune bool
 }
 
 func (r *Runner) paths() []string {
@@ -221,13 +248,41 @@ func (r *Runner) Configure(objs []*manifest.Object) (Config, v1alpha1.EdgegatePo
 	s.PolicyGiven = r.ConfigFile != ""
 	s.PolicyInGatewayNamespace = !s.PolicyGiven && policy.PlatformNamespace(obj, objs)
 	cfg, spec, d := Configure(obj, s)
+	cfg.LockCommand = r.LockCommand()
 	return cfg, spec, append(diags, d...)
 }
 
 // callerOptions are the render options of the runner's settings alone,
-// without an EdgegatePolicy's: what check and Build validate intents with.
+// without an EdgegatePolicy's: what lock and Build validate intents with.
 func (r *Runner) callerOptions() render.Options {
-	return render.Options{DefaultNamespace: r.Settings.Namespace, Locked: r.Settings.Locked}
+	return render.Options{DefaultNamespace: r.Settings.Namespace, Locked: r.Settings.Locked, LockCommand: r.LockCommand()}
+}
+
+// LockCommand is the `edgegate lock` command that records the bindings of
+// this runner's inputs when the lock is a file of its own (--bindings, a
+// team rendering against the platform's lock): the same paths, lock file and
+// namespace, so that the advice a team's render prints records the team's
+// app in the platform's lock, on the platform's gateway.
+func (r *Runner) LockCommand() string {
+	if r.Bindings == "" {
+		return "" // the lock is among the inputs: plain `edgegate lock`
+	}
+	args := []string{"edgegate", "lock", "--bindings", shellQuote(r.Bindings)}
+	if r.Settings.Namespace != "" {
+		args = append(args, "--namespace", shellQuote(r.Settings.Namespace))
+	}
+	for _, p := range r.Paths {
+		args = append(args, shellQuote(p))
+	}
+	return strings.Join(args, " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:@+,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Rendered is the outcome of Render.
@@ -257,26 +312,34 @@ func (r *Runner) Render() (*Rendered, error) {
 	if out.Failed() {
 		return out, ErrFailed
 	}
-	out.Objects = ApplyObjects(res)
+	apply := ApplyObjects(res)
+	if d := NothingToApply(apply, cfg, "pass --allow-empty if that is intended"); d != nil {
+		out.Diagnostics = append(out.Diagnostics, d...)
+		return out, ErrFailed
+	}
+	out.Objects = apply
 	return out, nil
 }
 
-// Check runs the gate alone over any manifests (`edgegate check`), and
-// validates the intents among them as a render would, without rendering. The
-// report's diagnostics are sorted. When they fail the run the error is
-// ErrFailed; the report is complete either way.
+// Check runs the gate alone over any manifests (`edgegate check`). Given
+// intents, it judges them as render does: it renders them (printing
+// nothing) and gates the result, so it reports every finding render would,
+// with the same IDs on the same objects. The report's diagnostics are
+// sorted. When they fail the run the error is ErrFailed; the report is
+// complete either way.
 func (r *Runner) Check() (Report, error) {
 	objs, diags := r.Read()
 	cfg, _, d := r.Configure(objs)
 	diags = append(diags, d...)
 	if !diags.HasErrors() {
 		// A stream without edgegate's objects (a rendered output) has no
-		// intents, and building a model of its objects would find nothing.
+		// intents: the gate judges it as it is.
 		if slices.ContainsFunc(objs, func(o *manifest.Object) bool { return o.Group() == v1alpha1.Group }) {
-			_, d := render.Build(objs, r.callerOptions())
+			_, d := RenderAndGate(objs, cfg)
 			diags = append(diags, d...)
+		} else {
+			diags = append(diags, policy.Run(objs, cfg.Policy)...)
 		}
-		diags = append(diags, policy.Run(objs, cfg.Policy)...)
 	}
 	diags.Sort()
 	rep := Report{Diagnostics: diags, FailOn: cfg.Policy.FailOn, Files: manifest.CountFiles(objs, diags)}

@@ -19,15 +19,21 @@ type Binding struct {
 	Locked bool
 }
 
-// holder is whoever holds a host on a listener: an app or a hand-written Gateway.
+// holder is whoever holds a host on a listener: an app, a hand-written
+// Gateway, or the lock's record of an app this render does not see.
 type holder struct {
-	app   *App
-	claim *Claim
+	app    *App
+	claim  *Claim
+	record *LockEntry
+	lock   *Lock
 }
 
 func (h holder) String() string {
-	if h.app != nil {
+	switch {
+	case h.app != nil:
 		return fmt.Sprintf("AppIntent %s (%s)", h.app.Key(), where(h.app.Obj))
+	case h.record != nil:
+		return fmt.Sprintf("app %s, which the HostBindings lock records (%s %s) and this render does not include", h.record.App, where(h.lock.Obj), h.record.Field)
 	}
 	return fmt.Sprintf("%s %s (%s)", h.claim.Obj.Ref, h.claim.Field, where(h.claim.Obj))
 }
@@ -64,8 +70,9 @@ func Allocate(m *Model, opts Options) ([]Binding, manifest.Diagnostics) {
 	}
 	var bindings []Binding
 	var diags manifest.Diagnostics
+	seen := m.appKeys()
 	for _, w := range m.Workloads {
-		a := &allocator{w: w, lock: m.Locks[w.Key()], opts: opts, sets: map[int]*hostname.Set[holder]{}}
+		a := &allocator{w: w, lock: m.Locks[w.Key()], seen: seen, opts: opts, sets: map[int]*hostname.Set[holder]{}}
 		a.run(appsOf[w], claimsOf[w])
 		bindings = append(bindings, a.bindings...)
 		diags = append(diags, a.diags...)
@@ -82,6 +89,7 @@ func Allocate(m *Model, opts Options) ([]Binding, manifest.Diagnostics) {
 type allocator struct {
 	w        *Workload
 	lock     *Lock
+	seen     map[string]bool // the apps of this render, by key
 	opts     Options
 	sets     map[int]*hostname.Set[holder] // by target port
 	bindings []Binding
@@ -108,6 +116,17 @@ func (a *allocator) set(target int) *hostname.Set[holder] {
 func (a *allocator) run(apps []*App, claims []*Claim) {
 	for _, c := range claims {
 		a.set(c.Listener.Target).Add(c.Host, holder{claim: c})
+	}
+	// The lock's records of apps this render does not see (a team rendering
+	// its app alone) hold their hosts where they are, as hand-written
+	// Gateways do, unless the lock is being pruned of them.
+	if a.lock != nil && !a.opts.Prune {
+		for i := range a.lock.Entries {
+			e := &a.lock.Entries[i]
+			if !a.seen[e.App] {
+				a.set(a.w.recorded(*e).Target).Add(hostname.Canonical(e.Host), holder{record: e, lock: a.lock})
+			}
+		}
 	}
 	apps = a.rejectDuplicateHosts(apps, claims)
 
@@ -138,7 +157,7 @@ func (a *allocator) run(apps []*App, claims []*Claim) {
 		a.place(n, a.w.Pools[n.proto])
 	}
 	if a.lock == nil && len(a.bindings) > 0 && !a.opts.Locked && !a.opts.Relock {
-		d := manifest.Warnf(a.w.Obj, "", "gateway %s has no HostBindings lock, so bindings may move when apps are added or removed: run `edgegate lock`", a.w.Key())
+		d := manifest.Warnf(a.w.Obj, "", "gateway %s has no HostBindings lock, so bindings may move when apps are added or removed: run `%s`", a.w.Key(), a.opts.lockCommand())
 		a.diags = append(a.diags, d)
 	}
 }
@@ -171,11 +190,13 @@ func (a *allocator) rejectDuplicateHosts(apps []*App, claims []*Claim) []*App {
 			if hostname.IsWildcard(h) {
 				continue
 			}
-			if owner := a.lockedOwner(h); owner != "" && owner != app.Key() && !a.opts.Relock {
+			if owner := a.lockedOwner(h); owner != "" && owner != app.Key() && (!a.opts.Relock || (!a.seen[owner] && !a.opts.Prune)) {
 				// The lock settles ownership even when the owner is not in this
-				// render (a team rendering alone): a newcomer never takes a host over.
+				// render (a team rendering alone): a newcomer never takes a host
+				// over. Re-locking releases it only when the owner is rendered
+				// and gave it up, or when a prune over everything drops the owner.
 				a.diags = append(a.diags, manifest.Errorf(app.Obj, fmt.Sprintf("spec.hosts[%d]", i),
-					"host %q on gateway %s belongs to app %s, which the HostBindings lock (%s) records for it: a concrete host belongs to one app; if %s gave it up, re-lock with `edgegate lock` where every app of the gateway is rendered",
+					"host %q on gateway %s belongs to app %s, which the HostBindings lock (%s) records for it: a concrete host belongs to one app; if %s gave it up, remove it from the lock with `edgegate lock --prune` over every app of the gateway",
 					h, a.w.Key(), owner, where(a.lock.Obj), owner))
 				rejected[app] = true
 				continue
@@ -356,9 +377,9 @@ func (a *allocator) reportUnlocked(n need, l Listener) {
 	msg := fmt.Sprintf("%s binding of %s on gateway %s port %d is not in the HostBindings lock",
 		n.proto, quoteList(missing), a.w.Key(), l.Port)
 	if a.opts.Locked {
-		a.diags = append(a.diags, manifest.Errorf(n.app.Obj, "spec.hosts", "%s (--locked): run `edgegate lock` and commit the lock", msg))
+		a.diags = append(a.diags, manifest.Errorf(n.app.Obj, "spec.hosts", "%s (--locked): run `%s` and commit the lock", msg, a.opts.lockCommand()))
 	} else {
-		a.diags = append(a.diags, manifest.Warnf(n.app.Obj, "spec.hosts", "%s: run `edgegate lock` to keep it there", msg))
+		a.diags = append(a.diags, manifest.Warnf(n.app.Obj, "spec.hosts", "%s: run `%s` to keep it there", msg, a.opts.lockCommand()))
 	}
 }
 

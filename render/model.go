@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 
@@ -109,6 +110,10 @@ type Model struct {
 	Apps      []*App      // sorted by key
 	Claims    []Claim
 	Locks     map[string]*Lock // by workload key
+	// Unseen are the locks of gateways this render does not have: kept as
+	// they are, unless a prune drops them.
+	Unseen []*Lock
+	parsed []*Lock // every valid lock read, before attachLocks
 	// Passthrough holds the objects edgegate does not own, in input order.
 	Passthrough []*manifest.Object
 	// Intents holds the edgegate objects read (AppIntents, IngressGateways, HostBindings).
@@ -126,6 +131,21 @@ type Options struct {
 	// Relock says the bindings are being recorded (edgegate lock): bindings
 	// missing from the lock are expected, not worth a warning.
 	Relock bool
+	// Prune drops from the lock the records of apps and gateways this render
+	// does not see (edgegate lock --prune, run over everything); otherwise
+	// they are kept.
+	Prune bool
+	// LockCommand is the command that records this render's bindings, named
+	// in the advice of messages; empty is "edgegate lock".
+	LockCommand string
+}
+
+// lockCommand is the command messages advise to record the bindings.
+func (o Options) lockCommand() string {
+	if o.LockCommand == "" {
+		return "edgegate lock"
+	}
+	return o.LockCommand
 }
 
 // Build decodes, defaults and validates the edgegate objects among objs and
@@ -162,9 +182,10 @@ func Build(objs []*manifest.Object, opts Options) (*Model, manifest.Diagnostics)
 		}
 	}
 	diags = append(diags, m.buildWorkloads(gateways)...)
+	diags = append(diags, m.parseLocks(locks)...)
 	diags = append(diags, m.buildApps(apps)...)
 	diags = append(diags, m.buildClaims()...)
-	diags = append(diags, m.buildLocks(locks)...)
+	diags = append(diags, m.attachLocks()...)
 	return m, diags
 }
 
@@ -314,8 +335,8 @@ func (m *Model) buildApps(objs []*manifest.Object) manifest.Diagnostics {
 		}
 		last = a
 		w, d := m.resolveGateway(a)
-		if d != nil {
-			diags = append(diags, *d)
+		diags = append(diags, d...)
+		if w == nil {
 			continue
 		}
 		a.Workload = w
@@ -339,8 +360,9 @@ func decodeApp(o *manifest.Object) (*App, manifest.Diagnostics) {
 }
 
 // resolveGateway finds an app's workload: the one it names, else the one
-// marked default, else the only one declared, else the built-in gateway.
-func (m *Model) resolveGateway(a *App) (*Workload, *manifest.Diagnostic) {
+// marked default, else the only one declared, else the built-in gateway. The
+// workload is nil when the diagnostics hold the error.
+func (m *Model) resolveGateway(a *App) (*Workload, manifest.Diagnostics) {
 	ref := a.Spec.Gateway
 	if ref == "" {
 		var found *Workload
@@ -350,14 +372,13 @@ func (m *Model) resolveGateway(a *App) (*Workload, *manifest.Diagnostic) {
 			}
 			found = w
 		}
-		switch len(m.Workloads) {
-		case 0:
-			return m.builtin(), nil
-		case 1:
+		switch {
+		case m.gatewayNames() == "":
+			return m.fallBackToBuiltin(a)
+		case len(m.Workloads) == 1:
 			return found, nil
 		}
-		d := manifest.Errorf(a.Obj, "spec.gateway", "%d IngressGateways are declared and none is marked default: name one (%s)", len(m.Workloads), m.gatewayNames())
-		return nil, &d
+		return nil, manifest.Diagnostics{manifest.Errorf(a.Obj, "spec.gateway", "%d IngressGateways are declared and none is marked default: name one (%s)", len(m.Workloads), m.gatewayNames())}
 	}
 	ns, name, scoped := strings.Cut(ref, "/")
 	if !scoped {
@@ -368,9 +389,9 @@ func (m *Model) resolveGateway(a *App) (*Workload, *manifest.Diagnostic) {
 			return w, nil
 		}
 	}
-	if len(m.Workloads) == 0 || (len(m.Workloads) == 1 && m.Workloads[0].Obj == nil) {
-		if b := m.builtin(); name == b.Name && (ns == "" || ns == b.Namespace) {
-			return b, nil
+	if m.gatewayNames() == "" {
+		if b := builtinWorkload(); name == b.Name && (ns == "" || ns == b.Namespace) {
+			return m.builtin(), nil
 		}
 	}
 	known := m.gatewayNames()
@@ -379,8 +400,47 @@ func (m *Model) resolveGateway(a *App) (*Workload, *manifest.Diagnostic) {
 	} else {
 		known = "declared: " + known
 	}
-	d := manifest.Errorf(a.Obj, "spec.gateway", "unknown gateway %q (%s)", ref, known)
-	return nil, &d
+	for _, lock := range m.parsed {
+		if gns, gname, _ := strings.Cut(lock.Gateway, "/"); gname == name && (ns == "" || gns == ns) {
+			known += fmt.Sprintf("; the HostBindings lock (%s) records it: add the file declaring its IngressGateway to the inputs", where(lock.Obj))
+			break
+		}
+	}
+	return nil, manifest.Diagnostics{manifest.Errorf(a.Obj, "spec.gateway", "unknown gateway %q (%s)", ref, known)}
+}
+
+// fallBackToBuiltin puts an app that names no gateway, in a render that
+// declares none, on the built-in gateway, unless the lock records the app
+// on another gateway (an error: its declaration is missing from the inputs).
+// When the inputs or the lock mention another gateway, landing on the
+// built-in one (and a new LoadBalancer) is likely a mistake: a warning.
+func (m *Model) fallBackToBuiltin(a *App) (*Workload, manifest.Diagnostics) {
+	builtin := v1alpha1.BuiltinGatewayNamespace + "/" + v1alpha1.BuiltinGatewayName
+	var other string
+	for _, lock := range m.parsed {
+		if lock.Gateway == builtin {
+			continue
+		}
+		if lock.records(a.Key()) {
+			return nil, manifest.Diagnostics{manifest.Errorf(a.Obj, "spec.gateway",
+				"the HostBindings lock (%s) records this app on gateway %s, which no IngressGateway of this render declares: add the file declaring it to the inputs (rather than landing on the built-in gateway %s)",
+				where(lock.Obj), lock.Gateway, builtin)}
+		}
+		if other == "" {
+			other = fmt.Sprintf("the HostBindings lock (%s) records gateway %s", where(lock.Obj), lock.Gateway)
+		}
+	}
+	for _, o := range m.Passthrough {
+		if other == "" && o.Kind == v1alpha1.KindIngressGateway {
+			other = fmt.Sprintf("%s declares an IngressGateway of apiVersion %q, which edgegate does not read (it reads %s)", where(o), o.APIVersion, v1alpha1.APIVersion)
+		}
+	}
+	if other == "" {
+		return m.builtin(), nil
+	}
+	return m.builtin(), manifest.Diagnostics{manifest.Warnf(a.Obj, "spec.gateway",
+		"no IngressGateway is declared in this render, so the app uses the built-in gateway %s, but %s: add the file declaring the gateway it belongs on to the inputs, or name %s in spec.gateway",
+		builtin, other, builtin)}
 }
 
 // builtin returns the built-in gateway, adding it to the model on first use.

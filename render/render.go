@@ -56,7 +56,7 @@ func Render(objs []*manifest.Object, opts Options) (res *Result) {
 		res.Objects = nil
 		return res
 	}
-	res.Locks = HostBindingsObjects(m.Workloads, bindings)
+	res.Locks = HostBindingsObjects(m, bindings, opts)
 	res.Diagnostics = append(res.Diagnostics, dropped(m.Stale, res.Objects)...)
 	return res
 }

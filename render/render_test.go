@@ -222,10 +222,19 @@ spec:
 	if !strings.Contains(got, "AppIntent phish/phish: spec.hosts[0]: host \"shop.example.com\" on gateway istio-ingress/edge belongs to app shop/shop") {
 		t.Errorf("a newcomer took over a locked host:\n%s", got)
 	}
-	// Re-locking where the owner is gone hands the host on.
-	res := mustRender(t, lock+app("phish", "phish", "shop.example.com"), Options{Relock: true})
+	// Re-locking without the owner keeps the owner's record (a team locking
+	// its own app): the newcomer still fails.
+	got = renderErrors(t, lock+app("phish", "phish", "shop.example.com"), Options{Relock: true})
+	if !strings.Contains(got, "belongs to app shop/shop") || !strings.Contains(got, "edgegate lock --prune") {
+		t.Errorf("re-locking without the owner handed the host on:\n%s", got)
+	}
+	// Pruning (the platform's act over every app) drops the absent owner and hands the host on.
+	res := mustRender(t, lock+app("phish", "phish", "shop.example.com"), Options{Relock: true, Prune: true})
 	if got := bindingsOf(res); got != "phish/phish HTTP/80" {
-		t.Errorf("re-lock bindings = %s", got)
+		t.Errorf("pruned re-lock bindings = %s", got)
+	}
+	if got, want := strings.Join(LockChanges(res.Model, res.Locks), "\n"), "- istio-ingress/edge 80/HTTP shop.example.com → shop/shop\n+ istio-ingress/edge 80/HTTP shop.example.com → phish/phish"; got != want {
+		t.Errorf("pruned lock changes:\n%s\nwant:\n%s", got, want)
 	}
 }
 
@@ -585,15 +594,15 @@ spec:
 		t.Errorf("bindings = %s, want %s", got, want)
 	}
 	// `edgegate lock` keeps it too: nothing moves on upgrade.
-	if res := mustRender(t, lock+apps, Options{Relock: true}); len(LockChanges(res.Model, res.Bindings)) != 0 || bindingsOf(res) != "shop/shop HTTP/80, tenants/tenants HTTP/8081" {
-		t.Errorf("re-locking moved a locked binding: %s %v", bindingsOf(res), LockChanges(res.Model, res.Bindings))
+	if res := mustRender(t, lock+apps, Options{Relock: true}); len(LockChanges(res.Model, res.Locks)) != 0 || bindingsOf(res) != "shop/shop HTTP/80, tenants/tenants HTTP/8081" {
+		t.Errorf("re-locking moved a locked binding: %s %v", bindingsOf(res), LockChanges(res.Model, res.Locks))
 	}
 	unlocked := strings.Replace(lock, "  - {port: 8081, protocol: HTTP, hosts: {\"*.example.com\": tenants/tenants}}\n", "", 1)
 	res := mustRender(t, unlocked+apps, Options{Relock: true})
 	if got, want := bindingsOf(res), "shop/shop HTTP/80, tenants/tenants HTTP/80"; got != want {
 		t.Errorf("re-locked bindings = %s, want %s", got, want)
 	}
-	if got, want := strings.Join(LockChanges(res.Model, res.Bindings), "\n"), "+ istio-ingress/edge 80/HTTP *.example.com → tenants/tenants"; got != want {
+	if got, want := strings.Join(LockChanges(res.Model, res.Locks), "\n"), "+ istio-ingress/edge 80/HTTP *.example.com → tenants/tenants"; got != want {
 		t.Errorf("lock changes = %s, want %s", got, want)
 	}
 }
@@ -626,5 +635,93 @@ spec:
 `+app("default", "bookinfo", `"*"`)+app("test", "bookinfo", `"*"`), Options{})
 	if !strings.Contains(got, `AppIntent test/bookinfo: spec.hosts: no free HTTP port on gateway istio-system/ingressgateway`) || !strings.Contains(got, `host "*" is held by AppIntent default/bookinfo`) {
 		t.Errorf("error:\n%s", got)
+	}
+}
+
+// TestFallingBackToTheBuiltinGateway: an app that names no gateway in a
+// render that declares none lands on the built-in gateway, silently only
+// when nothing else is in sight: the lock recording the app on another
+// gateway is an error, and a lock or an input naming another is a warning.
+func TestFallingBackToTheBuiltinGateway(t *testing.T) {
+	lockOn := func(gateway, app string) string {
+		return fmt.Sprintf(`apiVersion: edgegate.dev/v1alpha1
+kind: HostBindings
+metadata: {name: public, namespace: istio-ingress}
+spec:
+  gateway: %s
+  ports:
+  - {port: 80, protocol: HTTP, hosts: {shop.example.com: %s}}
+`, gateway, app)
+	}
+	shop := app("shop", "shop", "shop.example.com")
+	if res := mustRender(t, shop, Options{}); strings.Contains(res.Diagnostics.Error(), "built-in gateway") {
+		t.Errorf("a plain fallback warns: %v", res.Diagnostics)
+	}
+	got := renderErrors(t, lockOn("istio-ingress/public", "shop/shop")+shop, Options{})
+	if !strings.Contains(got, "AppIntent shop/shop: spec.gateway: the HostBindings lock (input.yaml:1) records this app on gateway istio-ingress/public, which no IngressGateway of this render declares") {
+		t.Errorf("the lock's gateway: %s", got)
+	}
+	res := mustRender(t, lockOn("istio-ingress/public", "other/app")+app("blog", "blog", "blog.example.com"), Options{})
+	if !strings.Contains(res.Diagnostics.Error(), "warning: AppIntent blog/blog: spec.gateway: no IngressGateway is declared in this render, so the app uses the built-in gateway istio-ingress/edge, but the HostBindings lock (input.yaml:1) records gateway istio-ingress/public") {
+		t.Errorf("a lock naming another gateway: %v", res.Diagnostics)
+	}
+	res = mustRender(t, "apiVersion: edgegate.io/v1alpha1\nkind: IngressGateway\nmetadata: {name: public, namespace: istio-ingress}\n---\n"+shop, Options{})
+	if !strings.Contains(res.Diagnostics.Error(), `declares an IngressGateway of apiVersion "edgegate.io/v1alpha1", which edgegate does not read`) {
+		t.Errorf("an IngressGateway of another group: %v", res.Diagnostics)
+	}
+	// The lock of the built-in gateway itself is no reason to warn.
+	if res := mustRender(t, lockOn("istio-ingress/edge", "shop/shop")+shop, Options{}); strings.Contains(res.Diagnostics.Error(), "built-in gateway") {
+		t.Errorf("the built-in gateway's own lock warns: %v", res.Diagnostics)
+	}
+}
+
+// TestTheLockKeepsWhatTheRenderDoesNotSee: the locks a render writes keep
+// the records of apps it does not see and the locks of gateways it does not
+// have, unless Prune.
+func TestTheLockKeepsWhatTheRenderDoesNotSee(t *testing.T) {
+	lock := `apiVersion: edgegate.dev/v1alpha1
+kind: HostBindings
+metadata: {name: edge, namespace: istio-ingress}
+spec:
+  gateway: istio-ingress/edge
+  ports:
+  - {port: 80, protocol: HTTP, hosts: {"*": other/catchall, blog.example.com: blog/blog}}
+---
+apiVersion: edgegate.dev/v1alpha1
+kind: HostBindings
+metadata: {name: internal, namespace: istio-ingress}
+spec:
+  gateway: istio-ingress/internal
+  ports:
+  - {port: 80, protocol: HTTP, hosts: {wiki.example.com: wiki/wiki}}
+`
+	apps := app("shop", "shop", "shop.example.com") + app("tenants", "tenants", `"*"`)
+	res := mustRender(t, lock+apps, Options{Relock: true})
+	// The recorded catch-all holds 80: the new one goes to 8080.
+	if got, want := bindingsOf(res), "shop/shop HTTP/80, tenants/tenants HTTP/8080"; got != want {
+		t.Errorf("bindings = %s, want %s", got, want)
+	}
+	written := yamlOf(t, res.Locks...)
+	for _, want := range []string{"'*': other/catchall", "blog.example.com: blog/blog", "wiki.example.com: wiki/wiki", "shop.example.com: shop/shop", "'*': tenants/tenants"} {
+		if !strings.Contains(written, want) {
+			t.Errorf("the lock lost %q:\n%s", want, written)
+		}
+	}
+	if got, want := strings.Join(LockChanges(res.Model, res.Locks), "\n"), "+ istio-ingress/edge 80/HTTP shop.example.com → shop/shop\n+ istio-ingress/edge 8080/HTTP * → tenants/tenants"; got != want {
+		t.Errorf("changes:\n%s\nwant:\n%s", got, want)
+	}
+	res = mustRender(t, lock+apps, Options{Relock: true, Prune: true})
+	if got, want := bindingsOf(res), "shop/shop HTTP/80, tenants/tenants HTTP/80"; got != want {
+		t.Errorf("pruned bindings = %s, want %s", got, want)
+	}
+	if got, want := strings.Join(LockChanges(res.Model, res.Locks), "\n"), strings.Join([]string{
+		"- istio-ingress/edge 80/HTTP * → other/catchall",
+		"+ istio-ingress/edge 80/HTTP * → tenants/tenants",
+		"- istio-ingress/edge 80/HTTP blog.example.com → blog/blog",
+		"+ istio-ingress/edge 80/HTTP shop.example.com → shop/shop",
+		"- HostBindings istio-ingress/internal",
+		"- istio-ingress/internal 80/HTTP wiki.example.com → wiki/wiki",
+	}, "\n"); got != want {
+		t.Errorf("pruned changes:\n%s\nwant:\n%s", got, want)
 	}
 }

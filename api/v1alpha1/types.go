@@ -211,6 +211,9 @@ type EdgegatePolicySpec struct {
 	Mode string `yaml:"mode"`
 	// Locked fails a render when a host binding is not in the lock.
 	Locked bool `yaml:"locked"`
+	// AllowEmpty lets a render succeed with nothing to apply; read only in
+	// the caller's policy (--config, the KRM function's configuration).
+	AllowEmpty bool `yaml:"allowEmpty"`
 	// Namespace is used for intents that name none.
 	Namespace string `yaml:"namespace"`
 	// Grants lets a namespace suppress a check that protects other

@@ -13,7 +13,8 @@ const checkSynopsis = `Usage: edgegate check [PATH...] [flags]
 
 Runs the policy gate alone over any manifests under PATH (default ".", "-" for
 stdin): hand-written Gateways, VirtualServices, Deployments, Services, Secrets,
-Namespaces, and edgegate's intents, offline. Findings go to stdout; the exit
+Namespaces, and edgegate's intents, offline; intents are rendered (nothing is
+printed) and judged as render judges them. Findings go to stdout; the exit
 code is 1 when one reaches --fail-on. 'edgegate check --list' lists the checks.`
 
 func runCheck(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

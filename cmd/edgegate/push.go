@@ -35,7 +35,7 @@ the Docker config (docker login, credential helpers).`
 // pushFlags are push's own flags, besides the input flags.
 type pushFlags struct {
 	source, revision, created string
-	allowSecrets, allowEmpty  bool
+	allowSecrets              bool
 	insecure, dryRun          bool
 	timeout                   time.Duration
 }
@@ -49,7 +49,6 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&pf.revision, "revision", "", "org.opencontainers.image.revision, e.g. main@sha1:<commit> (default: from Git)")
 	fs.StringVar(&pf.created, "created", "", "org.opencontainers.image.created, RFC 3339 (default: $SOURCE_DATE_EPOCH, the HEAD commit time, or the Unix epoch)")
 	fs.BoolVar(&pf.allowSecrets, "allow-secrets", false, "push plain (not SOPS-encrypted) Secrets")
-	fs.BoolVar(&pf.allowEmpty, "allow-empty", false, "push an artifact with no objects (Flux prunes everything it applied before)")
 	fs.BoolVar(&pf.insecure, "insecure", false, "allow a registry over plain HTTP")
 	fs.BoolVar(&pf.dryRun, "dry-run", false, "render, check and build the artifact, print its digest, push nothing")
 	fs.DurationVar(&pf.timeout, "timeout", 2*time.Minute, "give up on the registry after this long")
@@ -84,7 +83,7 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !ok {
 		return 1
 	}
-	packed, err := pipeline.Pack(objs, pipeline.PackOptions{AllowSecrets: pf.allowSecrets, AllowEmpty: pf.allowEmpty, Metadata: meta})
+	packed, err := pipeline.Pack(objs, pipeline.PackOptions{AllowSecrets: pf.allowSecrets, AllowEmpty: in.allowEmpty, Metadata: meta})
 	if secrets := (*pipeline.SecretsError)(nil); errors.As(err, &secrets) {
 		secrets.Shown().Print(stderr) // what push refuses; the line after says so
 	}

@@ -274,7 +274,7 @@ sops:
 		{"plain secret", map[string]string{"shop.yaml": shopIntent, "cert.yaml": plainSecret}, nil, 1, "cert.yaml:1: error: Secret istio-ingress/shop-cert: a plain Secret"},
 		{"sops secret", map[string]string{"shop.yaml": shopIntent, "cert.yaml": sopsSecret}, nil, 0, ""},
 		{"allowed plain secret", map[string]string{"shop.yaml": shopIntent, "cert.yaml": plainSecret}, []string{"--allow-secrets"}, 0, ""},
-		{"empty", map[string]string{"empty.yaml": "# nothing yet\n"}, nil, 1, "the render has no objects"},
+		{"empty", map[string]string{"empty.yaml": "# nothing yet\n"}, nil, 1, "nothing to apply"},
 		{"allowed empty", map[string]string{"empty.yaml": "# nothing yet\n"}, []string{"--allow-empty"}, 0, ""},
 		{"bad created", map[string]string{"shop.yaml": shopIntent}, []string{"--created", "yesterday"}, 2, "--created \"yesterday\" is not an RFC 3339 time"},
 	} {

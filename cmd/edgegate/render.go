@@ -18,12 +18,15 @@ type inputFlags struct {
 	config    string
 	failOn    string
 	verbose   bool
+	// allowEmpty lets render, push and flux-wiring succeed with nothing to apply.
+	allowEmpty bool
 }
 
 func (f *inputFlags) register(fs *pflag.FlagSet, withLocked bool) {
 	fs.StringVar(&f.bindings, "bindings", "", "HostBindings lock file to read (besides any in the input)")
 	if withLocked {
 		fs.BoolVar(&f.locked, "locked", false, "fail when a host binding is not in the lock (for CI)")
+		fs.BoolVar(&f.allowEmpty, "allow-empty", false, "succeed when there is nothing to apply (an empty output makes Argo CD and Flux prune everything)")
 	}
 	fs.StringVar(&f.namespace, "namespace", "", "namespace for AppIntents and IngressGateways that name none")
 	fs.Int64Var(&f.maxBytes, "max-input-bytes", manifest.DefaultMaxFileBytes, "largest input file accepted")
@@ -50,7 +53,7 @@ func (f *inputFlags) report(stderr io.Writer, shown manifest.Diagnostics, files 
 func (f *inputFlags) runner(paths []string, stdin io.Reader) *pipeline.Runner {
 	return &pipeline.Runner{
 		Paths: paths, Stdin: stdin, Bindings: f.bindings, MaxFileBytes: f.maxBytes, ConfigFile: f.config,
-		Settings: pipeline.Settings{Namespace: f.namespace, Locked: f.locked, FailOn: f.failOn},
+		Settings: pipeline.Settings{Namespace: f.namespace, Locked: f.locked, FailOn: f.failOn, AllowEmpty: f.allowEmpty},
 	}
 }
 
@@ -61,7 +64,8 @@ every AppIntent and IngressGateway, passes other objects through, and prints
 one sorted YAML stream of the objects to apply. Intents, HostBindings and other
 local-config objects are never printed. On any error nothing is printed to
 stdout, errors go to stderr as file:line: error: Kind ns/name: field: message, and the
-exit code is 1.`
+exit code is 1. Nothing to apply is an error unless --allow-empty: Argo CD and
+Flux prune everything on an empty output.`
 
 func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var in inputFlags

@@ -288,6 +288,19 @@ func TestGenerate(t *testing.T) {
 			stderr: "not in the HostBindings lock",
 		},
 		{
+			// The team deleted its intent and left only local configuration
+			// (or a wrong path): an empty stream would have Argo CD prune
+			// the app's Gateway and VirtualService, so generate fails.
+			name: "nothing to apply", app: base,
+			edit: func(t *testing.T, dir string) {
+				if err := os.Remove(filepath.Join(dir, appFile)); err != nil {
+					t.Fatal(err)
+				}
+				writeFile(t, filepath.Join(dir, "notes.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\n  annotations: {config.kubernetes.io/local-config: \"true\"}\n")
+			},
+			stderr: "nothing to apply",
+		},
+		{
 			name:   "locked is not a boolean",
 			app:    withParameter(base, cmpserver.Parameter{Name: "locked", String: str("yes")}),
 			stderr: `parameter locked must be true or false, not "yes"`,

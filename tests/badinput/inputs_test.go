@@ -15,11 +15,12 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
-// TestEmptyInput pins a decision: files that hold nothing to render (empty,
-// only comments, only document separators) are not errors. A directory of
-// them renders nothing, successfully, as kubectl and kustomize treat an empty
-// manifest. They are bad input only beside a bad intent, which must still be
-// named (cases/empty-file-beside-bad, comments-only-beside-bad,
+// TestEmptyInput: files that hold nothing to render (empty, only comments,
+// only document separators) are not bad input, but a render with nothing to
+// apply is an error unless --allow-empty (allowEmpty for the function):
+// Argo CD and Flux take an empty output as "prune everything". check and
+// lock have nothing to apply and succeed. Beside a bad intent, the intent
+// must still be named (cases/empty-file-beside-bad, comments-only-beside-bad,
 // empty-documents-around-bad).
 func TestEmptyInput(t *testing.T) {
 	for name, content := range map[string]string{
@@ -34,23 +35,37 @@ func TestEmptyInput(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "a.yaml"), []byte(content), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			for _, args := range [][]string{{"render", "."}, {"check", "."}, {"render", "-"}} {
+			for _, args := range [][]string{{"render", "."}, {"render", "-"}} {
+				res := run(t, dir, []byte(content), args...)
+				if res.Code != 1 || res.Stdout != "" || !strings.Contains(res.Stderr, "nothing to apply") || !strings.Contains(res.Stderr, "--allow-empty") {
+					t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 1 naming --allow-empty", strings.Join(args, " "), res.Code, res.Stdout, res.Stderr)
+				}
+			}
+			for _, args := range [][]string{{"render", "--allow-empty", "."}, {"check", "."}, {"render", "--allow-empty", "-"}} {
 				res := run(t, dir, []byte(content), args...)
 				wantStderr := ""
 				if args[0] == "check" {
 					wantStderr = "no problems\n" // check's summary line
 				}
 				if res.Code != 0 || res.Stdout != "" || res.Stderr != wantStderr {
-					t.Errorf("%s: exit %d, stdout %q, stderr %q; want a successful empty render", strings.Join(args, " "), res.Code, res.Stdout, res.Stderr)
+					t.Errorf("%s: exit %d, stdout %q, stderr %q; want a successful empty run", strings.Join(args, " "), res.Code, res.Stdout, res.Stderr)
 				}
 			}
 			res := run(t, dir, testutil.ResourceList(t, dir, ""))
+			if res.Code != 1 || !strings.Contains(res.Stderr, "nothing to apply") || !strings.Contains(res.Stderr, "allowEmpty") {
+				t.Errorf("function: exit %d, stdout %q, stderr %q; want exit 1 naming allowEmpty", res.Code, res.Stdout, res.Stderr)
+			}
+			allow := "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {allowEmpty: \"true\"}\n"
+			res = run(t, dir, testutil.ResourceList(t, dir, allow))
 			if res.Code != 0 || !strings.Contains(res.Stdout, "items: []") {
-				t.Errorf("function: exit %d, stdout %q, stderr %q; want no items", res.Code, res.Stdout, res.Stderr)
+				t.Errorf("function with allowEmpty: exit %d, stdout %q, stderr %q; want no items", res.Code, res.Stdout, res.Stderr)
 			}
 			res = run(t, dir, nil, "lock", "--bindings", "hostbindings.yaml", ".")
-			if res.Code != 0 {
-				t.Errorf("lock: exit %d, stderr %q", res.Code, res.Stderr)
+			if res.Code != 0 || !strings.Contains(res.Stdout, "hostbindings.yaml: no bindings to record, not written") {
+				t.Errorf("lock: exit %d, stdout %q, stderr %q", res.Code, res.Stdout, res.Stderr)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "hostbindings.yaml")); err == nil {
+				t.Errorf("lock wrote an empty lock file")
 			}
 		})
 	}

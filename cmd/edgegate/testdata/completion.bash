@@ -47,7 +47,7 @@ _edgegate() {
         --fail-on) _edgegate_words "error warning info" "$cur"; return ;;
         --max-input-bytes | --namespace) return ;;
         esac
-        if [[ $cur == -* ]]; then _edgegate_words "--bindings --config --fail-on --help -h --locked --max-input-bytes --namespace --verbose -v" "$cur"; return; fi
+        if [[ $cur == -* ]]; then _edgegate_words "--allow-empty --bindings --config --fail-on --help -h --locked --max-input-bytes --namespace --verbose -v" "$cur"; return; fi
         _edgegate_paths "$cur"
         ;;
     lock)
@@ -57,7 +57,7 @@ _edgegate() {
         --fail-on) _edgegate_words "error warning info" "$cur"; return ;;
         --max-input-bytes | --namespace) return ;;
         esac
-        if [[ $cur == -* ]]; then _edgegate_words "--bindings --config --fail-on --help -h --max-input-bytes --namespace --verbose -v" "$cur"; return; fi
+        if [[ $cur == -* ]]; then _edgegate_words "--bindings --config --fail-on --help -h --max-input-bytes --namespace --prune --verbose -v" "$cur"; return; fi
         _edgegate_paths "$cur"
         ;;
     check)
@@ -79,7 +79,7 @@ _edgegate() {
         -o | --output) _edgegate_words "text json" "$cur"; return ;;
         --gateway | --header | --max-input-bytes | --namespace | --sni) return ;;
         esac
-        if [[ $cur == -* ]]; then _edgegate_words "--bindings --config --fail-on --gateway --header --help -h --locked --max-input-bytes --namespace --output -o --sni --verbose -v" "$cur"; return; fi
+        if [[ $cur == -* ]]; then _edgegate_words "--allow-empty --bindings --config --fail-on --gateway --header --help -h --locked --max-input-bytes --namespace --output -o --sni --verbose -v" "$cur"; return; fi
         _edgegate_paths "$cur"
         ;;
     push)
@@ -99,7 +99,7 @@ _edgegate() {
         --fail-on) _edgegate_words "error warning info" "$cur"; return ;;
         --flux-namespace | --interval | --max-input-bytes | --name | --namespace | --provider | --secret-ref | --timeout) return ;;
         esac
-        if [[ $cur == -* ]]; then _edgegate_words "--bindings --config --fail-on --flux-namespace --help -h --insecure --interval --locked --max-input-bytes --name --namespace --provider --secret-ref --timeout --verbose -v" "$cur"; return; fi
+        if [[ $cur == -* ]]; then _edgegate_words "--allow-empty --bindings --config --fail-on --flux-namespace --help -h --insecure --interval --locked --max-input-bytes --name --namespace --provider --secret-ref --timeout --verbose -v" "$cur"; return; fi
         if (($(_edgegate_args "--bindings --config --fail-on --flux-namespace --interval --max-input-bytes --name --namespace --provider --secret-ref --timeout") > 0)); then _edgegate_paths "$cur"; fi
         ;;
     pin)

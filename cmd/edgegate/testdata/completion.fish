@@ -17,6 +17,7 @@ complete -c edgegate -n 'not __fish_seen_subcommand_from render lock check expla
 complete -c edgegate -n 'not __fish_seen_subcommand_from render lock check explain push flux-wiring pin fn argocd version completion help' -a completion -d 'print a shell completion script (bash, zsh or fish)'
 complete -c edgegate -n 'not __fish_seen_subcommand_from render lock check explain push flux-wiring pin fn argocd version completion help' -a help -d 'print the help of a command'
 
+complete -c edgegate -n '__fish_seen_subcommand_from render' -l allow-empty -d 'succeed when there is nothing to apply (an empty output makes Argo CD and Flux prune everything)'
 complete -c edgegate -n '__fish_seen_subcommand_from render' -l bindings -r -F -d 'HostBindings lock file to read (besides any in the input)'
 complete -c edgegate -n '__fish_seen_subcommand_from render' -l config -r -F -d 'EdgegatePolicy file (default: the one among the inputs, if any)'
 complete -c edgegate -n '__fish_seen_subcommand_from render' -l fail-on -x -a 'error warning info' -d 'lowest severity that fails the run: error (default), warning or info'
@@ -33,6 +34,7 @@ complete -c edgegate -n '__fish_seen_subcommand_from lock' -l fail-on -x -a 'err
 complete -c edgegate -n '__fish_seen_subcommand_from lock' -s h -l help -d 'print the command\'s help'
 complete -c edgegate -n '__fish_seen_subcommand_from lock' -l max-input-bytes -x -d 'largest input file accepted'
 complete -c edgegate -n '__fish_seen_subcommand_from lock' -l namespace -x -d 'namespace for AppIntents and IngressGateways that name none'
+complete -c edgegate -n '__fish_seen_subcommand_from lock' -l prune -d 'remove the records of apps and gateways this run does not see (run over everything)'
 complete -c edgegate -n '__fish_seen_subcommand_from lock' -s v -l verbose -d 'print every finding (infos that repeat per object are otherwise one line with a count)'
 complete -c edgegate -n '__fish_seen_subcommand_from lock' -F
 
@@ -47,6 +49,7 @@ complete -c edgegate -n '__fish_seen_subcommand_from check' -s o -l output -x -a
 complete -c edgegate -n '__fish_seen_subcommand_from check' -s v -l verbose -d 'print every finding (infos that repeat per object are otherwise one line with a count)'
 complete -c edgegate -n '__fish_seen_subcommand_from check' -F
 
+complete -c edgegate -n '__fish_seen_subcommand_from explain' -l allow-empty -d 'succeed when there is nothing to apply (an empty output makes Argo CD and Flux prune everything)'
 complete -c edgegate -n '__fish_seen_subcommand_from explain' -l bindings -r -F -d 'HostBindings lock file to read (besides any in the input)'
 complete -c edgegate -n '__fish_seen_subcommand_from explain' -l config -r -F -d 'EdgegatePolicy file (default: the one among the inputs, if any)'
 complete -c edgegate -n '__fish_seen_subcommand_from explain' -l fail-on -x -a 'error warning info' -d 'lowest severity that fails the run: error (default), warning or info'
@@ -61,7 +64,7 @@ complete -c edgegate -n '__fish_seen_subcommand_from explain' -l sni -x -d 'http
 complete -c edgegate -n '__fish_seen_subcommand_from explain' -s v -l verbose -d 'print every finding (infos that repeat per object are otherwise one line with a count)'
 complete -c edgegate -n '__fish_seen_subcommand_from explain' -F
 
-complete -c edgegate -n '__fish_seen_subcommand_from push' -l allow-empty -d 'push an artifact with no objects (Flux prunes everything it applied before)'
+complete -c edgegate -n '__fish_seen_subcommand_from push' -l allow-empty -d 'succeed when there is nothing to apply (an empty output makes Argo CD and Flux prune everything)'
 complete -c edgegate -n '__fish_seen_subcommand_from push' -l allow-secrets -d 'push plain (not SOPS-encrypted) Secrets'
 complete -c edgegate -n '__fish_seen_subcommand_from push' -l bindings -r -F -d 'HostBindings lock file to read (besides any in the input)'
 complete -c edgegate -n '__fish_seen_subcommand_from push' -l config -r -F -d 'EdgegatePolicy file (default: the one among the inputs, if any)'
@@ -79,6 +82,7 @@ complete -c edgegate -n '__fish_seen_subcommand_from push' -l timeout -x -d 'giv
 complete -c edgegate -n '__fish_seen_subcommand_from push' -s v -l verbose -d 'print every finding (infos that repeat per object are otherwise one line with a count)'
 complete -c edgegate -n '__fish_seen_subcommand_from push; and test (count (commandline -opc)) -gt 2' -F
 
+complete -c edgegate -n '__fish_seen_subcommand_from flux-wiring' -l allow-empty -d 'succeed when there is nothing to apply (an empty output makes Argo CD and Flux prune everything)'
 complete -c edgegate -n '__fish_seen_subcommand_from flux-wiring' -l bindings -r -F -d 'HostBindings lock file to read (besides any in the input)'
 complete -c edgegate -n '__fish_seen_subcommand_from flux-wiring' -l config -r -F -d 'EdgegatePolicy file (default: the one among the inputs, if any)'
 complete -c edgegate -n '__fish_seen_subcommand_from flux-wiring' -l fail-on -x -a 'error warning info' -d 'lowest severity that fails the run: error (default), warning or info'

@@ -33,6 +33,7 @@ _edgegate() {
         case $line[1] in
         render)
             _arguments -s -S \
+                '--allow-empty[succeed when there is nothing to apply (an empty output makes Argo CD and Flux prune everything)]' \
                 '--bindings=[HostBindings lock file to read (besides any in the input)]:file:_files' \
                 '--config=[EdgegatePolicy file (default\: the one among the inputs, if any)]:file:_files' \
                 '--fail-on=[lowest severity that fails the run\: error (default), warning or info]:fail-on:(error warning info)' \
@@ -54,6 +55,7 @@ _edgegate() {
                 '(-h --help)--help[print the command'\''s help]' \
                 '--max-input-bytes=[largest input file accepted]:max-input-bytes: ' \
                 '--namespace=[namespace for AppIntents and IngressGateways that name none]:namespace: ' \
+                '--prune[remove the records of apps and gateways this run does not see (run over everything)]' \
                 '(-v --verbose)-v[print every finding (infos that repeat per object are otherwise one line with a count)]' \
                 '(-v --verbose)--verbose[print every finding (infos that repeat per object are otherwise one line with a count)]' \
                 '*:path:_files' && ret=0
@@ -76,6 +78,7 @@ _edgegate() {
             ;;
         explain)
             _arguments -s -S \
+                '--allow-empty[succeed when there is nothing to apply (an empty output makes Argo CD and Flux prune everything)]' \
                 '--bindings=[HostBindings lock file to read (besides any in the input)]:file:_files' \
                 '--config=[EdgegatePolicy file (default\: the one among the inputs, if any)]:file:_files' \
                 '--fail-on=[lowest severity that fails the run\: error (default), warning or info]:fail-on:(error warning info)' \
@@ -95,7 +98,7 @@ _edgegate() {
             ;;
         push)
             _arguments -s -S \
-                '--allow-empty[push an artifact with no objects (Flux prunes everything it applied before)]' \
+                '--allow-empty[succeed when there is nothing to apply (an empty output makes Argo CD and Flux prune everything)]' \
                 '--allow-secrets[push plain (not SOPS-encrypted) Secrets]' \
                 '--bindings=[HostBindings lock file to read (besides any in the input)]:file:_files' \
                 '--config=[EdgegatePolicy file (default\: the one among the inputs, if any)]:file:_files' \
@@ -118,6 +121,7 @@ _edgegate() {
             ;;
         flux-wiring)
             _arguments -s -S \
+                '--allow-empty[succeed when there is nothing to apply (an empty output makes Argo CD and Flux prune everything)]' \
                 '--bindings=[HostBindings lock file to read (besides any in the input)]:file:_files' \
                 '--config=[EdgegatePolicy file (default\: the one among the inputs, if any)]:file:_files' \
                 '--fail-on=[lowest severity that fails the run\: error (default), warning or info]:fail-on:(error warning info)' \
