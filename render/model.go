@@ -7,6 +7,7 @@ import (
 
 	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/podlabels"
 )
 
 // Protocol of a gateway listener as host bindings see it.
@@ -36,8 +37,11 @@ type Workload struct {
 	Spec            v1alpha1.IngressGatewaySpec
 	// Selector is what Gateway objects select the workload by.
 	Selector map[string]string
-	// PodLabels are the labels its pods carry, as far as edgegate knows them.
+	// PodLabels are the labels of its pod template, as edgegate renders it.
 	PodLabels map[string]string
+	// Pods are the labels its pods carry once running, which a Gateway's
+	// selector is judged against (podlabels).
+	Pods podlabels.Pods
 	// Pools lists, per protocol, the listeners bindings may use, in order of preference.
 	Pools map[Protocol][]Listener
 }
@@ -275,6 +279,7 @@ func newWorkload(name, namespace string, o *manifest.Object, spec v1alpha1.Ingre
 	if spec.Existing {
 		w.Selector = spec.Selector
 		w.PodLabels = spec.Selector
+		w.Pods = podlabels.Declared(spec.Selector)
 		seen := map[int]bool{}
 		for _, sp := range spec.ServicePorts {
 			proto := protocolFromPortName(sp.Name)
@@ -286,8 +291,9 @@ func newWorkload(name, namespace string, o *manifest.Object, spec v1alpha1.Ingre
 		}
 		return w
 	}
-	w.Selector = selectorLabels(name)
-	w.PodLabels = podLabels(w)
+	w.Selector = podlabels.Selector(name)
+	w.PodLabels = podlabels.Template(name, &w.Spec)
+	w.Pods = podlabels.Rendered(name, &w.Spec)
 	for proto, pool := range map[Protocol][]v1alpha1.PortRange{HTTP: spec.Ports.HTTP, HTTPS: spec.Ports.HTTPS} {
 		for _, r := range pool {
 			for p := r.First; p <= r.Last; p++ {

@@ -42,6 +42,9 @@ func All() []Check {
 			ID: "EG002", Name: "gateway-selector", Severity: manifest.Error,
 			Description: "a Gateway's selector matches no gateway workload, or more than one",
 			Mirrors:     []string{"IST0101", "KIA0302"},
+			// A selector that reaches none of the input's gateway workloads
+			// while edgegate's gateway is there escapes the ownership checks.
+			ProtectsOthers: true, Protects: model.UnjudgedSelector,
 		}, run: gatewaySelectorCheck{}.Run},
 		{meta: model.Meta{
 			ID: "EG003", Name: "gateway-port-not-served", Severity: manifest.Error,

@@ -10,6 +10,7 @@ import (
 
 	"github.com/edgegate/edgegate/hostname"
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/podlabels"
 )
 
 // The ownership model EG010 (host-ownership) and EG011 (gateway-tls) share:
@@ -264,7 +265,7 @@ func gatewaySelector(g *DeclaredGateway) map[string]string {
 	if g != nil {
 		name = g.Obj.Name
 	}
-	return map[string]string{"istio": name, "app.kubernetes.io/name": name}
+	return podlabels.Selector(name)
 }
 
 // workload returns the model's entry for an index workload.
@@ -304,7 +305,7 @@ func (m *Ownership) gatewayWorkloads(g *DeclaredGateway) []*OwnershipWorkload {
 		ns, name = g.Obj.Namespace, g.Obj.Name
 	}
 	var out []*OwnershipWorkload
-	for _, w := range m.Index.Select(sel) {
+	for _, w := range m.Index.Carrying(sel) {
 		if (g == nil || !g.Spec.Existing) && !w.External && w.Namespace != ns {
 			continue // pods elsewhere that happen to carry edgegate's labels
 		}
