@@ -118,7 +118,7 @@ func (gatewaySelectorCheck) Run(idx *model.Index, r *model.Reporter) {
 		for _, p := range predicted.Reaching(g.Spec.Selector) {
 			if !seen[p.identity] {
 				seen[p.identity] = true
-				matches = append(matches, candidate{name: p.decl.Obj.Ref.String(), identity: p.identity, absent: true, decl: p.decl.Obj,
+				matches = append(matches, candidate{name: p.name, identity: p.identity, absent: true, decl: p.obj(),
 					unsure: p.pods.Unsure(g.Spec.Selector)})
 			}
 		}
@@ -146,12 +146,12 @@ func reportAbsent(r *model.Reporter, g *model.Gateway, m candidate) {
 		what = "a Gateway without a selector"
 	}
 	how := "declares (existing: true)"
-	if m.decl.Kind == v1alpha1.KindIngressGateway && !isExisting(m.decl) {
+	if m.decl == nil || m.decl.Kind == v1alpha1.KindIngressGateway && !isExisting(m.decl) {
 		how = "renders"
 	}
 	r.Unchecked(g.Obj, "spec.selector",
 		"%s matches only the gateway pods %s %s, which are not in the input: fine where that gateway runs, but Istio's analyzer, given only these files, finds no pod for the selector and reports IST0101 (Referenced selector not found)",
-		what, m.decl.Ref, how)
+		what, m.name, how)
 }
 
 // reportUnsure warns of a selector that reaches its one gateway workload
@@ -252,7 +252,7 @@ func reportNone(r *model.Reporter, g *model.Gateway, others []*model.Workload, p
 		}
 		r.Report(g.Obj, "spec.selector",
 			"selector %s matches no gateway workload%s: it names %s, whose pods edgegate renders with labels %s and not %s; select %s",
-			selectorLiteral(sel), also, d.decl.Obj.Ref, selectorLiteral(d.labels), strings.Join(lacking, ", "), selectorLiteral(d.selector))
+			selectorLiteral(sel), also, d.name, selectorLiteral(d.labels), strings.Join(lacking, ", "), selectorLiteral(d.selector))
 		return
 	}
 	// An existing gateway sharing a label with the selector: edgegate knows
@@ -281,7 +281,8 @@ type predicted struct {
 }
 
 type prediction struct {
-	decl     *model.DeclaredGateway
+	decl     *model.DeclaredGateway // nil for the built-in gateway
+	name     string                 // "IngressGateway ns/name", or the built-in gateway's
 	identity string
 	selector map[string]string // what edgegate's own Gateways select it by
 	labels   map[string]string // its pod template's labels
@@ -314,7 +315,7 @@ func predictions(idx *model.Index) *predicted {
 		}
 		name := d.Obj.Name
 		pr := &prediction{
-			decl: d, identity: "Deployment/" + d.Obj.Namespace + "/" + name,
+			decl: d, name: d.Obj.Ref.String(), identity: "Deployment/" + d.Obj.Namespace + "/" + name,
 			selector: podlabels.Selector(name), labels: podlabels.Template(name, &d.Spec),
 			pods: podlabels.Rendered(name, &d.Spec), rendered: deployments[d.Obj.Namespace+"/"+name],
 		}
@@ -326,7 +327,29 @@ func predictions(idx *model.Index) *predicted {
 		}
 		p.Add(pr, pr.pods)
 	}
+	// AppIntents with no IngressGateway bind to the built-in gateway.
+	if len(idx.IngressGateways) == 0 && len(idx.AppIntents) > 0 {
+		name, ns := v1alpha1.BuiltinGatewayName, v1alpha1.BuiltinGatewayNamespace
+		spec := &v1alpha1.IngressGatewaySpec{}
+		pr := &prediction{
+			name: "the built-in gateway " + ns + "/" + name, identity: "Deployment/" + ns + "/" + name,
+			selector: podlabels.Selector(name), labels: podlabels.Template(name, spec),
+			pods: podlabels.Rendered(name, spec), rendered: deployments[ns+"/"+name],
+		}
+		p.byName[name] = pr
+		if !pr.rendered {
+			p.Add(pr, pr.pods)
+		}
+	}
 	return p
+}
+
+// obj is the IngressGateway of the prediction, nil for the built-in gateway.
+func (pr *prediction) obj() *manifest.Object {
+	if pr.decl == nil {
+		return nil
+	}
+	return pr.decl.Obj
 }
 
 // meant returns the edgegate-rendered gateway a selector evidently means:

@@ -318,6 +318,10 @@ func TestGatewaySelector(t *testing.T) {
 		{name: "a selector for a gateway outside the input next to edgegate's gateway is an error",
 			input: rendered + gateway("shop", "elsewhere", "istio: somewhere-else", 80, "x.example.com"),
 			want:  []string{`in.yaml:140: Gateway shop/elsewhere: spec.selector: selector {istio: somewhere-else} matches no gateway workload in the input; the input holds IngressGateway istio-ingress/public, and a Gateway that reaches none of the input's gateway workloads escapes the checks that protect the hosts bound there: if the gateway runs outside it, declare it with an IngressGateway (existing: true, selector: {istio: somewhere-else})`}},
+		{name: "the built-in gateway before rendering, by the canonical name Istio gives its pods: an info",
+			input: "apiVersion: edgegate.dev/v1alpha1\nkind: AppIntent\nmetadata: {name: shop, namespace: shop}\nspec: {hosts: [shop.example.com], routes: [{to: storefront:80}]}\n---\n" +
+				gateway("evil", "steal", "service.istio.io/canonical-name: edge", 80, "shop.example.com"),
+			want: []string{`in.yaml:10: info: Gateway evil/steal: spec.selector: selector {service.istio.io/canonical-name: edge} matches only the gateway pods the built-in gateway istio-ingress/edge renders, which are not in the input`}},
 		{name: "the same next to AppIntents on the built-in gateway",
 			input: "apiVersion: edgegate.dev/v1alpha1\nkind: AppIntent\nmetadata: {name: shop, namespace: shop}\nspec: {hosts: [shop.example.com], routes: [{to: storefront:80}]}\n---\n" +
 				gateway("evil", "steal", "app: edge", 80, "shop.example.com"),

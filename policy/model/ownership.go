@@ -334,12 +334,42 @@ func (m *Ownership) OfGateway(g *Gateway) []*OwnershipWorkload {
 	}
 	var out []*OwnershipWorkload
 	if len(g.Workloads) == 0 {
-		out = []*OwnershipWorkload{m.bySelector(g.Spec.Selector)}
+		out = m.unrenderedReached(g.Spec.Selector)
+		if len(out) == 0 {
+			out = []*OwnershipWorkload{m.bySelector(g.Spec.Selector)}
+		}
 	}
 	for _, w := range g.Workloads {
 		out = append(out, m.workload(w))
 	}
 	m.ofGW[g] = out
+	return out
+}
+
+// unrenderedReached returns the workloads of the gateways edgegate will
+// render whose pods are not in the input yet (`edgegate check` over intents)
+// and whose pods, as edgegate renders them, a Gateway with selector reaches
+// (podlabels): the built-in gateway when the AppIntents bind to it, and each
+// IngressGateway that is not existing: true.
+func (m *Ownership) unrenderedReached(selector map[string]string) []*OwnershipWorkload {
+	var out []*OwnershipWorkload
+	reach := func(g *DeclaredGateway, name string, spec *v1alpha1.IngressGatewaySpec) {
+		ws := m.gatewayWorkloads(g)
+		if len(ws) != 1 || !strings.HasPrefix(ws[0].Key, "selector:") {
+			return // its pods are in the input: the index selects them
+		}
+		if podlabels.Rendered(name, spec).Reaches(selector) {
+			out = append(out, ws...)
+		}
+	}
+	if len(m.declared) == 0 && len(m.Index.AppIntents) > 0 {
+		reach(nil, v1alpha1.BuiltinGatewayName, &v1alpha1.IngressGatewaySpec{})
+	}
+	for _, d := range m.declared {
+		if !d.Spec.Existing && d.Obj.Name != "" {
+			reach(d, d.Obj.Name, &d.Spec)
+		}
+	}
 	return out
 }
 
