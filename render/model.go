@@ -8,6 +8,7 @@ import (
 	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/podlabels"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Protocol of a gateway listener as host bindings see it.
@@ -345,10 +346,55 @@ func (m *Model) buildApps(objs []*manifest.Object) manifest.Diagnostics {
 		if w == nil {
 			continue
 		}
+		if d := crossNamespaceDestinations(a, w); len(d) > 0 {
+			diags = append(diags, d...)
+			continue
+		}
 		a.Workload = w
 		kept = append(kept, a)
 	}
 	m.Apps = kept
+	return diags
+}
+
+// routeTo is the to field of route i of an AppIntent, as written.
+func routeTo(o *manifest.Object, i int) *yaml.Node {
+	routes := manifest.Unalias(o.Field("spec", "routes"))
+	if routes == nil || routes.Kind != yaml.SequenceNode || i >= len(routes.Content) {
+		return nil
+	}
+	return manifest.Unalias(manifest.Lookup(manifest.Unalias(routes.Content[i]), "to"))
+}
+
+// Describe names the workload in messages: its IngressGateway, or the built-in gateway.
+func (w *Workload) Describe() string {
+	if w.Obj == nil {
+		return "the built-in gateway " + w.Key()
+	}
+	return "gateway " + w.Key() + " (" + where(w.Obj) + ")"
+}
+
+// crossNamespaceDestinations refuses the destinations of a in another
+// namespace than its own that its gateway w does not list in
+// spec.allowedDestinationNamespaces: a team's intent may put only its own
+// namespace's backends behind the shared gateway, not kubernetes.default or
+// istiod's debug port.
+func crossNamespaceDestinations(a *App, w *Workload) manifest.Diagnostics {
+	var diags manifest.Diagnostics
+	for i, r := range a.Spec.Routes {
+		for j, t := range a.Targets[i] {
+			if w.Spec.AllowsDestination(a.Namespace, t.Namespace) {
+				continue
+			}
+			// The field as written: "to: svc:80", or a list of {service, weight}.
+			field := fmt.Sprintf("spec.routes[%d].to", i)
+			if to := routeTo(a.Obj, i); to == nil || to.Kind != yaml.ScalarNode {
+				field = fmt.Sprintf("spec.routes[%d].to[%d].service", i, j)
+			}
+			diags = append(diags, manifest.Errorf(a.Obj, field, "%s",
+				v1alpha1.CrossNamespaceMessage(r.To[j].Service, t.Namespace, a.Namespace, w.Describe(), w.Spec.AllowedDestinationNamespaces)))
+		}
+	}
 	return diags
 }
 
