@@ -63,8 +63,10 @@ func All() []Check {
 		}, run: virtualServiceHostNotInGateway{}.Run},
 		{meta: model.Meta{
 			ID: "EG006", Name: "destination", Severity: manifest.Error,
-			Description: "a VirtualService destination names a Service or port the input does not have, or omits the port of a multi-port Service",
+			Description: "a VirtualService destination names a Service or port the input does not have, omits the port of a multi-port Service, or sends a gateway's traffic to another namespace the platform does not list",
 			Mirrors:     []string{"IST0101", "IST0112", "KIA1101"},
+			// A destination in another namespace is that namespace's backend.
+			ProtectsOthers: true, Protects: model.CrossNamespaceDestination,
 		}, run: destinationCheck{}.Run},
 		{meta: model.Meta{
 			ID: "EG007", Name: "overlapping-virtualservices", Severity: manifest.Error,
