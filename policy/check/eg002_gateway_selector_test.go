@@ -314,10 +314,10 @@ func TestGatewaySelector(t *testing.T) {
 			input: rendered + gateway("shop", "by-canonical-name", "service.istio.io/canonical-name: public, service.istio.io/canonical-revision: latest", 80, "x.example.com")},
 		{name: "a selector reaching nothing next to edgegate's gateway is an error",
 			input: rendered + gateway("evil", "steal", "app: public", 80, "x.example.com"),
-			want:  []string{`in.yaml:140: Gateway evil/steal: spec.selector: selector {app: public} matches no gateway workload in the input; the input holds IngressGateway istio-ingress/public`}},
+			want:  []string{`in.yaml:140: error: Gateway evil/steal: spec.selector: selector {app: public} matches no gateway workload in the input; the input holds IngressGateway istio-ingress/public`}},
 		{name: "a selector for a gateway outside the input next to edgegate's gateway is an error",
 			input: rendered + gateway("shop", "elsewhere", "istio: somewhere-else", 80, "x.example.com"),
-			want:  []string{`in.yaml:140: Gateway shop/elsewhere: spec.selector: selector {istio: somewhere-else} matches no gateway workload in the input; the input holds IngressGateway istio-ingress/public, and a Gateway that reaches none of the input's gateway workloads escapes the checks that protect the hosts bound there: if the gateway runs outside it, declare it with an IngressGateway (existing: true, selector: {istio: somewhere-else})`}},
+			want:  []string{`in.yaml:140: error: Gateway shop/elsewhere: spec.selector: selector {istio: somewhere-else} matches no gateway workload in the input; the input holds IngressGateway istio-ingress/public, and a Gateway that reaches none of the input's gateway workloads escapes the checks that protect the hosts bound there: if the gateway runs outside it, declare it with an IngressGateway (existing: true, selector: {istio: somewhere-else})`}},
 		{name: "the built-in gateway before rendering, by the canonical name Istio gives its pods: an info",
 			input: "apiVersion: edgegate.dev/v1alpha1\nkind: AppIntent\nmetadata: {name: shop, namespace: shop}\nspec: {hosts: [shop.example.com], routes: [{to: storefront:80}]}\n---\n" +
 				gateway("evil", "steal", "service.istio.io/canonical-name: edge", 80, "shop.example.com"),
@@ -325,7 +325,7 @@ func TestGatewaySelector(t *testing.T) {
 		{name: "the same next to AppIntents on the built-in gateway",
 			input: "apiVersion: edgegate.dev/v1alpha1\nkind: AppIntent\nmetadata: {name: shop, namespace: shop}\nspec: {hosts: [shop.example.com], routes: [{to: storefront:80}]}\n---\n" +
 				gateway("evil", "steal", "app: edge", 80, "shop.example.com"),
-			want: []string{`in.yaml:10: Gateway evil/steal: spec.selector: selector {app: edge} matches no gateway workload in the input; the input holds the built-in gateway istio-ingress/edge (AppIntent shop/shop binds to it)`}},
+			want: []string{`in.yaml:10: error: Gateway evil/steal: spec.selector: selector {app: edge} matches no gateway workload in the input; the input holds the built-in gateway istio-ingress/edge (AppIntent shop/shop binds to it)`}},
 		{name: "a gateway outside the input is a warning",
 			input: gateway("default", "bookinfo", "istio: ingressgateway", 8080, "*"),
 			want:  []string{`in.yaml:5: warning: Gateway default/bookinfo: spec.selector: selector {istio: ingressgateway} matches no gateway workload in the input: if the gateway runs outside it, declare it with an IngressGateway (existing: true, selector: {istio: ingressgateway})`}},
