@@ -220,6 +220,16 @@ func (p Pods) Carries(selector map[string]string) bool {
 // are not known to carry: keys the cluster assigns or, for pods known only
 // in part, keys not known.
 func (p Pods) Unsure(selector map[string]string) []string {
+	unsure := false
+	for k := range selector {
+		if _, ok := p.known[k]; !ok {
+			unsure = true
+			break
+		}
+	}
+	if !unsure {
+		return nil // the common case, without sorting the keys
+	}
 	var out []string
 	for _, k := range slices.Sorted(maps.Keys(selector)) {
 		if _, ok := p.known[k]; !ok {

@@ -275,20 +275,26 @@ func (x *LabelIndex[T]) Reaching(selector map[string]string) []T {
 	if len(selector) == 0 {
 		return x.all
 	}
-	var best [][]int
+	var best [3][]int
 	bestLen := -1
 	for k, v := range selector {
-		lists := [][]int{x.byLabel[k+"="+v], x.byAssigned[k], x.open}
+		lists := [3][]int{x.byLabel[k+"="+v], x.byAssigned[k], x.open}
 		n := len(lists[0]) + len(lists[1]) + len(lists[2])
 		if bestLen < 0 || n < bestLen {
 			best, bestLen = lists, n
 		}
 	}
-	candidates := make([]int, 0, bestLen)
-	for _, l := range best {
-		candidates = append(candidates, l...)
+	// Usually only the posting list of known labels holds any (most pods
+	// have no assigned label the selector names, few are open): it is
+	// sorted already and needs no copy.
+	candidates := best[0]
+	if len(best[1])+len(best[2]) > 0 {
+		candidates = make([]int, 0, bestLen)
+		for _, l := range best {
+			candidates = append(candidates, l...)
+		}
+		slices.Sort(candidates)
 	}
-	slices.Sort(candidates)
 	var out []T
 	for j, i := range candidates {
 		if j > 0 && candidates[j-1] == i {
