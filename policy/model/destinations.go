@@ -1,6 +1,7 @@
 package model
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/edgegate/edgegate/api/v1alpha1"
@@ -66,6 +67,8 @@ func (idx *Index) DestinationGateways(vs *VirtualService) []DestinationGateway {
 			}
 		}
 	}
+	// By name, so which gateway a finding names does not depend on input order.
+	slices.SortFunc(out, func(a, b DestinationGateway) int { return strings.Compare(a.Name, b.Name) })
 	return out
 }
 
@@ -74,7 +77,7 @@ func (idx *Index) DestinationGateways(vs *VirtualService) []DestinationGateway {
 // Deployment for, or an existing one of the workload's namespace whose
 // selector its pods carry.
 func (idx *Index) declarationOf(w *Workload) *DeclaredGateway {
-	for _, d := range idx.IngressGateways {
+	for _, d := range SortByObjectKey(idx.IngressGateways, func(d *DeclaredGateway) *manifest.Object { return d.Obj }) {
 		switch {
 		case w.External:
 			if d.Obj == w.Obj {

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/edgegate/edgegate/api/v1alpha1"
@@ -187,11 +188,23 @@ func hasPorts(s *Service, w *Workload, want []ServicePort) bool {
 // output alone declares none: its Gateways for an existing gateway select
 // pods it does not hold.
 func EdgegateGateway(idx *Index) string {
+	// The first by key, so the message does not depend on input order.
+	first := func(objs []*manifest.Object) *manifest.Object {
+		return slices.MinFunc(objs, func(a, b *manifest.Object) int { return manifest.CompareKeys(a.Ref, b.Ref) })
+	}
 	if len(idx.IngressGateways) > 0 {
-		return idx.IngressGateways[0].Obj.Ref.String()
+		objs := make([]*manifest.Object, len(idx.IngressGateways))
+		for i, d := range idx.IngressGateways {
+			objs[i] = d.Obj
+		}
+		return first(objs).Ref.String()
 	}
 	if len(idx.AppIntents) > 0 {
-		return "the built-in gateway " + v1alpha1.BuiltinGatewayNamespace + "/" + v1alpha1.BuiltinGatewayName + " (AppIntent " + NSName(idx.AppIntents[0].Obj) + " binds to it)"
+		objs := make([]*manifest.Object, len(idx.AppIntents))
+		for i, a := range idx.AppIntents {
+			objs[i] = a.Obj
+		}
+		return "the built-in gateway " + v1alpha1.BuiltinGatewayNamespace + "/" + v1alpha1.BuiltinGatewayName + " (AppIntent " + NSName(first(objs)) + " binds to it)"
 	}
 	return ""
 }
