@@ -212,7 +212,7 @@ func defaultWorkload(m *render.Model) *render.Workload {
 // the input its selector picks, else the stand-in its declaration makes.
 func (w *World) podsOf(rw *render.Workload) *model.Workload {
 	var input, standIn *model.Workload
-	for _, c := range w.idx.Select(rw.Selector) {
+	for _, c := range w.idx.Carrying(rw.Selector) {
 		if c.Namespace != rw.Namespace {
 			continue
 		}

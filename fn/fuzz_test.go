@@ -9,6 +9,7 @@ import (
 	"github.com/edgegate/edgegate/hostname"
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/render"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // hostVocabulary is small so generated apps overlap often: equal hosts,
@@ -57,11 +58,28 @@ func generate(data []byte) string {
 		b.WriteString("  routes: [{prefix: /, to: web:80}]\n")
 	}
 	if next()%4 == 1 {
-		fmt.Fprintf(&b, "---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: legacy, namespace: old}\nspec:\n  selector: {istio: %s}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [%q]\n",
-			[]string{"edge", "gw0", "gw1"}[next()%3], hostVocabulary[next()%len(hostVocabulary)])
+		fmt.Fprintf(&b, "---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: legacy, namespace: old}\nspec:\n  selector: {%s}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [%q]\n",
+			selectorVocabulary[next()%len(selectorVocabulary)], hostVocabulary[next()%len(hostVocabulary)])
 	}
-	return b.String()
+	// An app routing to another namespace, which every gateway may or may
+	// not list in spec.allowedDestinationNamespaces.
+	out := b.String()
+	allowed := ""
+	if next()%2 == 1 {
+		allowed = "  allowedDestinationNamespaces: [ns1]\n"
+	}
+	out = strings.ReplaceAll(out, "  ports: {http:", allowed+"  ports: {http:")
+	if next()%2 == 1 {
+		out += fmt.Sprintf("---\napiVersion: edgegate.dev/v1alpha1\nkind: AppIntent\nmetadata: {name: cross, namespace: ns%d}\nspec:\n  hosts: [cross.example.com]\n  routes: [{to: %q}]\n",
+			next()%3, []string{"web.ns1:80", "web.ns2:80", "kubernetes.default:443"}[next()%3])
+	}
+	return out
 }
+
+// selectorVocabulary are hand-written Gateways' selectors: edgegate's istio
+// label, and labels the mesh and Kubernetes add to the gateway's pods.
+var selectorVocabulary = []string{"istio: edge", "istio: gw0", "istio: gw1", "service.istio.io/canonical-name: gw0",
+	"service.istio.io/canonical-name: edge", "pod-template-hash: 5d8f7c9b6", "app: gw1"}
 
 // FuzzPipeline renders generated intents through the KRM function. When
 // rendering succeeds: no host is bound twice on one listener of a workload
@@ -91,6 +109,7 @@ func FuzzPipeline(f *testing.F) {
 			return
 		}
 		checkUniqueBindings(t, input)
+		checkDestinationNamespaces(t, input, out)
 
 		first := stream(t, out)
 		again, d := manifest.Parse([]byte(first), "out.yaml")
@@ -118,6 +137,47 @@ func stream(t *testing.T, objs []*manifest.Object) string {
 
 // checkUniqueBindings re-derives the bindings and checks every pair on each
 // listener directly, independent of the allocator's index: no host twice.
+// checkDestinationNamespaces: a rendered VirtualService routes only to its
+// own namespace, or to ns1 when the gateways list it.
+func checkDestinationNamespaces(t *testing.T, input string, out []*manifest.Object) {
+	t.Helper()
+	allowed := strings.Contains(input, "allowedDestinationNamespaces: [ns1]") && strings.Contains(input, "kind: IngressGateway")
+	for _, o := range out {
+		if o.Kind != "VirtualService" {
+			continue
+		}
+		for _, host := range hostsIn(o.Node) {
+			ns, ok := strings.CutSuffix(host, ".svc.cluster.local")
+			if !ok {
+				continue
+			}
+			_, ns, _ = strings.Cut(ns, ".")
+			if ns != o.Namespace && !(allowed && ns == "ns1") {
+				t.Fatalf("VirtualService %s/%s routes to namespace %s\n%s", o.Namespace, o.Name, ns, input)
+			}
+		}
+	}
+}
+
+// hostsIn returns the values of every host key under n.
+func hostsIn(n *yaml.Node) []string {
+	var out []string
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "host" && n.Content[i+1].Kind == yaml.ScalarNode {
+				out = append(out, n.Content[i+1].Value)
+			}
+		}
+	}
+	for _, c := range n.Content {
+		out = append(out, hostsIn(c)...)
+	}
+	return out
+}
+
 func checkUniqueBindings(t *testing.T, input string) {
 	t.Helper()
 	objs, _ := manifest.Parse([]byte(input), "gen.yaml")

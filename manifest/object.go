@@ -276,6 +276,26 @@ func (o *Object) LineOf(path string) int {
 	return line
 }
 
+// At returns the node of the field at path ("spec.http[0].route[1].destination.host"),
+// nil when it is not in the document. Aliases are followed.
+func (o *Object) At(path string) *yaml.Node {
+	n := unalias(o.Node)
+	for path != "" && n != nil {
+		var step string
+		step, path = nextStep(path)
+		if strings.HasPrefix(step, "[") {
+			i, err := strconv.Atoi(strings.Trim(step, "[]"))
+			if n.Kind != yaml.SequenceNode || err != nil || i < 0 || i >= len(n.Content) {
+				return nil
+			}
+			n = unalias(n.Content[i])
+			continue
+		}
+		n = unalias(lookup(n, step))
+	}
+	return n
+}
+
 // nextStep splits "a.b[1].c" into "a" and "b[1].c", "[1].c" into "[1]" and "c".
 func nextStep(path string) (step, rest string) {
 	if strings.HasPrefix(path, "[") {

@@ -15,7 +15,9 @@ import (
 const IstioNetworkingGroup = "networking.istio.io"
 
 // buildClaims records the hosts that hand-written Gateways in the input serve
-// on the workloads of this render. They are read leniently: a Gateway that
+// on the workloads of this render: a Gateway whose selector reaches the
+// workload's running pods by any of their labels, those the mesh and the
+// controllers add included (podlabels.Pods.Reaches), claims its hosts there. They are read leniently: a Gateway that
 // Istio would reject is the policy gate's business, not the allocator's.
 func (m *Model) buildClaims() manifest.Diagnostics {
 	for _, o := range m.Passthrough {
@@ -25,7 +27,7 @@ func (m *Model) buildClaims() manifest.Diagnostics {
 		selector := stringMap(o.Field("spec", "selector"))
 		var matched []*Workload
 		for _, w := range m.Workloads {
-			if selects(selector, w) {
+			if w.Pods.Reaches(selector) {
 				matched = append(matched, w)
 			}
 		}
@@ -74,29 +76,6 @@ func (m *Model) buildClaims() manifest.Diagnostics {
 		return a.Field < b.Field
 	})
 	return nil
-}
-
-// selects reports whether a Gateway selector picks the workload's pods. For an
-// existing workload only its selector labels are known, so any selector that
-// agrees with them on every shared key counts: a claim wrongly counted moves an
-// app to another port, a claim missed breaks both.
-func selects(selector map[string]string, w *Workload) bool {
-	if len(selector) == 0 {
-		return true // Istio applies a Gateway without a selector to every gateway
-	}
-	shared := 0
-	for k, v := range selector {
-		have, ok := w.PodLabels[k]
-		switch {
-		case ok && have != v:
-			return false
-		case ok:
-			shared++
-		case !w.Existing():
-			return false
-		}
-	}
-	return shared > 0
 }
 
 // claimProtocol folds Gateway server protocols into the listener kinds

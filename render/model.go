@@ -7,6 +7,8 @@ import (
 
 	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/podlabels"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // Protocol of a gateway listener as host bindings see it.
@@ -36,8 +38,11 @@ type Workload struct {
 	Spec            v1alpha1.IngressGatewaySpec
 	// Selector is what Gateway objects select the workload by.
 	Selector map[string]string
-	// PodLabels are the labels its pods carry, as far as edgegate knows them.
+	// PodLabels are the labels of its pod template, as edgegate renders it.
 	PodLabels map[string]string
+	// Pods are the labels its pods carry once running, which a Gateway's
+	// selector is judged against (podlabels).
+	Pods podlabels.Pods
 	// Pools lists, per protocol, the listeners bindings may use, in order of preference.
 	Pools map[Protocol][]Listener
 }
@@ -275,6 +280,7 @@ func newWorkload(name, namespace string, o *manifest.Object, spec v1alpha1.Ingre
 	if spec.Existing {
 		w.Selector = spec.Selector
 		w.PodLabels = spec.Selector
+		w.Pods = podlabels.Declared(spec.Selector)
 		seen := map[int]bool{}
 		for _, sp := range spec.ServicePorts {
 			proto := protocolFromPortName(sp.Name)
@@ -286,8 +292,9 @@ func newWorkload(name, namespace string, o *manifest.Object, spec v1alpha1.Ingre
 		}
 		return w
 	}
-	w.Selector = selectorLabels(name)
-	w.PodLabels = podLabels(w)
+	w.Selector = podlabels.Selector(name)
+	w.PodLabels = podlabels.Template(name, &w.Spec)
+	w.Pods = podlabels.Rendered(name, &w.Spec)
 	for proto, pool := range map[Protocol][]v1alpha1.PortRange{HTTP: spec.Ports.HTTP, HTTPS: spec.Ports.HTTPS} {
 		for _, r := range pool {
 			for p := r.First; p <= r.Last; p++ {
@@ -339,10 +346,55 @@ func (m *Model) buildApps(objs []*manifest.Object) manifest.Diagnostics {
 		if w == nil {
 			continue
 		}
+		if d := crossNamespaceDestinations(a, w); len(d) > 0 {
+			diags = append(diags, d...)
+			continue
+		}
 		a.Workload = w
 		kept = append(kept, a)
 	}
 	m.Apps = kept
+	return diags
+}
+
+// routeTo is the to field of route i of an AppIntent, as written.
+func routeTo(o *manifest.Object, i int) *yaml.Node {
+	routes := manifest.Unalias(o.Field("spec", "routes"))
+	if routes == nil || routes.Kind != yaml.SequenceNode || i >= len(routes.Content) {
+		return nil
+	}
+	return manifest.Unalias(manifest.Lookup(manifest.Unalias(routes.Content[i]), "to"))
+}
+
+// Describe names the workload in messages: its IngressGateway, or the built-in gateway.
+func (w *Workload) Describe() string {
+	if w.Obj == nil {
+		return "the built-in gateway " + w.Key()
+	}
+	return "gateway " + w.Key() + " (" + where(w.Obj) + ")"
+}
+
+// crossNamespaceDestinations refuses the destinations of a in another
+// namespace than its own that its gateway w does not list in
+// spec.allowedDestinationNamespaces: a team's intent may put only its own
+// namespace's backends behind the shared gateway, not kubernetes.default or
+// istiod's debug port.
+func crossNamespaceDestinations(a *App, w *Workload) manifest.Diagnostics {
+	var diags manifest.Diagnostics
+	for i, r := range a.Spec.Routes {
+		for j, t := range a.Targets[i] {
+			if w.Spec.AllowsDestination(a.Namespace, t.Namespace) {
+				continue
+			}
+			// The field as written: "to: svc:80", or a list of {service, weight}.
+			field := fmt.Sprintf("spec.routes[%d].to", i)
+			if to := routeTo(a.Obj, i); to == nil || to.Kind != yaml.ScalarNode {
+				field = fmt.Sprintf("spec.routes[%d].to[%d].service", i, j)
+			}
+			diags = append(diags, manifest.Errorf(a.Obj, field, "%s",
+				v1alpha1.CrossNamespaceMessage(r.To[j].Service, t.Namespace, a.Namespace, w.Describe(), w.Spec.AllowedDestinationNamespaces)))
+		}
+	}
 	return diags
 }
 

@@ -8,6 +8,7 @@ package v1alpha1
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -114,6 +115,13 @@ type IngressGatewaySpec struct {
 	// to the namespaces allowed to claim hosts they match on this gateway.
 	HostOwnership map[string][]string `yaml:"hostOwnership"`
 
+	// AllowedDestinationNamespaces lists the namespaces, besides an app's
+	// own, whose Services the apps on this gateway may route to. Empty (the
+	// default): an app routes only to its own namespace, so no team can put
+	// another namespace's backend (kubernetes.default, istiod) behind the
+	// gateway.
+	AllowedDestinationNamespaces []string `yaml:"allowedDestinationNamespaces"`
+
 	// Ports is the pool host bindings are allocated from.
 	Ports *PortPools `yaml:"ports"`
 
@@ -126,6 +134,12 @@ type IngressGatewaySpec struct {
 	Affinity                  *yaml.Node        `yaml:"affinity"`
 	Tolerations               *yaml.Node        `yaml:"tolerations"`
 	TopologySpreadConstraints *yaml.Node        `yaml:"topologySpreadConstraints"`
+}
+
+// AllowsDestination reports whether an app of namespace from on this gateway
+// may route to a Service of namespace to: its own, or one the platform lists.
+func (s *IngressGatewaySpec) AllowsDestination(from, to string) bool {
+	return from == to || slices.Contains(s.AllowedDestinationNamespaces, to)
 }
 
 type ServicePort struct {
@@ -217,7 +231,7 @@ type EdgegatePolicySpec struct {
 	// Namespace is used for intents that name none.
 	Namespace string `yaml:"namespace"`
 	// Grants lets a namespace suppress a check that protects other
-	// namespaces (EG001, EG010, EG011) on its own objects. Only the
+	// namespaces (EG001, EG002, EG006, EG010, EG011) on its own objects. Only the
 	// platform's policy may grant: one given with --config or as the KRM
 	// function's configuration, or one in a gateway's namespace.
 	Grants []PolicyGrant `yaml:"grants"`

@@ -164,10 +164,23 @@ func validateGateway(e *FieldErrors, s *IngressGatewaySpec) {
 		}
 	}
 	validateHostOwnership(e, s.HostOwnership)
+	validateDestinationNamespaces(e, s.AllowedDestinationNamespaces)
 	if p := s.Ports; p != nil {
 		seen := map[int]string{}
 		checkPool(e, "spec.ports.http", p.HTTP, seen)
 		checkPool(e, "spec.ports.https", p.HTTPS, seen)
+	}
+}
+
+func validateDestinationNamespaces(e *FieldErrors, namespaces []string) {
+	seen := map[string]int{}
+	for i, ns := range namespaces {
+		field := fmt.Sprintf("spec.allowedDestinationNamespaces[%d]", i)
+		checkDNSLabel(e, field, ns, "namespace")
+		if j, dup := seen[ns]; dup {
+			e.add(field, "namespace %q is already listed as spec.allowedDestinationNamespaces[%d]", ns, j)
+		}
+		seen[ns] = i
 	}
 }
 
@@ -188,6 +201,7 @@ func validateHostOwnership(e *FieldErrors, owners map[string][]string) {
 
 func validateExistingGateway(e *FieldErrors, s *IngressGatewaySpec) {
 	validateHostOwnership(e, s.HostOwnership)
+	validateDestinationNamespaces(e, s.AllowedDestinationNamespaces)
 	if len(s.Selector) == 0 {
 		e.add("spec.selector", "an existing gateway needs the labels of its pods (e.g. istio: ingressgateway)")
 	}
@@ -522,6 +536,20 @@ func validateDestinations(e *FieldErrors, field, namespace string, to Destinatio
 	case weighted > 0 && total != 100:
 		e.add(field, "weights add up to %d, not 100", total)
 	}
+}
+
+// CrossNamespaceMessage says why destination dest (a Service of namespace
+// to) is refused for an app of namespace from on gateway (named for the
+// message), whose IngressGateway lists allowed in
+// spec.allowedDestinationNamespaces. render and the policy gate (EG006)
+// speak of it alike.
+func CrossNamespaceMessage(dest, to, from, gateway string, allowed []string) string {
+	listed := "lists none"
+	if len(allowed) > 0 {
+		listed = "lists only " + strings.Join(allowed, ", ")
+	}
+	return fmt.Sprintf("destination %q is a Service of namespace %s, not of %s: an app on %s routes only to its own namespace and those its IngressGateway lists in spec.allowedDestinationNamespaces (it %s), so no team puts another namespace's backend behind the shared gateway; route to a Service of %s, or ask the platform to list %s",
+		dest, to, from, gateway, listed, from, to)
 }
 
 // ServiceRef is a destination parsed: a port of a Service in a namespace.

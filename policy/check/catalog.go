@@ -42,6 +42,9 @@ func All() []Check {
 			ID: "EG002", Name: "gateway-selector", Severity: manifest.Error,
 			Description: "a Gateway's selector matches no gateway workload, or more than one",
 			Mirrors:     []string{"IST0101", "KIA0302"},
+			// A selector that reaches none of the input's gateway workloads
+			// while edgegate's gateway is there escapes the ownership checks.
+			ProtectsOthers: true, Protects: model.UnjudgedSelector,
 		}, run: gatewaySelectorCheck{}.Run},
 		{meta: model.Meta{
 			ID: "EG003", Name: "gateway-port-not-served", Severity: manifest.Error,
@@ -60,8 +63,10 @@ func All() []Check {
 		}, run: virtualServiceHostNotInGateway{}.Run},
 		{meta: model.Meta{
 			ID: "EG006", Name: "destination", Severity: manifest.Error,
-			Description: "a VirtualService destination names a Service or port the input does not have, or omits the port of a multi-port Service",
+			Description: "a VirtualService destination names a Service or port the input does not have, omits the port of a multi-port Service, or sends a gateway's traffic to another namespace the platform does not list",
 			Mirrors:     []string{"IST0101", "IST0112", "KIA1101"},
+			// A destination in another namespace is that namespace's backend.
+			ProtectsOthers: true, Protects: model.CrossNamespaceDestination,
 		}, run: destinationCheck{}.Run},
 		{meta: model.Meta{
 			ID: "EG007", Name: "overlapping-virtualservices", Severity: manifest.Error,

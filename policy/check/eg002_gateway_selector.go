@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/podlabels"
 	"github.com/edgegate/edgegate/policy/model"
 )
 
@@ -76,11 +77,18 @@ type candidate struct {
 	// stand-in of an existing IngressGateway, or one edgegate will render.
 	absent bool
 	decl   *manifest.Object // the IngressGateway, when absent
+	// unsure are the selector's pairs the pods are not known to carry:
+	// values set in the cluster, or labels an existing gateway's
+	// declaration does not show (podlabels.Pods.Unsure).
+	unsure []string
+	// declared is the selector an existing gateway's pods are declared by.
+	declared map[string]string
 }
 
 func (gatewaySelectorCheck) Run(idx *model.Index, r *model.Reporter) {
 	predicted := predictions(idx)
 	ws := model.NewWorkloads(idx)
+	edgegate := model.EdgegateGateway(idx)
 	for _, g := range idx.GatewaysByKey() {
 		var matches []candidate
 		var others []*model.Workload
@@ -98,19 +106,20 @@ func (gatewaySelectorCheck) Run(idx *model.Index, r *model.Reporter) {
 				continue
 			}
 			seen[id] = true
-			c := candidate{name: w.String(), identity: id, services: map[string]bool{}}
+			c := candidate{name: w.String(), identity: id, services: map[string]bool{}, unsure: w.Pods.Unsure(g.Spec.Selector)}
 			if w.External {
-				c.absent, c.decl = true, w.Obj
+				c.absent, c.decl, c.declared = true, w.Obj, w.Labels
 			}
 			for _, s := range w.Services {
 				c.services[s.Obj.Key()] = true
 			}
 			matches = append(matches, c)
 		}
-		for _, p := range predicted.SelectFor(g.Spec.Selector) {
+		for _, p := range predicted.Reaching(g.Spec.Selector) {
 			if !seen[p.identity] {
 				seen[p.identity] = true
-				matches = append(matches, candidate{name: p.decl.Obj.Ref.String(), identity: p.identity, absent: true, decl: p.decl.Obj})
+				matches = append(matches, candidate{name: p.name, identity: p.identity, absent: true, decl: p.obj(),
+					unsure: p.pods.Unsure(g.Spec.Selector)})
 			}
 		}
 		sort.Slice(matches, func(i, j int) bool { return matches[i].name < matches[j].name })
@@ -118,7 +127,9 @@ func (gatewaySelectorCheck) Run(idx *model.Index, r *model.Reporter) {
 		case len(matches) > 1:
 			reportMany(r, g, matches)
 		case len(matches) == 0:
-			reportNone(r, g, others, predicted)
+			reportNone(r, g, others, predicted, edgegate)
+		case len(matches[0].unsure) > 0 && len(others) == 0:
+			reportUnsure(r, g, matches[0])
 		case matches[0].absent && len(others) == 0:
 			reportAbsent(r, g, matches[0])
 		}
@@ -135,12 +146,30 @@ func reportAbsent(r *model.Reporter, g *model.Gateway, m candidate) {
 		what = "a Gateway without a selector"
 	}
 	how := "declares (existing: true)"
-	if m.decl.Kind == v1alpha1.KindIngressGateway && !isExisting(m.decl) {
+	if m.decl == nil || m.decl.Kind == v1alpha1.KindIngressGateway && !isExisting(m.decl) {
 		how = "renders"
 	}
 	r.Unchecked(g.Obj, "spec.selector",
 		"%s matches only the gateway pods %s %s, which are not in the input: fine where that gateway runs, but Istio's analyzer, given only these files, finds no pod for the selector and reports IST0101 (Referenced selector not found)",
-		what, m.decl.Ref, how)
+		what, m.name, how)
+}
+
+// reportUnsure warns of a selector that reaches its one gateway workload
+// only through labels whose values the input does not show: those the
+// cluster sets (a template hash, the mesh's network) or, for an existing
+// gateway, labels beyond its declared selector. edgegate counts the
+// Gateway's hosts as claimed there (a selector that may reach a gateway is
+// judged as one that does), but whether any proxy serves it is unknown.
+func reportUnsure(r *model.Reporter, g *model.Gateway, m candidate) {
+	if m.declared != nil {
+		r.Warn(g.Obj, "spec.selector",
+			"selector %s may match %s, whose running pods are declared by %s only: edgegate cannot tell whether they also carry %s, so it judges this Gateway's hosts as served there (against that gateway's bindings and owners), but if they do not, no gateway serves it; select %s",
+			selectorLiteral(g.Spec.Selector), m.name, selectorLiteral(m.declared), strings.Join(m.unsure, ", "), selectorLiteral(m.declared))
+		return
+	}
+	r.Warn(g.Obj, "spec.selector",
+		"selector %s may match %s only through %s, labels whose values are set in the cluster (by Kubernetes or Istio's injector), not in the input: edgegate judges this Gateway's hosts as served there (against that gateway's bindings and owners); select the gateway by labels its pod template carries",
+		selectorLiteral(g.Spec.Selector), m.name, strings.Join(m.unsure, ", "))
 }
 
 // isExisting reports whether an IngressGateway says existing: true.
@@ -185,8 +214,19 @@ func reportMany(r *model.Reporter, g *model.Gateway, matches []candidate) {
 		what, len(matches), list)
 }
 
-func reportNone(r *model.Reporter, g *model.Gateway, others []*model.Workload, predicted *predicted) {
+func reportNone(r *model.Reporter, g *model.Gateway, others []*model.Workload, predicted *predicted, edgegate string) {
 	sel := g.Spec.Selector
+	// With a gateway of edgegate's in the input, a Gateway that reaches no
+	// gateway workload of the input is an error: the ownership of hosts is
+	// judged only on the workloads the input holds, and pods that run
+	// elsewhere may carry labels edgegate does not see (those Istio's
+	// injector adds, or an existing gateway's beyond its declaration).
+	warn := r.Warn
+	unjudged := ""
+	if edgegate != "" {
+		warn = r.Report
+		unjudged = fmt.Sprintf("; the input holds %s, and a Gateway that reaches none of the input's gateway workloads escapes the checks that protect the hosts bound there", edgegate)
+	}
 	if len(sel) == 0 {
 		r.Warn(g.Obj, "spec.selector",
 			"the Gateway has no selector, so Istio applies it to every gateway workload in the mesh, and the input holds none: select the gateway it is meant for (e.g. istio: <gateway name>)")
@@ -206,28 +246,28 @@ func reportNone(r *model.Reporter, g *model.Gateway, others []*model.Workload, p
 	if d := predicted.meant(sel); d != nil {
 		var lacking []string
 		for _, k := range slices.Sorted(maps.Keys(sel)) {
-			if v, ok := d.labels[k]; !ok || v != sel[k] {
+			if v, ok := d.pods.Known()[k]; !ok || v != sel[k] {
 				lacking = append(lacking, k+"="+sel[k])
 			}
 		}
 		r.Report(g.Obj, "spec.selector",
 			"selector %s matches no gateway workload%s: it names %s, whose pods edgegate renders with labels %s and not %s; select %s",
-			selectorLiteral(sel), also, d.decl.Obj.Ref, selectorLiteral(d.labels), strings.Join(lacking, ", "), selectorLiteral(d.selector))
+			selectorLiteral(sel), also, d.name, selectorLiteral(d.labels), strings.Join(lacking, ", "), selectorLiteral(d.selector))
 		return
 	}
 	// An existing gateway sharing a label with the selector: edgegate knows
 	// only the labels it was told.
 	for _, k := range slices.Sorted(maps.Keys(sel)) {
 		if d := predicted.existing[k+"="+sel[k]]; d != nil {
-			r.Warn(g.Obj, "spec.selector",
+			warn(g.Obj, "spec.selector",
 				"selector %s matches no gateway workload in the input%s; %s declares the running gateway's pods by %s only, so edgegate cannot tell whether they also carry the rest: if they do not, no gateway serves this Gateway; select %s",
-				selectorLiteral(sel), also, d.Obj.Ref, selectorLiteral(d.Spec.Selector), selectorLiteral(d.Spec.Selector))
+				selectorLiteral(sel), also+unjudged, d.Obj.Ref, selectorLiteral(d.Spec.Selector), selectorLiteral(d.Spec.Selector))
 			return
 		}
 	}
-	r.Warn(g.Obj, "spec.selector",
+	warn(g.Obj, "spec.selector",
 		"selector %s matches no gateway workload in the input%s: if the gateway runs outside it, declare it with an IngressGateway (existing: true, selector: %s) so edgegate can check it; otherwise no proxy serves this Gateway (IST0101 / KIA0302 in the cluster)",
-		selectorLiteral(sel), also, selectorLiteral(sel))
+		selectorLiteral(sel), also+unjudged, selectorLiteral(sel))
 }
 
 // predicted holds the gateway workloads that IngressGateways of the
@@ -241,18 +281,18 @@ type predicted struct {
 }
 
 type prediction struct {
-	decl     *model.DeclaredGateway
+	decl     *model.DeclaredGateway // nil for the built-in gateway
+	name     string                 // "IngressGateway ns/name", or the built-in gateway's
 	identity string
 	selector map[string]string // what edgegate's own Gateways select it by
-	labels   map[string]string // what its pods carry
+	labels   map[string]string // its pod template's labels
+	pods     podlabels.Pods    // what its pods carry once running
 	rendered bool              // its Deployment is in the input
 }
 
 // predictions reads every IngressGateway edgegate renders (not the
-// existing ones: the index has their stand-ins) and predicts its pod
-// labels, as render/labels.go does: istio and app.kubernetes.io/name are the
-// gateway's name, spec.labels add to them, the pods add the injection label
-// and the revision. TestEG002PredictionsMatchRender keeps the two in step.
+// existing ones: the index has their stand-ins) and predicts its pods'
+// labels with podlabels, as render does.
 func predictions(idx *model.Index) *predicted {
 	p := &predicted{byName: map[string]*prediction{}, existing: map[string]*model.DeclaredGateway{}}
 	deployments := map[string]bool{}
@@ -274,22 +314,10 @@ func predictions(idx *model.Index) *predicted {
 			continue
 		}
 		name := d.Obj.Name
-		selector := map[string]string{"istio": name, "app.kubernetes.io/name": name}
-		labels := map[string]string{}
-		for k, v := range d.Spec.Labels {
-			labels[k] = v
-		}
-		for k, v := range selector {
-			labels[k] = v
-		}
-		labels["sidecar.istio.io/inject"] = "true"
-		labels["istio.io/dataplane-mode"] = "none"
-		if d.Spec.Revision != "" {
-			labels["istio.io/rev"] = d.Spec.Revision
-		}
 		pr := &prediction{
-			decl: d, identity: "Deployment/" + d.Obj.Namespace + "/" + name,
-			selector: selector, labels: labels, rendered: deployments[d.Obj.Namespace+"/"+name],
+			decl: d, name: d.Obj.Ref.String(), identity: "Deployment/" + d.Obj.Namespace + "/" + name,
+			selector: podlabels.Selector(name), labels: podlabels.Template(name, &d.Spec),
+			pods: podlabels.Rendered(name, &d.Spec), rendered: deployments[d.Obj.Namespace+"/"+name],
 		}
 		if _, dup := p.byName[name]; !dup {
 			p.byName[name] = pr
@@ -297,9 +325,31 @@ func predictions(idx *model.Index) *predicted {
 		if pr.rendered {
 			continue // the index has the real thing
 		}
-		p.Add(pr, labels)
+		p.Add(pr, pr.pods)
+	}
+	// AppIntents with no IngressGateway bind to the built-in gateway.
+	if len(idx.IngressGateways) == 0 && len(idx.AppIntents) > 0 {
+		name, ns := v1alpha1.BuiltinGatewayName, v1alpha1.BuiltinGatewayNamespace
+		spec := &v1alpha1.IngressGatewaySpec{}
+		pr := &prediction{
+			name: "the built-in gateway " + ns + "/" + name, identity: "Deployment/" + ns + "/" + name,
+			selector: podlabels.Selector(name), labels: podlabels.Template(name, spec),
+			pods: podlabels.Rendered(name, spec), rendered: deployments[ns+"/"+name],
+		}
+		p.byName[name] = pr
+		if !pr.rendered {
+			p.Add(pr, pr.pods)
+		}
 	}
 	return p
+}
+
+// obj is the IngressGateway of the prediction, nil for the built-in gateway.
+func (pr *prediction) obj() *manifest.Object {
+	if pr.decl == nil {
+		return nil
+	}
+	return pr.decl.Obj
 }
 
 // meant returns the edgegate-rendered gateway a selector evidently means:

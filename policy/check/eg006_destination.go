@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/policy/model"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -173,10 +174,20 @@ func (destinationCheck) Run(idx *model.Index, r *model.Reporter) {
 		ns := vs.Obj.Namespace
 		clear(unjudged)
 		dests = appendDestinations(dests[:0], vs)
+		var gateways []model.DestinationGateway // edgegate's gateways vs binds to, read once
+		gatewaysRead := false
 		for i := range dests {
 			d := &dests[i]
 			if d.host == "" {
 				continue // a schema error, not a reference
+			}
+			if svcNS, ok := model.ServiceNamespace(ns, d.host); ok && svcNS != ns {
+				if !gatewaysRead {
+					gateways, gatewaysRead = idx.DestinationGateways(vs), true
+				}
+				if refused := crossNamespace(r, vs, d, svcNS, gateways); refused {
+					continue
+				}
 			}
 			e := reg.Lookup(ns, vs.Spec.ExportTo, d.host)
 			if e == nil {
@@ -195,6 +206,23 @@ func (destinationCheck) Run(idx *model.Index, r *model.Reporter) {
 			}
 		}
 	}
+}
+
+// crossNamespace reports a destination of a Service of namespace svcNS,
+// not vs's own, when vs binds to a gateway of edgegate's whose IngressGateway
+// does not list svcNS in spec.allowedDestinationNamespaces: a team may put
+// only its own namespace's backends behind the shared gateway, as render
+// holds AppIntents to (v1alpha1.CrossNamespaceMessage). It reports whether
+// it did.
+func crossNamespace(r *model.Reporter, vs *model.VirtualService, d *routedDestination, svcNS string, gateways []model.DestinationGateway) bool {
+	for _, g := range gateways {
+		if !g.Spec.AllowsDestination(vs.Obj.Namespace, svcNS) {
+			r.Report(vs.Obj, d.field()+".host", "%s",
+				v1alpha1.CrossNamespaceMessage(d.host, svcNS, vs.Obj.Namespace, g.Name, g.Spec.AllowedDestinationNamespaces))
+			return true
+		}
+	}
+	return false
 }
 
 // reportMissing reports a destination host the input does not resolve:

@@ -1,6 +1,7 @@
 package check
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -101,4 +102,36 @@ spec:
 			input: productpage + route("bookinfo", "host: productpage, port: {number: 9080}"), infos: true},
 	}
 	runCases(t, "EG006", append(cases, goldenCases(t)...))
+}
+
+// A VirtualService on a gateway of edgegate's may route only to its own
+// namespace and those the IngressGateway lists in
+// spec.allowedDestinationNamespaces, as render holds AppIntents to.
+func TestDestinationCrossNamespace(t *testing.T) {
+	edgeGW := gateway("evil", "gw", "istio: ingressgateway", 80, "evil.example.com")
+	vs := func(gateways, rules string) string {
+		return boundVS("evil", "web", "  hosts: [evil.example.com]\n  gateways: ["+gateways+"]\n  http:\n"+rules)
+	}
+	toAPI := "  - route: [{destination: {host: kubernetes.default.svc.cluster.local, port: {number: 443}}}]\n"
+	mirrorIstiod := "  - route: [{destination: {host: web}}]\n    mirror: {host: istiod.istio-system.svc.cluster.local, port: {number: 15014}}\n"
+	allowing := strings.Replace(existingDecl, "  existing: true\n", "  existing: true\n  allowedDestinationNamespaces: [default]\n", 1)
+	runCases(t, "EG006", []checkCase{
+		{name: "to the API server through edgegate's gateway",
+			input: existingDecl + edgeGW + vs("evil/gw", toAPI),
+			want:  []string{`VirtualService evil/web: spec.http[0].route[0].destination.host: destination "kubernetes.default.svc.cluster.local" is a Service of namespace default, not of evil: an app on gateway istio-system/ingressgateway (in.yaml:1) routes only to its own namespace and those its IngressGateway lists in spec.allowedDestinationNamespaces (it lists none)`}},
+		{name: "a mirror to istiod's debug port",
+			input: existingDecl + edgeGW + vs("evil/gw", mirrorIstiod),
+			want:  []string{`VirtualService evil/web: spec.http[0].mirror.host: destination "istiod.istio-system.svc.cluster.local" is a Service of namespace istio-system, not of evil`}},
+		{name: "a namespace the platform lists",
+			input: allowing + edgeGW + vs("evil/gw", toAPI)},
+		{name: "a namespace the platform lists does not open the others",
+			input: allowing + edgeGW + vs("evil/gw", mirrorIstiod),
+			want:  []string{`spec.http[0].mirror.host: destination "istiod.istio-system.svc.cluster.local" is a Service of namespace istio-system, not of evil: an app on gateway istio-system/ingressgateway (in.yaml:1) routes only to its own namespace and those its IngressGateway lists in spec.allowedDestinationNamespaces (it lists only default)`}},
+		{name: "the mesh's sidecars are not the gateway",
+			input: existingDecl + edgeGW + vs("mesh", toAPI)},
+		{name: "a gateway edgegate does not declare sets no limit",
+			input: seedInstall + edgeGW + vs("evil/gw", toAPI)},
+		{name: "its own namespace's Service by its full name",
+			input: existingDecl + edgeGW + vs("evil/gw", "  - route: [{destination: {host: web.evil.svc.cluster.local}}]\n")},
+	})
 }

@@ -86,6 +86,12 @@ func TestHostOwnership(t *testing.T) {
 		{name: "a hand-written Gateway of another namespace claims a host below a reserved wildcard",
 			input: reserved + gateway("evil", "gw", publicSelector, 8080, "./api.shop.example.com"),
 			want:  []string{`Gateway evil/gw: spec.servers[0].hosts[0]: host "api.shop.example.com" on gateway istio-ingress/public is claimed by namespace evil (through "./", the Gateway's own namespace), but spec.hostOwnership["*.shop.example.com"]`}},
+		{name: "a Gateway selecting the gateway by the canonical name Istio's injector gives its pods",
+			input: reserved + gateway("evil", "gw", "service.istio.io/canonical-name: public", 8080, "./api.shop.example.com"),
+			want:  []string{`Gateway evil/gw: spec.servers[0].hosts[0]: host "api.shop.example.com" on gateway istio-ingress/public is claimed by namespace evil (through "./", the Gateway's own namespace), but spec.hostOwnership["*.shop.example.com"]`}},
+		{name: "a Gateway selecting the gateway by Kubernetes' pod-template-hash",
+			input: reserved + gateway("evil", "gw", "pod-template-hash: 7c9d8b6f5", 8080, "./api.shop.example.com"),
+			want:  []string{`Gateway evil/gw: spec.servers[0].hosts[0]: host "api.shop.example.com" on gateway istio-ingress/public is claimed by namespace evil (through "./", the Gateway's own namespace), but spec.hostOwnership["*.shop.example.com"]`}},
 		{name: "scopeToNamespace: the ns/ prefix claims, not the Gateway's namespace",
 			input: publicGateway("  scopeToNamespace: true\n"+shopOwnership) +
 				renderedGateway("istio-ingress", "shop-web", "shop/shop.example.com") +

@@ -3,10 +3,12 @@ package model
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/podlabels"
 	"github.com/edgegate/edgegate/render"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -79,20 +81,20 @@ func NewIndex(objs []*manifest.Object, checkIDs []string) *Index {
 		idx.insert(o, decoded[i])
 	}
 	for _, w := range idx.Workloads {
-		idx.workloads.Add(w, w.Labels)
+		idx.workloads.Add(w, w.Pods)
 	}
 	for _, s := range idx.Services {
 		if len(s.Spec.Selector) == 0 {
 			continue
 		}
-		for _, w := range idx.Select(s.Spec.Selector) {
+		for _, w := range idx.Carrying(s.Spec.Selector) {
 			if w.Namespace == s.Obj.Namespace {
 				w.Services = append(w.Services, s)
 			}
 		}
 	}
 	for _, g := range idx.Gateways {
-		g.Workloads = idx.Select(g.Spec.Selector)
+		g.Workloads = idx.Reaching(g.Spec.Selector)
 	}
 	idx.gatewaysByKey = SortByObjectKey(idx.Gateways, func(g *Gateway) *manifest.Object { return g.Obj })
 	return idx
@@ -185,6 +187,7 @@ func decodeWorkload(o *manifest.Object, metaPath, specPath string) *Workload {
 	DecodeAt(o, manifest.Lookup(meta, "annotations"), metaPath+".annotations", &w.Annotations)
 	DecodeAt(o, o.Field(strings.Split(specPath, ".")...), specPath, &w.Pod)
 	w.Pod.Path = specPath
+	w.Pods = podlabels.Running(o.Kind, o.Name, w.Labels, podlabels.GatewayInjected(w.Labels, w.Annotations))
 	return w
 }
 
@@ -198,7 +201,8 @@ func DecodeAt(o *manifest.Object, n *yaml.Node, path string, v any) {
 // addExternalWorkload stands in for the pods of an existing gateway: labelled
 // with its selector, listening on its Service's targetPorts, behind that Service.
 func (idx *Index) addExternalWorkload(g *DeclaredGateway) {
-	w := &Workload{Obj: g.Obj, Namespace: g.Obj.Namespace, Labels: g.Spec.Selector, External: true}
+	w := &Workload{Obj: g.Obj, Namespace: g.Obj.Namespace, Labels: g.Spec.Selector, External: true,
+		Pods: podlabels.Declared(g.Spec.Selector)}
 	c := Container{Name: "istio-proxy"}
 	svc := &Service{Obj: g.Obj}
 	svc.Spec.Selector = g.Spec.Selector
@@ -219,36 +223,93 @@ func (idx *Index) addExternalWorkload(g *DeclaredGateway) {
 	idx.Workloads = append(idx.Workloads, w)
 }
 
-// Select returns the workloads whose labels include every pair of selector.
-// An empty selector selects every workload, as Istio applies a Gateway
-// without one to every gateway.
-func (idx *Index) Select(selector map[string]string) []*Workload {
-	return idx.workloads.SelectFor(selector)
+// Reaching returns the workloads a Gateway with selector may be applied to:
+// those whose running pods it reaches by any of their labels, those the mesh
+// and the controllers add included (podlabels.Pods.Reaches). An empty
+// selector reaches every workload, as Istio applies a Gateway without one to
+// every gateway.
+func (idx *Index) Reaching(selector map[string]string) []*Workload {
+	return idx.workloads.Reaching(selector)
 }
 
-// LabelIndex finds the items whose labels include every pair of a selector
-// through one posting list per key=value, walking the shortest, so resolving
-// a selector costs the size of that list, not a scan. An empty selector
+// Carrying returns the workloads whose pods surely carry every label of
+// selector (podlabels.Pods.Carries): what a Service selects, and what an
+// IngressGateway's own selector names.
+func (idx *Index) Carrying(selector map[string]string) []*Workload {
+	return idx.workloads.Carrying(selector)
+}
+
+// LabelIndex finds the items whose pods a selector picks through one
+// posting list per known key=value, one per key the cluster assigns, and the
+// list of items known only in part, walking the shortest, so resolving a
+// selector costs the size of that list, not a scan. An empty selector
 // selects every item.
 type LabelIndex[T any] struct {
-	all     []T
-	labels  []map[string]string // labels of all[i]
-	byLabel map[string][]int    // "key=value" → indexes into all
+	all        []T
+	pods       []podlabels.Pods // pods of all[i]
+	byLabel    map[string][]int // "key=value" → indexes into all
+	byAssigned map[string][]int // key → indexes whose pods get it in the cluster
+	open       []int            // indexes whose pods may carry labels beyond the known
 }
 
-func (x *LabelIndex[T]) Add(item T, labels map[string]string) {
+func (x *LabelIndex[T]) Add(item T, pods podlabels.Pods) {
 	if x.byLabel == nil {
-		x.byLabel = map[string][]int{}
+		x.byLabel, x.byAssigned = map[string][]int{}, map[string][]int{}
 	}
 	i := len(x.all)
 	x.all = append(x.all, item)
-	x.labels = append(x.labels, labels)
-	for k, v := range labels {
+	x.pods = append(x.pods, pods)
+	for k, v := range pods.Known() {
 		x.byLabel[k+"="+v] = append(x.byLabel[k+"="+v], i)
+	}
+	for _, k := range pods.Assigned() {
+		x.byAssigned[k] = append(x.byAssigned[k], i)
+	}
+	if pods.Open() {
+		x.open = append(x.open, i)
 	}
 }
 
-func (x *LabelIndex[T]) SelectFor(selector map[string]string) []T {
+// Reaching returns the items whose pods selector reaches, in the order added.
+func (x *LabelIndex[T]) Reaching(selector map[string]string) []T {
+	if len(selector) == 0 {
+		return x.all
+	}
+	var best [3][]int
+	bestLen := -1
+	for k, v := range selector {
+		lists := [3][]int{x.byLabel[k+"="+v], x.byAssigned[k], x.open}
+		n := len(lists[0]) + len(lists[1]) + len(lists[2])
+		if bestLen < 0 || n < bestLen {
+			best, bestLen = lists, n
+		}
+	}
+	// Usually only the posting list of known labels holds any (most pods
+	// have no assigned label the selector names, few are open): it is
+	// sorted already and needs no copy.
+	candidates := best[0]
+	if len(best[1])+len(best[2]) > 0 {
+		candidates = make([]int, 0, bestLen)
+		for _, l := range best {
+			candidates = append(candidates, l...)
+		}
+		slices.Sort(candidates)
+	}
+	var out []T
+	for j, i := range candidates {
+		if j > 0 && candidates[j-1] == i {
+			continue
+		}
+		if x.pods[i].Reaches(selector) {
+			out = append(out, x.all[i])
+		}
+	}
+	return out
+}
+
+// Carrying returns the items whose pods surely carry every label of
+// selector, in the order added.
+func (x *LabelIndex[T]) Carrying(selector map[string]string) []T {
 	if len(selector) == 0 {
 		return x.all
 	}
@@ -262,20 +323,11 @@ func (x *LabelIndex[T]) SelectFor(selector map[string]string) []T {
 	}
 	var out []T
 	for _, i := range smallest {
-		if hasLabels(x.labels[i], selector) {
+		if x.pods[i].Carries(selector) {
 			out = append(out, x.all[i])
 		}
 	}
 	return out
-}
-
-func hasLabels(labels, selector map[string]string) bool {
-	for k, v := range selector {
-		if have, ok := labels[k]; !ok || have != v {
-			return false
-		}
-	}
-	return true
 }
 
 // Gateway returns the Gateway namespace/name.

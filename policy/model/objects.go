@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/podlabels"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
@@ -138,6 +139,9 @@ type Workload struct {
 	Labels      map[string]string
 	Annotations map[string]string
 	Pod         PodSpec
+	// Pods are the labels its pods carry once running: Labels and what the
+	// mesh and the controllers add (podlabels), which selectors are judged by.
+	Pods podlabels.Pods
 	// External is set for a workload known only from an existing
 	// IngressGateway: its labels are the declared selector, its ports the
 	// declared Service targetPorts.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/edgegate/edgegate/hostname"
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/podlabels"
 )
 
 // The ownership model EG010 (host-ownership) and EG011 (gateway-tls) share:
@@ -264,7 +265,7 @@ func gatewaySelector(g *DeclaredGateway) map[string]string {
 	if g != nil {
 		name = g.Obj.Name
 	}
-	return map[string]string{"istio": name, "app.kubernetes.io/name": name}
+	return podlabels.Selector(name)
 }
 
 // workload returns the model's entry for an index workload.
@@ -304,7 +305,7 @@ func (m *Ownership) gatewayWorkloads(g *DeclaredGateway) []*OwnershipWorkload {
 		ns, name = g.Obj.Namespace, g.Obj.Name
 	}
 	var out []*OwnershipWorkload
-	for _, w := range m.Index.Select(sel) {
+	for _, w := range m.Index.Carrying(sel) {
 		if (g == nil || !g.Spec.Existing) && !w.External && w.Namespace != ns {
 			continue // pods elsewhere that happen to carry edgegate's labels
 		}
@@ -333,12 +334,42 @@ func (m *Ownership) OfGateway(g *Gateway) []*OwnershipWorkload {
 	}
 	var out []*OwnershipWorkload
 	if len(g.Workloads) == 0 {
-		out = []*OwnershipWorkload{m.bySelector(g.Spec.Selector)}
+		out = m.unrenderedReached(g.Spec.Selector)
+		if len(out) == 0 {
+			out = []*OwnershipWorkload{m.bySelector(g.Spec.Selector)}
+		}
 	}
 	for _, w := range g.Workloads {
 		out = append(out, m.workload(w))
 	}
 	m.ofGW[g] = out
+	return out
+}
+
+// unrenderedReached returns the workloads of the gateways edgegate will
+// render whose pods are not in the input yet (`edgegate check` over intents)
+// and whose pods, as edgegate renders them, a Gateway with selector reaches
+// (podlabels): the built-in gateway when the AppIntents bind to it, and each
+// IngressGateway that is not existing: true.
+func (m *Ownership) unrenderedReached(selector map[string]string) []*OwnershipWorkload {
+	var out []*OwnershipWorkload
+	reach := func(g *DeclaredGateway, name string, spec *v1alpha1.IngressGatewaySpec) {
+		ws := m.gatewayWorkloads(g)
+		if len(ws) != 1 || !strings.HasPrefix(ws[0].Key, "selector:") {
+			return // its pods are in the input: the index selects them
+		}
+		if podlabels.Rendered(name, spec).Reaches(selector) {
+			out = append(out, ws...)
+		}
+	}
+	if len(m.declared) == 0 && len(m.Index.AppIntents) > 0 {
+		reach(nil, v1alpha1.BuiltinGatewayName, &v1alpha1.IngressGatewaySpec{})
+	}
+	for _, d := range m.declared {
+		if !d.Spec.Existing && d.Obj.Name != "" {
+			reach(d, d.Obj.Name, &d.Spec)
+		}
+	}
 	return out
 }
 

@@ -1,7 +1,11 @@
 package model
 
 import (
+	"slices"
 	"strings"
+
+	"github.com/edgegate/edgegate/api/v1alpha1"
+	"github.com/edgegate/edgegate/manifest"
 )
 
 // GatewayReason says why w runs Envoy as a gateway (see
@@ -138,7 +142,7 @@ func shadowed(idx *Index, w *Workload) bool {
 		return false
 	}
 	name := w.Obj.Name
-	for _, other := range idx.Select(w.Labels) {
+	for _, other := range idx.Carrying(w.Labels) {
 		if other.External || other.Namespace != w.Namespace || !IsGateway(other) {
 			continue
 		}
@@ -169,6 +173,57 @@ func hasPorts(s *Service, w *Workload, want []ServicePort) bool {
 			}
 		}
 		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// EdgegateGateway names a gateway of edgegate's the input declares, or
+// returns "": an IngressGateway (rendered or existing: true), or the built-in
+// gateway the AppIntents of the input bind to when none is declared. With
+// one in the input, every Gateway is judged against the gateway workloads
+// the input holds (EG002), since a Gateway that reaches none of them might
+// reach that gateway's pods by labels the input does not show. A rendered
+// output alone declares none: its Gateways for an existing gateway select
+// pods it does not hold.
+func EdgegateGateway(idx *Index) string {
+	// The first by key, so the message does not depend on input order.
+	first := func(objs []*manifest.Object) *manifest.Object {
+		return slices.MinFunc(objs, func(a, b *manifest.Object) int { return manifest.CompareKeys(a.Ref, b.Ref) })
+	}
+	if len(idx.IngressGateways) > 0 {
+		objs := make([]*manifest.Object, len(idx.IngressGateways))
+		for i, d := range idx.IngressGateways {
+			objs[i] = d.Obj
+		}
+		return first(objs).Ref.String()
+	}
+	if len(idx.AppIntents) > 0 {
+		objs := make([]*manifest.Object, len(idx.AppIntents))
+		for i, a := range idx.AppIntents {
+			objs[i] = a.Obj
+		}
+		return "the built-in gateway " + v1alpha1.BuiltinGatewayNamespace + "/" + v1alpha1.BuiltinGatewayName + " (AppIntent " + NSName(first(objs)) + " binds to it)"
+	}
+	return ""
+}
+
+// UnjudgedSelector tells EG002's findings that protect another namespace: o
+// is a Gateway with a selector that reaches no gateway workload of the
+// input while one of edgegate's is there (EdgegateGateway). Such a Gateway
+// escapes the checks of host ownership, so only the platform may accept it.
+// Any other EG002 finding is the Gateway's namespace's own to suppress.
+func UnjudgedSelector(idx *Index, o *manifest.Object, _ string) bool {
+	g := idx.Gateway(o.Namespace + "/" + o.Name)
+	if g == nil || g.Obj != o {
+		return true // not a finding this function knows: protect
+	}
+	if len(g.Spec.Selector) == 0 || EdgegateGateway(idx) == "" {
+		return false
+	}
+	for _, w := range g.Workloads {
+		if IsGateway(w) {
 			return false
 		}
 	}

@@ -22,6 +22,7 @@ var layers = [][]string{
 	{"manifest/fastyaml", "manifest/k8sname", "manifest/patterns", "hostname", "render/match", "cmd/edgegate/internal/memlimit"},
 	{"manifest"},
 	{"api/v1alpha1"},
+	{"podlabels"},
 	{"render"},
 	{"policy/model", "policy/schema"},
 	{"policy/check"},
