@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
@@ -75,7 +76,7 @@ func ConfigFrom(o *manifest.Object) (Config, v1alpha1.EdgegatePolicySpec, manife
 		case !ok:
 			diags = append(diags, manifest.Errorf(o, field+".check", "unknown check %q (see `edgegate check --list`)", g.Check))
 		case !m.ProtectsOthers:
-			diags = append(diags, manifest.Errorf(o, field+".check", "%s does not protect other namespaces, so its suppressions need no grant: grant only EG001, EG010 or EG011", g.Check))
+			diags = append(diags, manifest.Errorf(o, field+".check", "%s does not protect other namespaces, so its suppressions need no grant: grant only %s", g.Check, protectingChecks()))
 		case g.Namespace == "":
 			diags = append(diags, manifest.Errorf(o, field+".namespace", "a grant names the namespace whose suppressions of %s count", g.Check))
 		case g.Reason == "":
@@ -174,4 +175,19 @@ func FindConfig(objs []*manifest.Object) (*manifest.Object, manifest.Diagnostics
 		found = o
 	}
 	return found, nil
+}
+
+// protectingChecks lists the checks that protect other namespaces, from the
+// catalog: "EG001, EG010, EG011 or EG016".
+func protectingChecks() string {
+	var ids []string
+	for _, c := range Catalog() {
+		if c.Meta().ProtectsOthers {
+			ids = append(ids, c.Meta().ID)
+		}
+	}
+	if len(ids) < 2 {
+		return strings.Join(ids, "")
+	}
+	return strings.Join(ids[:len(ids)-1], ", ") + " or " + ids[len(ids)-1]
 }

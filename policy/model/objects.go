@@ -37,11 +37,35 @@ type Server struct {
 		Protocol string `yaml:"protocol"`
 	} `yaml:"port"`
 	Hosts []string `yaml:"hosts"`
-	TLS   *struct {
-		HTTPSRedirect  bool   `yaml:"httpsRedirect"`
-		Mode           string `yaml:"mode"`
-		CredentialName string `yaml:"credentialName"`
-	} `yaml:"tls"`
+	TLS   *ServerTLS `yaml:"tls"`
+}
+
+// ServerTLS is what the gate reads of a server's tls settings.
+type ServerTLS struct {
+	HTTPSRedirect  bool   `yaml:"httpsRedirect"`
+	Mode           string `yaml:"mode"`
+	CredentialName string `yaml:"credentialName"`
+	// File paths in the proxy (not their contents), for servers that do
+	// not use credentialName.
+	ServerCertificate string `yaml:"serverCertificate"`
+	PrivateKey        string `yaml:"privateKey"`
+}
+
+// SameCertificate is Istio's haveSameCertificate (the analyzer behind
+// IST0138): two servers' tls settings name the same certificate when both
+// give one credentialName, or both give none and the same serverCertificate
+// and privateKey files.
+func SameCertificate(a, b *ServerTLS) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	if a.CredentialName != "" && b.CredentialName != "" {
+		return a.CredentialName == b.CredentialName
+	}
+	if a.CredentialName == "" && b.CredentialName == "" && a.ServerCertificate != "" && a.ServerCertificate == b.ServerCertificate {
+		return a.PrivateKey != "" && a.PrivateKey == b.PrivateKey
+	}
+	return false
 }
 
 // SortByObjectKey returns a copy of items sorted by the key of their

@@ -16,7 +16,7 @@ type Meta struct {
 	// Mirrors lists the Istio analyzer and Kiali codes the check corresponds to.
 	Mirrors []string
 	// ProtectsOthers marks the checks that protect one namespace's hosts,
-	// certificates or claims from another namespace (EG001, EG010, EG011):
+	// certificates or claims from another namespace (EG001, EG010, EG011, EG016):
 	// an edgegate.dev/suppress of their findings counts only where the
 	// platform grants it (see Index.granted), and only the platform's
 	// EdgegatePolicy may lower them.
