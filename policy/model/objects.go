@@ -36,7 +36,7 @@ type Server struct {
 		Name     string `yaml:"name"`
 		Protocol string `yaml:"protocol"`
 	} `yaml:"port"`
-	Hosts []string `yaml:"hosts"`
+	Hosts []string   `yaml:"hosts"`
 	TLS   *ServerTLS `yaml:"tls"`
 }
 
