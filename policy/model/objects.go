@@ -51,21 +51,29 @@ type ServerTLS struct {
 	PrivateKey        string `yaml:"privateKey"`
 }
 
-// SameCertificate is Istio's haveSameCertificate (the analyzer behind
-// IST0138): two servers' tls settings name the same certificate when both
-// give one credentialName, or both give none and the same serverCertificate
-// and privateKey files.
+// CertificateKey names the certificate a server's tls settings present, as
+// Istio's haveSameCertificate (the analyzer behind IST0138) compares them:
+// its credentialName when it gives one, else its serverCertificate and
+// privateKey files when it gives both; "" when it presents none that
+// comparison counts. Two servers present the same certificate exactly when
+// their keys are equal and not "".
+func CertificateKey(t *ServerTLS) string {
+	switch {
+	case t == nil:
+		return ""
+	case t.CredentialName != "":
+		return "credentialName:" + t.CredentialName
+	case t.ServerCertificate != "" && t.PrivateKey != "":
+		return "files:" + t.ServerCertificate + "\x00" + t.PrivateKey
+	}
+	return ""
+}
+
+// SameCertificate reports whether two servers' tls settings present the
+// same certificate (see CertificateKey).
 func SameCertificate(a, b *ServerTLS) bool {
-	if a == nil || b == nil {
-		return false
-	}
-	if a.CredentialName != "" && b.CredentialName != "" {
-		return a.CredentialName == b.CredentialName
-	}
-	if a.CredentialName == "" && b.CredentialName == "" && a.ServerCertificate != "" && a.ServerCertificate == b.ServerCertificate {
-		return a.PrivateKey != "" && a.PrivateKey == b.PrivateKey
-	}
-	return false
+	k := CertificateKey(a)
+	return k != "" && k == CertificateKey(b)
 }
 
 // SortByObjectKey returns a copy of items sorted by the key of their
