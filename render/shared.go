@@ -116,20 +116,37 @@ func shareCertificates(m *Model, bindings []Binding) ([]*SharedGateway, manifest
 			g.Servers = append(g.Servers, SharedServer{Listener: b.Listener, Mode: b.App.Spec.TLS.Mode})
 			s = len(g.Servers) - 1
 		}
-		server := &g.Servers[s]
-		if first := server.Apps; len(first) > 0 && server.Mode != b.App.Spec.TLS.Mode {
-			diags = append(diags, manifest.Errorf(b.App.Obj, "spec.tls.mode",
-				"%s presents certificate %q with mode %s on gateway %s port %d, where %s (%s) presents it with mode %s: apps presenting one certificate on one port are served from one Gateway server, so that a browser reusing a connection between their hosts finds a route, and one server has one TLS mode; use the same mode, or another certificate",
-				b.App.Key(), k.cred, b.App.Spec.TLS.Mode, b.Workload.Key(), b.Listener.Port, first[0].Key(), where(first[0].Obj), server.Mode))
-		}
-		server.Apps = append(server.Apps, b.App)
+		g.Servers[s].Apps = append(g.Servers[s].Apps, b.App)
 	}
 	for _, g := range shared {
 		sort.Slice(g.Servers, func(i, j int) bool { return g.Servers[i].Listener.Port < g.Servers[j].Listener.Port })
+		for _, s := range g.Servers {
+			diags = append(diags, modesDiffer(g, s)...)
+		}
 	}
 	sort.Slice(shared, func(i, j int) bool { return shared[i].Key() < shared[j].Key() })
 	diags = append(diags, coveringCertificates(m, bindings)...)
 	return shared, diags
+}
+
+// modesDiffer reports, on every app of a shared server, another app of it
+// that presents the certificate with another TLS mode: one server has one
+// mode, and which app is right is not edgegate's to say, so none escapes
+// the error.
+func modesDiffer(g *SharedGateway, s SharedServer) manifest.Diagnostics {
+	var diags manifest.Diagnostics
+	for _, a := range s.Apps {
+		for _, other := range s.Apps {
+			if other.Spec.TLS.Mode == a.Spec.TLS.Mode {
+				continue
+			}
+			diags = append(diags, manifest.Errorf(a.Obj, "spec.tls.mode",
+				"%s presents certificate %q with mode %s on gateway %s port %d, where %s (%s) presents it with mode %s: apps presenting one certificate on one port are served from one Gateway server, so that a browser reusing a connection between their hosts finds a route, and one server has one TLS mode; use the same mode, or another certificate",
+				a.Key(), g.Credential, a.Spec.TLS.Mode, g.Workload.Key(), s.Listener.Port, other.Key(), where(other.Obj), other.Spec.TLS.Mode))
+			break
+		}
+	}
+	return diags
 }
 
 // tlsServer is one HTTPS server on a listener, as a browser meets it: the
