@@ -54,6 +54,10 @@ func generate(data []byte) string {
 			b.WriteString("  tls: {credentialName: cert}\n")
 		case 2:
 			b.WriteString("  tls: {credentialName: cert, httpsRedirect: false}\n")
+		case 3:
+			if next()%2 == 1 {
+				b.WriteString("  tls: {credentialName: other}\n")
+			}
 		}
 		b.WriteString("  routes: [{prefix: /, to: web:80}]\n")
 	}
@@ -84,8 +88,9 @@ var selectorVocabulary = []string{"istio: edge", "istio: gw0", "istio: gw1", "se
 // FuzzPipeline renders generated intents through the KRM function. When
 // rendering succeeds: no host is bound twice on one listener of a workload
 // (overlaps through a wildcard are allowed: Envoy picks the most specific),
-// the policy gate finds no error, and running the function on its own output
-// changes nothing.
+// one certificate is presented by one Gateway of a workload and one server
+// per port (IST0138; istio/istio#13589), the policy gate finds no error, and
+// running the function on its own output changes nothing.
 func FuzzPipeline(f *testing.F) {
 	for _, seed := range []string{"", "\x00\x05\x00\x00", "\x02\x01\x02\x05\x03\x00\x01\x01\x01\x01\x01\x01\x01", "\x01\x00\x00\x04\x01\x00\x00\x00\x01\x00\x01\x00\x01\x00\x01"} {
 		f.Add([]byte(seed))
@@ -110,6 +115,7 @@ func FuzzPipeline(f *testing.F) {
 		}
 		checkUniqueBindings(t, input)
 		checkDestinationNamespaces(t, input, out)
+		checkOneServerPerCertificate(t, out, input)
 
 		first := stream(t, out)
 		again, d := manifest.Parse([]byte(first), "out.yaml")
@@ -204,6 +210,37 @@ func checkUniqueBindings(t *testing.T, input string) {
 		}
 		for _, h := range b.Hosts {
 			held[l] = append(held[l], [2]string{h, b.App.Key()})
+		}
+	}
+}
+
+// checkOneServerPerCertificate reads the rendered Gateways: a credentialName
+// appears in one Gateway per selector, and in one server per port of it.
+func checkOneServerPerCertificate(t *testing.T, out []*manifest.Object, input string) {
+	t.Helper()
+	gatewayOf := map[string]string{} // selector + credential → Gateway
+	for _, o := range out {
+		if o.Kind != "Gateway" {
+			continue
+		}
+		selector := stream(t, []*manifest.Object{manifest.NewObject(o.Field("spec", "selector"), manifest.Position{})})
+		servers := o.Field("spec", "servers")
+		ports := map[string]bool{}
+		for _, s := range servers.Content {
+			cred := manifest.ScalarValue(manifest.Lookup(s, "tls", "credentialName"))
+			if cred == "" {
+				continue
+			}
+			key := selector + "\x00" + cred
+			if g, ok := gatewayOf[key]; ok && g != o.Key() {
+				t.Fatalf("credentialName %s is presented by Gateways %s and %s of one workload\n%s", cred, g, o.Key(), input)
+			}
+			gatewayOf[key] = o.Key()
+			port := manifest.ScalarValue(manifest.Lookup(s, "port", "number"))
+			if ports[cred+"\x00"+port] {
+				t.Fatalf("Gateway %s presents %s in two servers of port %s\n%s", o.Key(), cred, port, input)
+			}
+			ports[cred+"\x00"+port] = true
 		}
 	}
 }

@@ -17,6 +17,10 @@ type Binding struct {
 	Hosts    []string
 	// Locked is true when the HostBindings lock recorded every host of the binding.
 	Locked bool
+	// Shared, on an HTTPS binding, is the Gateway that serves it from one
+	// server with the other apps presenting the same certificate on this
+	// workload; nil when the app's own Gateway serves it.
+	Shared *SharedGateway
 }
 
 // holder is whoever holds a host on a listener: an app, a hand-written

@@ -43,18 +43,16 @@ func gatewayPlacement(a *App) (namespace, name, hostScope string) {
 	return a.Namespace, a.Name, "./"
 }
 
-// renderGateway renders the Gateway of one app: one server per binding.
+// renderGateway renders the Gateway of one app: one server per binding
+// that no SharedGateway serves; nil when there is none left.
 func renderGateway(a *App, bindings []Binding) *manifest.Object {
 	ns, name, scope := gatewayPlacement(a)
 	spec := gatewaySpec{Selector: a.Workload.Selector}
 	for _, b := range bindings {
-		server := gatewayServer{
-			Port: serverPort{
-				Number:   b.Listener.Port,
-				Name:     fmt.Sprintf("%s-%d", portNamePrefix(b.Listener.Protocol), b.Listener.Port),
-				Protocol: string(b.Listener.Protocol),
-			},
+		if b.Shared != nil {
+			continue
 		}
+		server := gatewayServer{Port: serverPortOf(b.Listener)}
 		for _, h := range b.Hosts {
 			server.Hosts = append(server.Hosts, scope+h)
 		}
@@ -63,11 +61,43 @@ func renderGateway(a *App, bindings []Binding) *manifest.Object {
 		}
 		spec.Servers = append(spec.Servers, server)
 	}
+	if len(spec.Servers) == 0 {
+		return nil
+	}
 	o := newObject(istioNetworkingV1, "Gateway", ns, name, nil, struct {
 		Spec gatewaySpec `yaml:"spec"`
 	}{spec})
 	o.Source = a.Obj
 	return o
+}
+
+// renderSharedGateway renders a SharedGateway: per listener, one HTTPS
+// server presenting the certificate for the hosts of every app that shares
+// it, each written "namespace/host" so only that app's namespace binds it.
+func renderSharedGateway(g *SharedGateway) *manifest.Object {
+	spec := gatewaySpec{Selector: g.Workload.Selector}
+	for _, s := range g.Servers {
+		server := gatewayServer{Port: serverPortOf(s.Listener), TLS: &serverTLS{Mode: s.Mode, CredentialName: g.Credential}}
+		for _, a := range s.Apps {
+			for _, h := range a.Spec.Hosts {
+				server.Hosts = append(server.Hosts, a.Namespace+"/"+h)
+			}
+		}
+		spec.Servers = append(spec.Servers, server)
+	}
+	o := newObject(istioNetworkingV1, "Gateway", g.Namespace, g.Name, nil, struct {
+		Spec gatewaySpec `yaml:"spec"`
+	}{spec})
+	o.Source = g.Workload.Obj // the platform's IngressGateway; nil for the built-in gateway
+	return o
+}
+
+func serverPortOf(l Listener) serverPort {
+	return serverPort{
+		Number:   l.Port,
+		Name:     fmt.Sprintf("%s-%d", portNamePrefix(l.Protocol), l.Port),
+		Protocol: string(l.Protocol),
+	}
 }
 
 // portNamePrefix is the Istio port-name prefix of a protocol (KIA0601).

@@ -16,6 +16,9 @@ import (
 type Result struct {
 	Model    *Model
 	Bindings []Binding
+	// Shared are the Gateways that serve apps presenting one certificate on
+	// one workload from one server (see SharedGateway), sorted by key.
+	Shared []*SharedGateway
 	// Objects are the objects edgegate rendered, sorted.
 	Objects []*manifest.Object
 	// Locks are the HostBindings objects recording Bindings, one per gateway.
@@ -44,11 +47,15 @@ func Render(objs []*manifest.Object, opts Options) (res *Result) {
 	bindings, diags := Allocate(m, opts)
 	res.Bindings = bindings
 	res.Diagnostics = append(res.Diagnostics, diags...)
+	if !res.Diagnostics.HasErrors() {
+		res.Shared, diags = shareCertificates(m, bindings)
+		res.Diagnostics = append(res.Diagnostics, diags...)
+	}
 	if res.Diagnostics.HasErrors() {
 		res.Diagnostics.Sort()
 		return res
 	}
-	res.Objects, res.RuleOrigins, diags = renderObjects(m, bindings)
+	res.Objects, res.RuleOrigins, diags = renderObjects(m, bindings, res.Shared)
 	res.Diagnostics = append(res.Diagnostics, diags...)
 	res.Diagnostics = append(res.Diagnostics, checkUnique(append(append([]*manifest.Object{}, m.Passthrough...), res.Objects...))...)
 	res.Diagnostics.Sort()
@@ -80,7 +87,7 @@ func dropped(stale, rendered []*manifest.Object) manifest.Diagnostics {
 	return diags
 }
 
-func renderObjects(m *Model, bindings []Binding) ([]*manifest.Object, map[*manifest.Object][]string, manifest.Diagnostics) {
+func renderObjects(m *Model, bindings []Binding, shared []*SharedGateway) ([]*manifest.Object, map[*manifest.Object][]string, manifest.Diagnostics) {
 	var out []*manifest.Object
 	var diags manifest.Diagnostics
 	bindingsOf := map[*App][]Binding{}
@@ -108,10 +115,17 @@ func renderObjects(m *Model, bindings []Binding) ([]*manifest.Object, map[*manif
 		perApp[2*i] = renderGateway(a, bindingsOf[a])
 		perApp[2*i+1], origins[i] = renderVirtualService(a, bindingsOf[a])
 	})
-	out = append(out, perApp...)
 	ruleOrigins := make(map[*manifest.Object][]string, len(m.Apps))
 	for i := range m.Apps {
 		ruleOrigins[perApp[2*i+1]] = origins[i]
+	}
+	for _, o := range perApp {
+		if o != nil { // an app all of whose servers are shared has no Gateway of its own
+			out = append(out, o)
+		}
+	}
+	for _, g := range shared {
+		out = append(out, renderSharedGateway(g))
 	}
 
 	handWritten := map[string]bool{}

@@ -295,8 +295,8 @@ spec:
 }
 
 func TestTLSRedirectsToTheAppsHTTPSPort(t *testing.T) {
-	tls := "  tls: {credentialName: cert}"
-	res := mustRender(t, app("a", "first", `"*"`, tls)+app("b", "second", `"*"`, tls), Options{})
+	// Two certificates: apps presenting one would share one HTTPS server (shared_test.go).
+	res := mustRender(t, app("a", "first", `"*"`, "  tls: {credentialName: first}")+app("b", "second", `"*"`, "  tls: {credentialName: cert}"), Options{})
 	if got, want := bindingsOf(res), "a/first HTTP/80, a/first HTTPS/443, b/second HTTP/8080, b/second HTTPS/8443"; got != want {
 		t.Fatalf("bindings = %s, want %s", got, want)
 	}

@@ -2,6 +2,8 @@ package render
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -80,12 +82,25 @@ const redirectRouteName = v1alpha1.RedirectRouteName
 // one alike. origins names, for each http rule, the field of the AppIntent
 // it comes from (spec.tls.http for a redirect rule, spec.routes[i] for a
 // route), so that explain can point at what a person wrote.
+//
+// An app whose HTTPS binding a SharedGateway serves binds to that Gateway
+// too, and to its own only when it keeps a server there (plain HTTP).
 func renderVirtualService(a *App, bindings []Binding) (vs *manifest.Object, origins []string) {
 	gwNamespace, gwName, _ := gatewayPlacement(a)
-	spec := virtualServiceSpec{
-		Hosts:    a.Spec.Hosts,
-		Gateways: []string{gwNamespace + "/" + gwName},
+	spec := virtualServiceSpec{Hosts: a.Spec.Hosts}
+	own := false
+	for _, b := range bindings {
+		if b.Shared == nil {
+			own = true
+		} else {
+			spec.Gateways = append(spec.Gateways, b.Shared.Key())
+		}
 	}
+	if own || len(bindings) == 0 {
+		spec.Gateways = append(spec.Gateways, gwNamespace+"/"+gwName)
+	}
+	sort.Strings(spec.Gateways)
+	spec.Gateways = slices.Compact(spec.Gateways)
 	if a.Spec.TLS != nil && a.Spec.TLS.HTTP == v1alpha1.HTTPRedirect {
 		var httpL, httpsL Listener
 		for _, b := range bindings {

@@ -231,7 +231,7 @@ type EdgegatePolicySpec struct {
 	// Namespace is used for intents that name none.
 	Namespace string `yaml:"namespace"`
 	// Grants lets a namespace suppress a check that protects other
-	// namespaces (EG001, EG002, EG006, EG010, EG011) on its own objects. Only the
+	// namespaces (EG001, EG002, EG006, EG010, EG011, EG016) on its own objects. Only the
 	// platform's policy may grant: one given with --config or as the KRM
 	// function's configuration, or one in a gateway's namespace.
 	Grants []PolicyGrant `yaml:"grants"`

@@ -114,5 +114,13 @@ func All() []Check {
 			ID: "EG015", Name: "kubernetes-schema", Severity: manifest.Error,
 			Description: "a Service, workload, HorizontalPodAutoscaler or PodDisruptionBudget is one the API server rejects",
 		}, run: kubernetesSchemaCheck{}.Run, walksEveryNode: true},
+		{meta: model.Meta{
+			ID: "EG016", Name: "duplicate-certificate", Severity: manifest.Warning,
+			Description: "several Gateway objects of one gateway workload present the same certificate, so a browser reusing an HTTP/2 connection between their hosts gets 404",
+			Mirrors:     []string{"IST0138"},
+			// A certificate shared with another namespace's Gateway protects
+			// that namespace's hosts; two Gateways of one namespace are its own.
+			ProtectsOthers: true, Protects: model.CertificateOfOtherNamespace,
+		}, run: duplicateCertificate{}.Run},
 	}
 }

@@ -31,9 +31,13 @@ import (
 // Disjoint matches (different exact paths, different ports, contradicting
 // headers) are fine: Istio merges them as intended, which is how teams
 // share a host. Conditions the check cannot decide (two different regexes)
-// count as disjoint. Keys are (gateway, host of the virtual host): the host
-// is the more specific of the VirtualService host and the Gateway server
-// host it matches, as istiod intersects them. Matches are grouped by path,
+// count as disjoint. Keys are (gateway, host of the virtual host, route
+// table): the host is the more specific of the VirtualService host and the
+// Gateway server host it matches, as istiod intersects them, and the route
+// table is that server's (one per HTTPS server, one per HTTP port): two
+// VirtualServices whose namespaces different servers admit ("eu/*.a.com"
+// on 443, "us/*.a.com" on 8443, as edgegate's Gateway for a shared
+// certificate lists them) never meet. Matches are grouped by path,
 // so a pair is only compared when the paths can overlap.
 type overlappingVirtualServices struct{}
 
@@ -123,12 +127,12 @@ func (overlappingVirtualServices) Run(idx *model.Index, r *model.Reporter) {
 			}
 			g := idx.Gateway(gw)
 			for _, h := range vs.Spec.Hosts {
-				vhosts := []string{h}
+				vhosts := []model.VirtualHost{{Host: h}}
 				if g != nil {
 					vhosts = cache.Get(g).Intersections(vs.Obj.Namespace, h)
 				}
 				for _, vh := range vhosts {
-					key := gw + "\x00" + strings.ToLower(vh)
+					key := gw + "\x00" + strings.ToLower(vh.Host) + "\x00" + vh.RouteTable
 					groups[key] = append(groups[key], &member{vs: vs, matches: matches})
 				}
 			}
@@ -141,7 +145,8 @@ func (overlappingVirtualServices) Run(idx *model.Index, r *model.Reporter) {
 		if len(members) < 2 {
 			continue
 		}
-		gw, host, _ := strings.Cut(key, "\x00")
+		gw, rest, _ := strings.Cut(key, "\x00")
+		host, _, _ := strings.Cut(rest, "\x00")
 		for _, c := range conflicts(re, members) {
 			k := [2]string{c.self.vs.Obj.Key(), gw}
 			if !reported[k] {

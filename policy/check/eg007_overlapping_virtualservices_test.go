@@ -10,6 +10,14 @@ func overlapVS(ns, name, host, rules string) string {
 	return boundVS(ns, name, "  hosts: [\""+host+"\"]\n  gateways: [istio-ingress/public]\n  http:\n"+rules)
 }
 
+// sharedCertGateway is istio-ingress/public with two HTTPS servers, 443 and
+// 8443, presenting one certificate, with the hosts lines given.
+func sharedCertGateway(hosts443, hosts8443 string) string {
+	return "---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: public, namespace: istio-ingress}\nspec:\n  selector: {istio: edge}\n  servers:\n" +
+		"  - port: {number: 443, name: https-443, protocol: HTTPS}\n" + hosts443 + "    tls: {mode: SIMPLE, credentialName: wildcard}\n" +
+		"  - port: {number: 8443, name: https-8443, protocol: HTTPS}\n" + hosts8443 + "    tls: {mode: SIMPLE, credentialName: wildcard}\n---\n"
+}
+
 func rule(match string) string {
 	if match == "" {
 		return "  - route:\n    - destination: {host: web, port: {number: 80}}\n"
@@ -47,6 +55,14 @@ func TestOverlappingVirtualServices(t *testing.T) {
 			input: gateway("istio-ingress", "public", "istio: edge", 80, "shop.example.com") +
 				overlapVS("a", "all", "*", rule("{uri: {exact: /x}}")) + overlapVS("b", "shop", "shop.example.com", rule("{uri: {prefix: /}}")+rule("{uri: {exact: /x}}")),
 			want: []string{`warning: VirtualService a/all: spec.http[0].match[0]: host "shop.example.com"`, `warning: VirtualService b/shop: spec.http[0].match[0]: host "shop.example.com"`}},
+		{name: "one certificate's Gateway: namespaces admitted by servers of different ports never meet",
+			input: sharedCertGateway("    hosts: [eu/*.example.com]\n", "    hosts: [us/*.example.com]\n") +
+				overlapVS("eu", "tenants", "*.example.com", rule("")) + overlapVS("us", "tenants", "*.example.com", rule(""))},
+		{name: "one certificate's Gateway: namespaces one server admits meet in its route table",
+			input: sharedCertGateway("    hosts: [eu/*.example.com, us/*.example.com]\n", "    hosts: [other/other.example.com]\n") +
+				overlapVS("eu", "tenants", "*.example.com", rule("")) + overlapVS("us", "tenants", "*.example.com", rule("")),
+			want: []string{`VirtualService eu/tenants: spec.http[0]: host "*.example.com" on Gateway istio-ingress/public is also routed by VirtualService us/tenants`,
+				`VirtualService us/tenants: spec.http[0]: host "*.example.com" on Gateway istio-ingress/public is also routed by VirtualService eu/tenants`}},
 		{name: "disjoint matches share a host as intended",
 			input: public + overlapVS("a", "shop", "shop.example.com", rule("{uri: {exact: /cart}}")+
 				rule("{uri: {prefix: /web}, headers: {x-beta: {exact: 'true'}}}")+rule("{uri: {prefix: /admin}, port: 8443}")) +

@@ -2,7 +2,6 @@ package model
 
 import (
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/pem"
 	"fmt"
 	"maps"
@@ -11,8 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/edgegate/edgegate/credential"
 	"github.com/edgegate/edgegate/manifest"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // What EG011 reads of Secrets. The index keeps only a Secret's type and key
@@ -49,46 +48,8 @@ func ParseCredentialName(cn string) CredRef {
 	return CredRef{Name: cn}
 }
 
-// secretValue is what EG011 knows of one key of a Secret.
-type secretValue struct {
-	present, nonEmpty bool
-	node              *yaml.Node
-	stringData        bool
-}
-
-// secretKey reads key from stringData, else data: the API server folds
-// stringData into data (stringData winning), and istiod reads data.
-func secretKey(o *manifest.Object, key string) secretValue {
-	return secretKeyIn(o, key, "stringData", "data")
-}
-
-// secretKeyIn reads key from the first of fields that has it.
-func secretKeyIn(o *manifest.Object, key string, fields ...string) secretValue {
-	for _, field := range fields {
-		n := manifest.Lookup(o.Field(field), key)
-		if n == nil {
-			continue
-		}
-		empty := n.Kind != yaml.ScalarNode || n.Tag == "!!null" || strings.TrimSpace(n.Value) == ""
-		return secretValue{present: true, nonEmpty: !empty, node: n, stringData: field == "stringData"}
-	}
-	return secretValue{}
-}
-
-// bytes returns the value of a certificate key; only ever called for
-// certificates, never for keys.
-func (v secretValue) bytes() ([]byte, error) {
-	if v.stringData {
-		return []byte(v.node.Value), nil
-	}
-	clean := strings.Map(func(r rune) rune {
-		if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
-			return -1
-		}
-		return r
-	}, v.node.Value)
-	return base64.StdEncoding.DecodeString(clean)
-}
+// secretKey reads key from stringData, else data, as the API server folds them.
+func secretKey(o *manifest.Object, key string) credential.Value { return credential.Key(o, key) }
 
 // CredentialProblem is why istiod cannot serve a Secret as a certificate,
 // or "": the checks of ExtractCertInfo and ValidateCertificate, which decide
@@ -101,32 +62,26 @@ func CredentialProblem(s *Secret, now time.Time) (problem string, dnsNames []str
 // read from a file: it reads data and ignores stringData, which only the API
 // server folds into data.
 func DataOnlyProblem(s *Secret, now time.Time) string {
-	p, _ := credentialProblemOf(s, now, func(o *manifest.Object, key string) secretValue {
-		return secretKeyIn(o, key, "data")
+	p, _ := credentialProblemOf(s, now, func(o *manifest.Object, key string) credential.Value {
+		return credential.KeyIn(o, key, "data")
 	})
 	return p
 }
 
-func credentialProblemOf(s *Secret, now time.Time, read func(*manifest.Object, string) secretValue) (problem string, dnsNames []string) {
+func credentialProblemOf(s *Secret, now time.Time, read func(*manifest.Object, string) credential.Value) (problem string, dnsNames []string) {
 	o := s.Obj
 	// The private key is only tested for emptiness.
-	certKey := ""
-	switch {
-	case read(o, "cert").nonEmpty && read(o, "key").nonEmpty:
-		certKey = "cert"
-	case read(o, "tls.crt").nonEmpty && read(o, "tls.key").nonEmpty:
-		certKey = "tls.crt"
-	}
+	certKey := credential.CertKey(o, read)
 	if certKey == "" {
 		for _, pair := range [][2]string{{"cert", "key"}, {"tls.crt", "tls.key"}} {
 			c, k := read(o, pair[0]), read(o, pair[1])
-			if c.present && k.present {
+			if c.Present && k.Present {
 				var empty []string
 				for _, e := range []struct {
 					name string
-					v    secretValue
+					v    credential.Value
 				}{{pair[0], c}, {pair[1], k}} {
-					if !e.v.nonEmpty {
+					if !e.v.NonEmpty {
 						empty = append(empty, e.name)
 					}
 				}
@@ -140,7 +95,7 @@ func credentialProblemOf(s *Secret, now time.Time, read func(*manifest.Object, s
 		}
 		return fmt.Sprintf("holds no certificate: istiod needs non-empty tls.crt and tls.key (or cert and key), and it has %s", found), nil
 	}
-	data, err := read(o, certKey).bytes()
+	data, err := read(o, certKey).Bytes()
 	if err != nil {
 		return fmt.Sprintf("has a %s that is not valid base64", certKey), nil
 	}
@@ -173,7 +128,7 @@ func pluralIs(n int) string {
 // HasCA reports whether a Secret holds a client CA the way istiod reads one
 // (ca.crt or cacert, non-empty).
 func HasCA(s *Secret) bool {
-	return secretKey(s.Obj, "ca.crt").nonEmpty || secretKey(s.Obj, "cacert").nonEmpty
+	return secretKey(s.Obj, "ca.crt").NonEmpty || secretKey(s.Obj, "cacert").NonEmpty
 }
 
 // Secret types istiod's credentials informer filters out: a credential of
@@ -207,7 +162,7 @@ func NewSecrets(idx *Index) *Secrets {
 		case "/Secret":
 			c.byName[o.Name] = append(c.byName[o.Name], o.Namespace)
 		case "cert-manager.io/Certificate":
-			if name := manifest.ScalarValue(o.Field("spec", "secretName")); name != "" {
+			if name := credential.CertificateSecret(o); name != "" {
 				c.Producer[o.Namespace+"/"+name] = o.Ref.String()
 			}
 		case "external-secrets.io/ExternalSecret":

@@ -2,6 +2,8 @@ package model
 
 import (
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/edgegate/edgegate/hostname"
 	"github.com/edgegate/edgegate/manifest"
@@ -59,18 +61,41 @@ func (x *Exposed) Exposes(ns, host string) (exposedHost, bool) {
 	return exposedHost{}, false
 }
 
-// Intersections returns the hosts istiod builds a virtual host for when a
+// VirtualHost is a virtual host istiod builds on a Gateway: its host, in
+// the route table of the server that admits it.
+type VirtualHost struct {
+	// RouteTable names the route table within the Gateway, as pilot's
+	// gatewayRDSRouteName does: "http.<port>" for plain-HTTP servers (one per
+	// port), "https.<port>.<port name>" for each HTTPS server. Only
+	// VirtualServices in one route table meet.
+	RouteTable string
+	Host       string
+}
+
+// routeTable names the route table of server si of g (see VirtualHost).
+func routeTable(g *Gateway, si int) string {
+	s := &g.Spec.Servers[si]
+	if strings.EqualFold(s.Port.Protocol, "HTTPS") {
+		return "https." + strconv.Itoa(s.Port.Number) + "." + s.Port.Name
+	}
+	return "http." + strconv.Itoa(s.Port.Number)
+}
+
+// Intersections returns the virtual hosts istiod builds when a
 // VirtualService of namespace ns with host h binds to the Gateway: the more
-// specific of h and each visible server host it matches.
-func (x *Exposed) Intersections(ns, h string) []string {
+// specific of h and each visible server host it matches, in the route table
+// of that server. A concrete h is placed on the first server exposing it to
+// ns (servers admitting every namespace first), where any other
+// VirtualService of ns, or of a namespace that server admits too, meets it.
+func (x *Exposed) Intersections(ns, h string) []VirtualHost {
 	if !hostname.IsWildcard(h) {
-		if _, ok := x.Exposes(ns, h); ok {
-			return []string{h}
+		if sh, ok := x.Exposes(ns, h); ok {
+			return []VirtualHost{{RouteTable: routeTable(sh.Gateway, sh.Server), Host: h}}
 		}
 		return nil
 	}
-	seen := map[string]bool{}
-	var out []string
+	seen := map[VirtualHost]bool{}
+	var out []VirtualHost
 	for _, sh := range x.All {
 		if sh.Namespace != "*" && sh.Namespace != ns || !hostname.Overlap(sh.Name, h) {
 			continue
@@ -79,12 +104,18 @@ func (x *Exposed) Intersections(ns, h string) []string {
 		if hostname.Matches(sh.Name, h) {
 			i = h
 		}
-		if !seen[i] {
-			seen[i] = true
-			out = append(out, i)
+		vh := VirtualHost{RouteTable: routeTable(sh.Gateway, sh.Server), Host: i}
+		if !seen[vh] {
+			seen[vh] = true
+			out = append(out, vh)
 		}
 	}
-	sort.Strings(out)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Host != out[j].Host {
+			return out[i].Host < out[j].Host
+		}
+		return out[i].RouteTable < out[j].RouteTable
+	})
 	return out
 }
 

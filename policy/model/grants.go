@@ -194,3 +194,33 @@ func ConflictWithOtherNamespace(idx *Index, o *manifest.Object, field string) bo
 func CredentialFinding(_ *Index, _ *manifest.Object, field string) bool {
 	return strings.Contains(field, "credentialName")
 }
+
+var serverTLSField = regexp.MustCompile(`^spec\.servers\[(\d+)\]\.tls`)
+
+// CertificateOfOtherNamespace tells EG016's findings that protect another
+// namespace: o's server at field presents a certificate that a Gateway of
+// another namespace presents too, whose hosts a reused connection would
+// misroute. Selectors are not compared, so it errs on the side of
+// protecting. Two Gateways of one namespace are the namespace's own.
+func CertificateOfOtherNamespace(idx *Index, o *manifest.Object, field string) bool {
+	g := idx.Gateway(o.Namespace + "/" + o.Name)
+	m := serverTLSField.FindStringSubmatch(field)
+	if g == nil || g.Obj != o || m == nil {
+		return true // not a finding this function knows: protect
+	}
+	si, _ := strconv.Atoi(m[1])
+	if si >= len(g.Spec.Servers) {
+		return true
+	}
+	for _, other := range idx.Gateways {
+		if other.Obj.Namespace == o.Namespace {
+			continue
+		}
+		for _, s := range other.Spec.Servers {
+			if SameCertificate(g.Spec.Servers[si].TLS, s.TLS) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -37,12 +37,44 @@ type Server struct {
 		Name     string `yaml:"name"`
 		Protocol string `yaml:"protocol"`
 	} `yaml:"port"`
-	Hosts []string `yaml:"hosts"`
-	TLS   *struct {
-		HTTPSRedirect  bool   `yaml:"httpsRedirect"`
-		Mode           string `yaml:"mode"`
-		CredentialName string `yaml:"credentialName"`
-	} `yaml:"tls"`
+	Hosts []string   `yaml:"hosts"`
+	TLS   *ServerTLS `yaml:"tls"`
+}
+
+// ServerTLS is what the gate reads of a server's tls settings.
+type ServerTLS struct {
+	HTTPSRedirect  bool   `yaml:"httpsRedirect"`
+	Mode           string `yaml:"mode"`
+	CredentialName string `yaml:"credentialName"`
+	// File paths in the proxy (not their contents), for servers that do
+	// not use credentialName.
+	ServerCertificate string `yaml:"serverCertificate"`
+	PrivateKey        string `yaml:"privateKey"`
+}
+
+// CertificateKey names the certificate a server's tls settings present, as
+// Istio's haveSameCertificate (the analyzer behind IST0138) compares them:
+// its credentialName when it gives one, else its serverCertificate and
+// privateKey files when it gives both; "" when it presents none that
+// comparison counts. Two servers present the same certificate exactly when
+// their keys are equal and not "".
+func CertificateKey(t *ServerTLS) string {
+	switch {
+	case t == nil:
+		return ""
+	case t.CredentialName != "":
+		return "credentialName:" + t.CredentialName
+	case t.ServerCertificate != "" && t.PrivateKey != "":
+		return "files:" + t.ServerCertificate + "\x00" + t.PrivateKey
+	}
+	return ""
+}
+
+// SameCertificate reports whether two servers' tls settings present the
+// same certificate (see CertificateKey).
+func SameCertificate(a, b *ServerTLS) bool {
+	k := CertificateKey(a)
+	return k != "" && k == CertificateKey(b)
 }
 
 // SortByObjectKey returns a copy of items sorted by the key of their

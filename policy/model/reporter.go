@@ -17,7 +17,7 @@ type Meta struct {
 	Mirrors []string
 	// ProtectsOthers marks the checks that protect one namespace's hosts,
 	// certificates, claims or backends from another namespace (EG001, EG002,
-	// EG006, EG010, EG011):
+	// EG006, EG010, EG011, EG016):
 	// an edgegate.dev/suppress of their findings counts only where the
 	// platform grants it (see Index.granted), and only the platform's
 	// EdgegatePolicy may lower them.

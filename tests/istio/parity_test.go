@@ -42,7 +42,15 @@ var parityCodes = map[string]string{
 	"IST0145": "EG001", // conflicting gateways
 	"IST0162": "EG003", // Gateway port not on the workload's Service
 	"IST0132": "EG005", // VirtualService host not in its Gateway's hosts
+	"IST0138": "EG016", // one certificate on several Gateways of a workload
 	"IST0101": "",      // referenced resource not found
+}
+
+// exactMirrors are the checks that mirror an Istio analyzer to the letter:
+// besides answering each of its messages, each of their findings must be
+// answered by a message of that code on the same object.
+var exactMirrors = map[string]string{
+	"EG016": "IST0138", // gateway.CertificateAnalyzer
 }
 
 // ist0101Checks maps the reference type of an IST0101 message ("Referenced
@@ -367,6 +375,15 @@ func parityOf(t *testing.T, name string, msgs []diag.Message, findings []egFindi
 			}
 		}
 		rows = append(rows, row)
+	}
+	raised := map[string]bool{}
+	for _, m := range msgs {
+		raised[m.Type.Code()+"|"+resourceOf(m)] = true
+	}
+	for _, f := range findings {
+		if code, ok := exactMirrors[f.Check]; ok && !raised[code+"|"+f.object()] {
+			t.Errorf("parity miss: edgegate reports %s %s on %s (%s: %s), and Istio raises no %s there", f.Check, f.Severity, f.object(), f.Field, f.Message, code)
+		}
 	}
 	return rows
 }

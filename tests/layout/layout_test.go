@@ -21,7 +21,7 @@ const module = "github.com/edgegate/edgegate/"
 var layers = [][]string{
 	{"manifest/fastyaml", "manifest/k8sname", "manifest/patterns", "hostname", "render/match", "cmd/edgegate/internal/memlimit"},
 	{"manifest"},
-	{"api/v1alpha1"},
+	{"api/v1alpha1", "credential"},
 	{"podlabels"},
 	{"render"},
 	{"policy/model", "policy/schema"},
