@@ -23,6 +23,11 @@ in the edgegate image itself (it has no shell):
                PARAM_LOCKED, ARGOCD_ENV_LOCKED      true or false (default)
                PARAM_FAIL_ON, ARGOCD_ENV_FAIL_ON    error, warning or info
                PARAM_BINDINGS, ARGOCD_ENV_BINDINGS  a HostBindings lock file
+               PARAM_ALLOW_EMPTY, ARGOCD_ENV_ALLOW_EMPTY
+                                                    true: an app with nothing
+                                                    to apply is not an error
+                                                    (false, the default: Argo
+                                                    CD would prune everything)
                PARAM_INPUTS_0, PARAM_INPUTS_1, ...  more files or directories
              and --namespace $ARGOCD_APP_NAMESPACE for intents that name
              none. Paths are relative to the app's directory.`
@@ -68,6 +73,13 @@ func argocdRenderArgs(getenv func(string) string, lookup func(string) (string, b
 	case "", "false":
 	default:
 		return nil, fmt.Errorf("parameter locked must be true or false, not %q", locked)
+	}
+	switch allowEmpty := setting("ALLOW_EMPTY"); allowEmpty {
+	case "true":
+		args = append(args, "--allow-empty")
+	case "", "false":
+	default:
+		return nil, fmt.Errorf("parameter allow-empty must be true or false, not %q", allowEmpty)
 	}
 	if failOn := setting("FAIL_ON"); failOn != "" {
 		var s severityFlag

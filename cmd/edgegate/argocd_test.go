@@ -19,6 +19,9 @@ func TestArgoCDRenderArgs(t *testing.T) {
 		{map[string]string{"ARGOCD_ENV_FAIL_ON": "warning", "PARAM_FAIL_ON": "info"}, "--fail-on info -- ."},
 		{map[string]string{"PARAM_BINDINGS": "../lock.yaml", "PARAM_INPUTS_0": "../gw.yaml", "PARAM_INPUTS_1": "-x", "PARAM_INPUTS_3": "skipped"},
 			"--bindings ../lock.yaml -- . ../gw.yaml -x"},
+		{map[string]string{"ARGOCD_ENV_ALLOW_EMPTY": "true"}, "--allow-empty -- ."},
+		{map[string]string{"ARGOCD_ENV_ALLOW_EMPTY": "true", "PARAM_ALLOW_EMPTY": "false"}, "-- ."},
+		{map[string]string{"PARAM_ALLOW_EMPTY": "1"}, `error: parameter allow-empty must be true or false, not "1"`},
 		{map[string]string{"PARAM_LOCKED": "yes"}, `error: parameter locked must be true or false, not "yes"`},
 		{map[string]string{"ARGOCD_ENV_FAIL_ON": "fatal"}, `error: parameter fail-on must be error, warning or info, not "fatal"`},
 	} {
@@ -39,6 +42,26 @@ func TestArgoCDUsage(t *testing.T) {
 		var stdout, stderr bytes.Buffer
 		if code := run(args, strings.NewReader(""), &stdout, &stderr); code != 2 || stdout.Len() > 0 || !strings.Contains(stderr.String(), "Usage: edgegate argocd") {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, stdout.String(), stderr.String())
+		}
+	}
+}
+
+// An app with nothing to apply fails generate (Argo CD would prune
+// everything) unless the Application allows it.
+func TestArgoCDGenerateEmpty(t *testing.T) {
+	t.Chdir(t.TempDir())
+	for _, c := range []struct {
+		allowEmpty string
+		wantCode   int
+	}{{"", 1}, {"true", 0}} {
+		t.Setenv("ARGOCD_ENV_ALLOW_EMPTY", c.allowEmpty)
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"argocd", "generate"}, strings.NewReader(""), &stdout, &stderr)
+		if code != c.wantCode || stdout.Len() > 0 {
+			t.Errorf("ALLOW_EMPTY=%q: exit %d (want %d), stdout %q, stderr %q", c.allowEmpty, code, c.wantCode, stdout.String(), stderr.String())
+		}
+		if c.wantCode != 0 && !strings.Contains(stderr.String(), "allow-empty") {
+			t.Errorf("ALLOW_EMPTY unset: the error does not say how to allow it: %q", stderr.String())
 		}
 	}
 }
