@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/edgegate/edgegate/hostname"
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/podlabels"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -37,7 +38,12 @@ type Server struct {
 		Name     string `yaml:"name"`
 		Protocol string `yaml:"protocol"`
 	} `yaml:"port"`
-	Hosts []string   `yaml:"hosts"`
+	Hosts []string `yaml:"hosts"`
+	// Names are Hosts as pilot compares them, without the namespace part:
+	// lowercased, without a trailing dot (hostname.Canonical). The index
+	// sets them once, so ownership checks never compare two spellings of
+	// one host ("SHOP.example.com." is shop.example.com to Envoy).
+	Names []string   `yaml:"-"`
 	TLS   *ServerTLS `yaml:"tls"`
 }
 
@@ -96,6 +102,9 @@ type ServerHost struct {
 // Raw is the host as the Gateway writes it ("ns/host" or "host").
 func (h ServerHost) Raw() string { return h.Gateway.Spec.Servers[h.Server].Hosts[h.Host] }
 
+// Name is the host as pilot compares it, without the namespace part.
+func (h ServerHost) Name() string { return h.Gateway.Spec.Servers[h.Server].Names[h.Host] }
+
 func (h ServerHost) Field() string {
 	return fmt.Sprintf("spec.servers[%d].hosts[%d]", h.Server, h.Host)
 }
@@ -130,6 +139,30 @@ type VirtualService struct {
 		TLS      []L4Route   `yaml:"tls"`
 		TCP      []L4Route   `yaml:"tcp"`
 	} `yaml:"spec"`
+	// Names are spec.hosts as pilot compares them (hostname.Canonical), set
+	// by the index.
+	Names []string `yaml:"-"`
+}
+
+// canonicalNames fills in Names of every server: the host part of each
+// server host, as pilot compares it.
+func (g *Gateway) canonicalNames() {
+	for i := range g.Spec.Servers {
+		s := &g.Spec.Servers[i]
+		s.Names = make([]string, len(s.Hosts))
+		for j, h := range s.Hosts {
+			_, name := SplitGatewayHost(h)
+			s.Names[j] = hostname.Canonical(name)
+		}
+	}
+}
+
+// canonicalNames fills in Names: spec.hosts as pilot compares them.
+func (vs *VirtualService) canonicalNames() {
+	vs.Names = make([]string, len(vs.Spec.Hosts))
+	for i, h := range vs.Spec.Hosts {
+		vs.Names[i] = hostname.Canonical(h)
+	}
 }
 
 // HTTPRoute is one http rule of a VirtualService.
