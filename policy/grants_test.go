@@ -116,7 +116,7 @@ func TestProtectedSuppressions(t *testing.T) {
 		name:  "evil's wildcard over good's host, suppressed: refused",
 		input: takeover("evil", "wild", "*.example.com", "EG010: every subdomain is ours"),
 		want: []string{
-			`Gateway evil/wild: spec.servers[0].hosts[0]: host "*.example.com" claimed by namespace evil (through "./", the Gateway's own namespace) on gateway workload Deployment istio-ingress/edge, a gateway shared by several namespaces (namespace good holds "shop.example.com" there`,
+			`warning: Gateway evil/wild: spec.servers[0].hosts[0]: host "*.example.com" claimed by namespace evil (through "./", the Gateway's own namespace) on gateway workload Deployment istio-ingress/edge, a gateway shared by several namespaces (namespace good holds "shop.example.com" there`,
 			"Gateway evil/wild: " + refused + " EG010 (host-ownership) does not count",
 		},
 	}, {

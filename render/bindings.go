@@ -220,9 +220,10 @@ func (a *allocator) rejectDuplicateHosts(apps []*App, claims []*Claim) []*App {
 			}
 			var others []string
 			if c := fixed[h]; c != nil {
-				if a.lockedOwner(h) == app.Key() {
-					// The lock records the host for this app: the hand-written
-					// Gateway is the one taking it, so the error is its own.
+				if a.lockedOwner(h) == app.Key() && c.Obj.Namespace != app.Namespace {
+					// The lock records the host for this app: another
+					// namespace's hand-written Gateway is the one taking it,
+					// so the error is its own (the file its team changed).
 					a.diags = append(a.diags, manifest.Errorf(c.Obj, c.Field,
 						"host %s on gateway %s belongs to app %s (%s), which the HostBindings lock (%s) records for it: a concrete host belongs to one app, and Istio would merge this Gateway's routes into that app's; serve a host of your own",
 						c.named(), a.w.Key(), app.Key(), where(app.Obj), where(a.lock.Obj)))

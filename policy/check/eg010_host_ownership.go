@@ -156,10 +156,12 @@ func (hostOwnershipCheck) Run(idx *model.Index, r *model.Reporter) {
 		if !hostname.IsWildcard(host) {
 			continue
 		}
+		if host == "*" {
+			catchAll(r, w, group, held[w])
+			continue
+		}
 		for _, c := range group {
 			switch {
-			case c.ns == "" && host == "*":
-				unscopedCatchAll(r, w, c, held[w])
 			case c.ns == "":
 				unscopedWildcard(r, w, host, c)
 			case p == nil || p.Allows(c.ns):
@@ -215,12 +217,11 @@ func concreteHost(r *model.Reporter, w *model.OwnershipWorkload, host string, gr
 	}
 }
 
-// holding is a host a namespace holds on a gateway workload: one the
-// HostBindings lock records for it (owned), or one it only claims in this
-// input.
+// holding is a host a namespace holds on a gateway workload: one it claims
+// in this input, or one the HostBindings lock records for it.
 type holding struct {
 	host, ns string
-	locked   bool
+	locked   bool   // recorded in the lock: owned, not only claimed
 	from     string // the lock record or the claim, for messages
 }
 
@@ -236,9 +237,7 @@ type workloadHoldings struct {
 // rightfully: a concrete host the lock records only by the namespace it
 // records (any other claim of it is an error of its own, and must not make
 // a wildcard above it one too). Hosts spec.hostOwnership covers are left
-// out: the patterns say whose they are. "*" is held by no one: catch-alls
-// beside each other on their own ports are edgegate's answer to the seed's
-// KIA0301.
+// out: the patterns say whose they are.
 func newHoldings(m *model.Ownership, claims []*claim) map[*model.OwnershipWorkload]*workloadHoldings {
 	type key struct{ host, ns string }
 	out := map[*model.OwnershipWorkload]*workloadHoldings{}
@@ -288,43 +287,25 @@ func newHoldings(m *model.Ownership, claims []*claim) map[*model.OwnershipWorklo
 	return out
 }
 
-// under calls each for the holdings strictly below the wildcard host, in
-// order, until it returns false.
-func (hs *workloadHoldings) under(host string, each func(holding) bool) {
-	if hs == nil {
-		return
-	}
-	if host == "*" {
-		for _, h := range hs.all {
-			if !each(h) {
-				return
-			}
-		}
-		return
-	}
-	for _, i := range hs.below[strings.TrimPrefix(host, "*.")] {
-		if !each(hs.all[i]) {
-			return
-		}
-	}
-}
-
-// wildcardOwnership judges a wildcard one namespace claims on a workload
-// where other namespaces hold hosts below it. Envoy gives each request to
-// the most specific host, so the wildcard does not take their traffic while
-// their servers stand; but it answers for those hosts on every port where
-// their owners do not serve them, whenever their Gateway is gone or
-// rejected, and, over TLS, on any HTTP/2 connection a browser reuses for
-// them because the wildcard's certificate covers them. So a wildcard over
-// hosts another namespace owns (the lock records them for it, or
-// spec.hostOwnership reserves them to it) is an error, as a concrete host
-// of another namespace would be, unless the platform consents: a
-// spec.hostOwnership pattern covering the wildcard lists the claimant (the
-// reserved hosts below it are then a warning), or the platform's
-// EdgegatePolicy grants EG010 to the claimant, which makes its
+// wildcardOwnership judges a wildcard ("*.example.com") one namespace
+// claims on a workload where other namespaces hold hosts below it. Envoy
+// gives each request to the most specific host, so the wildcard does not
+// take their traffic while their servers stand; but it answers for those
+// hosts on every port where their owners do not serve them, whenever their
+// Gateway is gone or rejected, and, over TLS, on any HTTP/2 connection a
+// browser reuses for them because the wildcard's certificate covers them.
+// So a wildcard over hosts another namespace owns (the lock records them
+// for it, or spec.hostOwnership reserves them to it) is an error, as a
+// concrete host of another namespace would be, unless the platform
+// consents: a spec.hostOwnership pattern covering the wildcard lists the
+// claimant (the reserved hosts below it are then a warning), or the
+// platform's EdgegatePolicy grants EG010 to the claimant, which makes its
 // edgegate.dev/suppress count. Holding the wildcard first (in the lock, or
-// in sort order) is no consent. Hosts other namespaces only claim in this
-// input, with no lock record yet, are a warning.
+// in sort order) is no consent. Hosts others only claim in this input are
+// a warning: a render records them in the lock it checks (so render needs
+// the consent), a check of hand-written objects alone cannot tell whose
+// they are. ("*" is catchAll's: a catch-all on a shared gateway is a
+// warning, whoever holds what.)
 func wildcardOwnership(r *model.Reporter, w *model.OwnershipWorkload, host string, c *claim, p *model.HostPattern, hs *workloadHoldings) {
 	var owned, claimed []string
 	moreOwned, moreClaimed := 0, 0
@@ -341,8 +322,7 @@ func wildcardOwnership(r *model.Reporter, w *model.OwnershipWorkload, host strin
 				q.Pattern, q.Obj.Ref, model.WhereField(q.Obj, "spec.hostOwnership"), q.Namespaces()))
 		}
 	}
-	consent := p != nil && p.Allows(c.ns)
-	if consent {
+	if p != nil && p.Allows(c.ns) {
 		if len(owned) > 0 {
 			r.Warn(c.obj, c.field,
 				"host %s on %s, claimed by %s%s, also covers hosts of other namespaces: %s; %s lets namespace %s hold the wildcard, but requests for those hosts reach this claim on every port where their owners do not serve them, and whenever the owners' Gateways are gone; claim a narrower host",
@@ -350,32 +330,25 @@ func wildcardOwnership(r *model.Reporter, w *model.OwnershipWorkload, host strin
 		}
 		return
 	}
-	hs.under(host, func(h holding) bool {
-		switch {
-		case h.ns == c.ns:
-		case h.locked:
-			note(&owned, &moreOwned, fmt.Sprintf("%q of namespace %s (%s)", h.host, h.ns, h.from))
-		default:
-			note(&claimed, &moreClaimed, fmt.Sprintf("namespace %s holds %q there (%s)", h.ns, h.host, h.from))
+	if hs != nil {
+		for _, i := range hs.below[strings.TrimPrefix(host, "*.")] {
+			switch h := hs.all[i]; {
+			case h.ns == c.ns:
+			case h.locked:
+				note(&owned, &moreOwned, fmt.Sprintf("%q of namespace %s (%s)", h.host, h.ns, h.from))
+			default:
+				note(&claimed, &moreClaimed, fmt.Sprintf("namespace %s holds %q there (%s)", h.ns, h.host, h.from))
+			}
 		}
-		return true
-	})
-	what := "wildcard"
-	if host == "*" {
-		what = "catch-all"
 	}
 	switch {
 	case len(owned) > 0:
 		r.Report(c.obj, c.field,
-			"host %s on %s, claimed by %s%s, covers hosts other namespaces own there: %s. Envoy gives each request to the most specific host, but a %s answers for those hosts on every port where their owners do not serve them, whenever their Gateways are gone, and over any HTTP/2 connection a browser reuses for them; holding it first gives no right to them. Claim the hosts you serve, or ask the platform team to consent: a grant in its EdgegatePolicy (spec.grants: [{check: EG010, namespace: %s, name: %s, reason: ...}]) that makes edgegate.dev/suppress: \"EG010: <reason>\" on %s count, or spec.hostOwnership listing namespace %s for %q (beside the owners of the hosts below it)",
-			c.spelled(), w, c.who(), c.via, list(owned, moreOwned), what, c.ns, c.obj.Name, c.obj.Ref, c.ns, host)
-	case len(claimed) > 0 && host == "*":
-		r.Warn(c.obj, c.field,
-			"host \"*\" claimed by %s%s on %s, a gateway shared by several namespaces (%s): a catch-all answers for other namespaces' hosts on every port they do not serve, and takes their traffic whenever their Gateway is gone; once the lock records them it needs the platform's consent; claim the hosts you serve, or give the catch-all a gateway of its own",
-			c.who(), c.via, w, list(claimed, moreClaimed))
+			"host %s on %s, claimed by %s%s, covers hosts other namespaces own there: %s. Envoy gives each request to the most specific host, but a wildcard answers for those hosts on every port where their owners do not serve them, whenever their Gateways are gone, and over any HTTP/2 connection a browser reuses for them; holding it first gives no right to them. Claim the hosts you serve, or ask the platform team to consent: a grant in its EdgegatePolicy (spec.grants: [{check: EG010, namespace: %s, name: %s, reason: ...}]) that makes edgegate.dev/suppress: \"EG010: <reason>\" on %s count, or spec.hostOwnership listing namespace %s for %q (beside the owners of the hosts below it)",
+			c.spelled(), w, c.who(), c.via, list(owned, moreOwned), c.ns, c.obj.Name, c.obj.Ref, c.ns, host)
 	case len(claimed) > 0:
 		r.Warn(c.obj, c.field,
-			"host %s claimed by %s%s on %s, a gateway shared by several namespaces (%s): a wildcard answers for them on every port they do not serve, and takes their traffic whenever their Gateway is gone; once the lock records them it needs the platform's consent; claim the hosts you serve, or give the wildcard a gateway of its own",
+			"host %s claimed by %s%s on %s, a gateway shared by several namespaces (%s): a wildcard answers for their hosts on every port they do not serve, and takes their traffic whenever their Gateway is gone; once the lock records those hosts for them, it needs the platform's consent; claim the hosts you serve, or give the wildcard a gateway of its own",
 			c.spelled(), c.who(), c.via, w, list(claimed, moreClaimed))
 	}
 }
@@ -412,27 +385,39 @@ func unscopedWildcard(r *model.Reporter, w *model.OwnershipWorkload, host string
 		c.spelled(), w, c.who(), c.via, strings.Join(foreign, ", "), below[0].Obj.Ref, model.WhereField(below[0].Obj, "spec.hostOwnership"))
 }
 
-// unscopedCatchAll warns about "*" without a namespace prefix on a
-// workload that other namespaces hold hosts on.
-func unscopedCatchAll(r *model.Reporter, w *model.OwnershipWorkload, c *claim, held map[string]string) {
-	var other string
-	for _, ns := range slices.Sorted(maps.Keys(held)) {
-		if ns != c.obj.Namespace {
-			other = fmt.Sprintf("namespace %s holds %q there", ns, held[ns])
-			break
+// catchAll warns about "*" on a workload that other namespaces hold
+// hosts on (claimed or locked), or where hostOwnership reserves hosts to
+// other namespaces. A catch-all is the platform's fallback or a squatter;
+// either way it answers for other namespaces' hosts on every port they do
+// not serve, which the platform accepts by granting the suppression.
+func catchAll(r *model.Reporter, w *model.OwnershipWorkload, group []*claim, held map[string]string) {
+	holders := slices.Sorted(maps.Keys(held))
+	for _, c := range group {
+		var other string
+		for _, ns := range holders {
+			if ns != c.ns && (c.ns != "" || ns != c.obj.Namespace) {
+				other = fmt.Sprintf("namespace %s holds %q there", ns, held[ns])
+				break
+			}
 		}
-	}
-	if other == "" {
-		if p := w.Patterns.NotAllowing(""); p != nil {
-			other = fmt.Sprintf("spec.hostOwnership of %s reserves %q to namespace(s) %s", p.Obj.Ref, p.Pattern, p.Namespaces())
+		if other == "" {
+			if p := w.Patterns.NotAllowing(c.ns); p != nil {
+				other = fmt.Sprintf("spec.hostOwnership of %s reserves %q to namespace(s) %s", p.Obj.Ref, p.Pattern, p.Namespaces())
+			}
 		}
+		if other == "" {
+			continue
+		}
+		if c.ns == "" {
+			r.Warn(c.obj, c.field,
+				"host \"*\" without a namespace prefix on %s, a gateway shared by several namespaces (%s), lets VirtualServices of any namespace attach any host, including hosts other namespaces own: scope it to the namespace that serves it (\"./*\" or \"<namespace>/*\")",
+				w, other)
+			continue
+		}
+		r.Warn(c.obj, c.field,
+			"host \"*\" claimed by %s%s on %s, a gateway shared by several namespaces (%s): a catch-all answers for other namespaces' hosts on every port they do not serve, and takes their traffic whenever their Gateway is gone; claim the hosts you serve, or give the catch-all a gateway of its own",
+			c.who(), c.via, w, other)
 	}
-	if other == "" {
-		return
-	}
-	r.Warn(c.obj, c.field,
-		"host \"*\" without a namespace prefix on %s, a gateway shared by several namespaces (%s), lets VirtualServices of any namespace attach any host, including hosts other namespaces own: scope it to the namespace that serves it (\"./*\" or \"<namespace>/*\")",
-		w, other)
 }
 
 // claims reads every claim: AppIntent hosts, Gateway server
