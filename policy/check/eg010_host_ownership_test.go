@@ -147,15 +147,19 @@ func TestHostOwnership(t *testing.T) {
 			want:  []string{`Gateway evil/grab: spec.servers[0].hosts[0]: host "Shop.Example.com." (shop.example.com to pilot, which compares hosts lowercased and without a trailing dot) on gateway istio-ingress/public is claimed by namespace evil (through "./", the Gateway's own namespace), but spec.hostOwnership["shop.example.com"]`}},
 		{name: "a VirtualService spelling a reserved host in capitals on a shared unscoped Gateway",
 			input: reserved + gateway("istio-ingress", "shared", publicSelector, 80, "*.example.com") +
-				ownedVS("evil", "phish", "istio-ingress/shared", "SHOP.EXAMPLE.COM"),
+				ownedVS("evil", "phish", "istio-ingress/shared", "SHOP.example.com"),
 			want: []string{
 				`warning: Gateway istio-ingress/shared: spec.servers[0].hosts[0]: host "*.example.com" on gateway istio-ingress/public, claimed by any namespace, also covers`,
-				`VirtualService evil/phish: spec.hosts[0]: host "SHOP.EXAMPLE.COM" (shop.example.com to pilot, which compares hosts lowercased and without a trailing dot) on gateway istio-ingress/public is claimed by namespace evil (attached to the unscoped hosts of Gateway istio-ingress/shared)`,
+				`VirtualService evil/phish: spec.hosts[0]: host "SHOP.example.com" (shop.example.com to pilot, which compares hosts lowercased and without a trailing dot) on gateway istio-ingress/public is claimed by namespace evil (attached to the unscoped hosts of Gateway istio-ingress/shared)`,
 			}},
-		{name: "a lock spelling the host otherwise still records its owner",
-			input: publicGateway("") + lock("istio-ingress/public", 80, map[string]string{"Shop.example.com.": "shop/web"}) +
+		{name: "a lock spelling the host otherwise still records its owner; the record spelt as pilot compares it speaks first",
+			input: publicGateway("") + lock("istio-ingress/public", 80, map[string]string{"Shop.example.com.": "shop/web", "API.example.com": "evil/a", "api.example.com": "shop/api"}) +
+				gateway("evil", "api", publicSelector, 80, "./api.example.com") +
 				gateway("evil", "grab", publicSelector, 80, "./shop.example.com"),
-			want: []string{`Gateway evil/grab: spec.servers[0].hosts[0]: host "shop.example.com" on gateway istio-ingress/public belongs to namespace shop`}},
+			want: []string{
+				`Gateway evil/api: spec.servers[0].hosts[0]: host "api.example.com" on gateway istio-ingress/public belongs to namespace shop: the HostBindings lock records it for app shop/api`,
+				`Gateway evil/grab: spec.servers[0].hosts[0]: host "shop.example.com" on gateway istio-ingress/public belongs to namespace shop`,
+			}},
 		{name: "without a lock record, two spellings of one host are one host claimed twice",
 			input: publicGateway("") + ownedApp("a", "one", "api.example.com") + gateway("b", "two", publicSelector, 8080, "./API.example.com."),
 			want: []string{

@@ -247,6 +247,12 @@ func NewOwnership(idx *Index) *Ownership {
 	m.declared = SortByObjectKey(idx.IngressGateways, func(g *DeclaredGateway) *manifest.Object { return g.Obj })
 	for _, g := range m.declared {
 		for _, w := range m.gatewayWorkloads(g) {
+			if w.Namespace != "" && w.Namespace != g.Obj.Namespace {
+				// An IngressGateway speaks for the workload of its own
+				// namespace: one a team declares with the platform
+				// gateway's selector reserves nothing on the platform's.
+				continue
+			}
 			if w.Patterns == nil {
 				w.Patterns = &patterns{}
 			}
@@ -461,6 +467,9 @@ func (m *Ownership) readLocks() {
 			hosts := make(map[string]string, len(p.Hosts))
 			for h, app := range p.Hosts {
 				c := hostname.Canonical(h)
+				if _, spelt := p.Hosts[c]; spelt && h != c {
+					continue // the record spelt as pilot compares it speaks
+				}
 				if have, ok := hosts[c]; !ok || app < have {
 					hosts[c] = app
 				}
