@@ -201,6 +201,11 @@ func TestHostOwnership(t *testing.T) {
 		{name: "a wildcard is not blamed for a host another namespace claims against hostOwnership",
 			input: publicGateway("  hostOwnership:\n    \"*.example.com\": [tenants]\n") + ownedApp("tenants", "t", "*.example.com") + ownedApp("evil", "x", "x.example.com"),
 			want:  []string{`AppIntent evil/x: spec.hosts[0]: host "x.example.com" on gateway istio-ingress/public is claimed by namespace evil, but spec.hostOwnership["*.example.com"]`}},
+		{name: "a team's own IngressGateway with the platform's selector reserves nothing on the platform's workload",
+			input: "apiVersion: edgegate.dev/v1alpha1\nkind: IngressGateway\nmetadata: {name: edge, namespace: istio-ingress}\nspec: {existing: true, selector: {istio: edge}}\n---\n" +
+				"apiVersion: edgegate.dev/v1alpha1\nkind: IngressGateway\nmetadata: {name: mine, namespace: evil}\nspec:\n  existing: true\n  selector: {istio: edge}\n  hostOwnership: {\"*.example.com\": [evil]}\n---\n" +
+				lock("istio-ingress/edge", 80, map[string]string{"shop.example.com": "good/shop"}) + gateway("evil", "wild", "istio: edge", 80, "./*.example.com"),
+			want: []string{`Gateway evil/wild: spec.servers[0].hosts[0]: host "*.example.com" on gateway evil/mine, claimed by namespace evil (through "./", the Gateway's own namespace), covers hosts other namespaces own there: "shop.example.com" of namespace good`}},
 		{name: "a wildcard that covers nobody else's host",
 			input: publicGateway("") + lock("istio-ingress/public", 80, map[string]string{"shop.example.com": "shop/web"}) +
 				ownedApp("tenants", "t", "*.tenants.example.com") + ownedApp("shop", "web", "shop.example.com")},
