@@ -222,7 +222,15 @@ func concreteHost(r *model.Reporter, w *model.OwnershipWorkload, host string, gr
 type holding struct {
 	host, ns string
 	locked   bool   // recorded in the lock: owned, not only claimed
-	from     string // the lock record or the claim, for messages
+	claim    *claim // the claim, when not locked
+}
+
+// from names where the holding is recorded, for messages.
+func (h holding) from(w *model.OwnershipWorkload) string {
+	if h.locked {
+		return w.Lock[h.host].Describe()
+	}
+	return h.claim.ref()
 }
 
 // workloadHoldings are the holdings of one workload, with the holdings
@@ -238,12 +246,37 @@ type workloadHoldings struct {
 // records (any other claim of it is an error of its own, and must not make
 // a wildcard above it one too). Hosts spec.hostOwnership covers are left
 // out: the patterns say whose they are.
+//
+// Only hosts below a domain wildcard some namespace claims on the workload
+// are kept: nearly always none, so the check costs little more than the
+// lookups of each host's suffixes.
 func newHoldings(m *model.Ownership, claims []*claim) map[*model.OwnershipWorkload]*workloadHoldings {
 	type key struct{ host, ns string }
 	out := map[*model.OwnershipWorkload]*workloadHoldings{}
+	domains := map[*model.OwnershipWorkload]map[string]bool{} // "example.com" for a claim of "*.example.com"
+	for _, c := range claims {
+		if c.ns != "" && c.host != "*" && hostname.IsWildcard(c.host) {
+			if domains[c.w] == nil {
+				domains[c.w] = map[string]bool{}
+			}
+			domains[c.w][c.host[2:]] = true
+		}
+	}
+	if len(domains) == 0 {
+		return out
+	}
+	below := func(w *model.OwnershipWorkload, host string) bool {
+		name := strings.TrimPrefix(host, "*.")
+		for i := 0; i < len(name); i++ {
+			if name[i] == '.' && domains[w][name[i+1:]] {
+				return true
+			}
+		}
+		return false
+	}
 	seen := map[*model.OwnershipWorkload]map[key]bool{}
-	add := func(w *model.OwnershipWorkload, host, ns string, locked bool, from func() string) {
-		if ns == "" || host == "*" || w.Patterns.Covering(host) != nil {
+	add := func(w *model.OwnershipWorkload, host, ns string, c *claim) {
+		if ns == "" || host == "*" || !below(w, host) || w.Patterns.Covering(host) != nil {
 			return
 		}
 		if e, ok := w.Lock[host]; ok && !hostname.IsWildcard(host) && e.Namespace != ns {
@@ -257,18 +290,20 @@ func newHoldings(m *model.Ownership, claims []*claim) map[*model.OwnershipWorklo
 			return
 		}
 		seen[w][key{host, ns}] = true
-		out[w].all = append(out[w].all, holding{host: host, ns: ns, locked: locked, from: from()})
+		out[w].all = append(out[w].all, holding{host: host, ns: ns, locked: c == nil, claim: c})
 	}
 	// The lock first: a host it records is owned, whoever also claims it.
 	workloads := slices.SortedFunc(maps.Values(m.Workloads), func(a, b *model.OwnershipWorkload) int { return strings.Compare(a.Key, b.Key) })
 	for _, w := range workloads {
+		if domains[w] == nil {
+			continue
+		}
 		for _, h := range slices.Sorted(maps.Keys(w.Lock)) {
-			e := w.Lock[h]
-			add(w, h, e.Namespace, true, e.Describe)
+			add(w, h, w.Lock[h].Namespace, nil)
 		}
 	}
 	for _, c := range claims {
-		add(c.w, c.host, c.ns, false, func() string { return c.ref() })
+		add(c.w, c.host, c.ns, c)
 	}
 	for _, hs := range out {
 		sort.SliceStable(hs.all, func(i, j int) bool {
@@ -309,17 +344,20 @@ func newHoldings(m *model.Ownership, claims []*claim) map[*model.OwnershipWorklo
 func wildcardOwnership(r *model.Reporter, w *model.OwnershipWorkload, host string, c *claim, p *model.HostPattern, hs *workloadHoldings) {
 	var owned, claimed []string
 	moreOwned, moreClaimed := 0, 0
-	note := func(to *[]string, more *int, s string) {
+	// Only the first three of each are written out.
+	note := func(to *[]string, more *int, describe func() string) {
 		if len(*to) < 3 {
-			*to = append(*to, s)
+			*to = append(*to, describe())
 		} else {
 			*more++
 		}
 	}
 	for _, q := range w.Patterns.Under(host) {
 		if !q.Allows(c.ns) {
-			note(&owned, &moreOwned, fmt.Sprintf("%q (spec.hostOwnership of %s (%s) reserves it to namespace(s) %s)",
-				q.Pattern, q.Obj.Ref, model.WhereField(q.Obj, "spec.hostOwnership"), q.Namespaces()))
+			note(&owned, &moreOwned, func() string {
+				return fmt.Sprintf("%q (spec.hostOwnership of %s (%s) reserves it to namespace(s) %s)",
+					q.Pattern, q.Obj.Ref, model.WhereField(q.Obj, "spec.hostOwnership"), q.Namespaces())
+			})
 		}
 	}
 	if p != nil && p.Allows(c.ns) {
@@ -335,9 +373,9 @@ func wildcardOwnership(r *model.Reporter, w *model.OwnershipWorkload, host strin
 			switch h := hs.all[i]; {
 			case h.ns == c.ns:
 			case h.locked:
-				note(&owned, &moreOwned, fmt.Sprintf("%q of namespace %s (%s)", h.host, h.ns, h.from))
+				note(&owned, &moreOwned, func() string { return fmt.Sprintf("%q of namespace %s (%s)", h.host, h.ns, h.from(w)) })
 			default:
-				note(&claimed, &moreClaimed, fmt.Sprintf("namespace %s holds %q there (%s)", h.ns, h.host, h.from))
+				note(&claimed, &moreClaimed, func() string { return fmt.Sprintf("namespace %s holds %q there (%s)", h.ns, h.host, h.from(w)) })
 			}
 		}
 	}

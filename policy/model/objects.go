@@ -149,20 +149,36 @@ type VirtualService struct {
 func (g *Gateway) canonicalNames() {
 	for i := range g.Spec.Servers {
 		s := &g.Spec.Servers[i]
-		s.Names = make([]string, len(s.Hosts))
-		for j, h := range s.Hosts {
-			_, name := SplitGatewayHost(h)
-			s.Names[j] = hostname.Canonical(name)
-		}
+		s.Names = canonicalNames(s.Hosts, true)
 	}
 }
 
 // canonicalNames fills in Names: spec.hosts as pilot compares them.
-func (vs *VirtualService) canonicalNames() {
-	vs.Names = make([]string, len(vs.Spec.Hosts))
-	for i, h := range vs.Spec.Hosts {
-		vs.Names[i] = hostname.Canonical(h)
+func (vs *VirtualService) canonicalNames() { vs.Names = canonicalNames(vs.Spec.Hosts, false) }
+
+// canonicalNames returns hosts as pilot compares them (without their
+// namespace part when scoped): hosts itself when that changes nothing, as
+// for nearly every host, so the index holds no second copy.
+func canonicalNames(hosts []string, scoped bool) []string {
+	var out []string
+	for i, h := range hosts {
+		name := h
+		if scoped {
+			_, name = SplitGatewayHost(h)
+		}
+		name = hostname.Canonical(name)
+		if out == nil && name != h {
+			out = make([]string, len(hosts))
+			copy(out, hosts[:i])
+		}
+		if out != nil {
+			out[i] = name
+		}
 	}
+	if out == nil {
+		return hosts
+	}
+	return out
 }
 
 // HTTPRoute is one http rule of a VirtualService.
