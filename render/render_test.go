@@ -234,7 +234,7 @@ spec:
 `
 	for _, opts := range []Options{{}, {Locked: true}, {Relock: true}} {
 		got := renderErrors(t, lock+app("shop", "shop", "shop.example.com"), opts)
-		want := `evil.yaml:8: Gateway evil/grab: spec.servers[0].hosts[0]: host "SHOP.example.com." (shop.example.com to pilot, which compares hosts lowercased and without a trailing dot) on gateway istio-ingress/edge belongs to app shop/shop (shop.yaml:2), which the HostBindings lock (input.yaml:1) records for it`
+		want := `evil.yaml:8: error: Gateway evil/grab: spec.servers[0].hosts[0]: host "SHOP.example.com." (shop.example.com to pilot, which compares hosts lowercased and without a trailing dot) on gateway istio-ingress/edge belongs to app shop/shop (shop.yaml:2), which the HostBindings lock (input.yaml:1) records for it`
 		if !strings.Contains(got, want) || strings.Contains(got, "AppIntent shop/shop") {
 			t.Errorf("%+v: want only the Gateway's error\n  %s\ngot\n  %s", opts, want, got)
 		}
@@ -562,7 +562,7 @@ func TestValidationErrors(t *testing.T) {
 		{"replicas max below min", gateway("  replicas: {min: 3, max: 2}"), "spec.replicas.max: must be at least min (3)"},
 		{"an existing gateway with workload fields", gateway("  existing: true\n  selector: {istio: x}\n  servicePorts: [{name: http, port: 80}]\n  replicas: {min: 2}"), "spec.replicas: edgegate renders nothing for an existing gateway"},
 		{"an existing gateway without HTTP ports", gateway("  existing: true\n  selector: {istio: x}\n  servicePorts: [{name: status-port, port: 15021}]"), "at least one must be named http, http2 or https"},
-		{"a bad host ownership pattern", gateway("  hostOwnership: {'Shop.example.com': [shop]}"), "spec.hostOwnership.Shop.example.com: host \"Shop.example.com\" has uppercase letters: write \"shop.example.com\""},
+		{"a bad host ownership pattern", gateway("  hostOwnership: {'Shop.example.com': [shop]}"), "spec.hostOwnership.Shop.example.com: host \"Shop.example.com\": uppercase"},
 		{"host ownership without namespaces", gateway("  hostOwnership: {'shop.example.com': []}"), `list the namespaces allowed to claim "shop.example.com"`},
 		{"externalTrafficPolicy on ClusterIP", gateway("  service: {type: ClusterIP, externalTrafficPolicy: Local}"), "applies only to LoadBalancer and NodePort"},
 		{"a missing namespace", "apiVersion: edgegate.dev/v1alpha1\nkind: AppIntent\nmetadata: {name: web}\nspec: {hosts: [a.example.com], routes: [{to: web:80}]}\n", "metadata.namespace: required (or pass --namespace)"},
