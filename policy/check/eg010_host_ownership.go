@@ -38,15 +38,22 @@ import (
 // Who owns it, per gateway workload:
 //   - the most specific IngressGateway spec.hostOwnership pattern covering
 //     the host lists the namespaces allowed to claim it; any other claimant
-//     is an error, and a wildcard claim that covers reserved hosts of other
-//     namespaces is a warning;
+//     is an error;
 //   - otherwise a concrete host belongs to the namespace the HostBindings
 //     lock records first for it; any other claimant is an error;
 //   - with no lock record, two namespaces claiming one concrete host are both
 //     errors (no one takes a host over by sorting first, as in the allocator);
+//   - a wildcard ("*.example.com") over hosts other namespaces own (the
+//     lock, or hostOwnership) is an error unless the platform consents, a
+//     warning over hosts they only claim (see wildcardOwnership);
 //   - "*" on a workload where other namespaces hold hosts (or hostOwnership
 //     reserves some) is a warning: it answers for their hosts on every port
 //     they do not serve and whenever their Gateway is gone.
+//
+// Hosts are compared as pilot compares them, lowercased and without a
+// trailing dot (the index's canonical names): "SHOP.example.com" in a
+// Gateway of namespace evil is shop.example.com, and its routes would join
+// that host's virtual host.
 //
 // Claims are grouped by (workload, host) in maps, and pattern lookups cost
 // the labels of a host, so the check is O(n log n) in the claims.
