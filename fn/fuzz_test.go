@@ -18,8 +18,10 @@ var hostVocabulary = []string{"*", "*.a.com", "x.a.com", "a.com", "*.b.a.com", "
 
 // generate turns fuzz bytes into a set of intents: up to two gateways with
 // small port pools (so pools run out), apps with hosts from hostVocabulary,
-// TLS with and without redirect, and sometimes a hand-written Gateway.
-func generate(data []byte) string {
+// TLS with and without redirect, and sometimes a hand-written Gateway, whose
+// host is spelt otherwise when spelled (in capitals, or with a trailing dot:
+// the same host to pilot).
+func generate(data []byte, spelled bool) string {
 	next := func() int {
 		if len(data) == 0 {
 			return 0
@@ -62,8 +64,13 @@ func generate(data []byte) string {
 		b.WriteString("  routes: [{prefix: /, to: web:80}]\n")
 	}
 	if next()%4 == 1 {
+		selector := selectorVocabulary[next()%len(selectorVocabulary)]
+		host := hostVocabulary[next()%len(hostVocabulary)]
+		if how := next(); spelled {
+			host = respell(host, how)
+		}
 		fmt.Fprintf(&b, "---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: legacy, namespace: old}\nspec:\n  selector: {%s}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [%q]\n",
-			selectorVocabulary[next()%len(selectorVocabulary)], hostVocabulary[next()%len(hostVocabulary)])
+			selector, host)
 	}
 	// An app routing to another namespace, which every gateway may or may
 	// not list in spec.allowedDestinationNamespaces.
@@ -80,6 +87,21 @@ func generate(data []byte) string {
 	return out
 }
 
+// respell writes h another way pilot reads as h: in capitals, with a
+// trailing dot, or both ("*" has no other spelling).
+func respell(h string, how int) string {
+	if h == "*" {
+		return h
+	}
+	switch how % 3 {
+	case 0:
+		return strings.ToUpper(h)
+	case 1:
+		return h + "."
+	}
+	return strings.ToUpper(h[:1]) + h[1:] + "."
+}
+
 // selectorVocabulary are hand-written Gateways' selectors: edgegate's istio
 // label, and labels the mesh and Kubernetes add to the gateway's pods.
 var selectorVocabulary = []string{"istio: edge", "istio: gw0", "istio: gw1", "service.istio.io/canonical-name: gw0",
@@ -90,13 +112,16 @@ var selectorVocabulary = []string{"istio: edge", "istio: gw0", "istio: gw1", "se
 // (overlaps through a wildcard are allowed: Envoy picks the most specific),
 // one certificate is presented by one Gateway of a workload and one server
 // per port (IST0138; istio/istio#13589), the policy gate finds no error, and
-// running the function on its own output changes nothing.
+// running the function on its own output changes nothing. Spelling the
+// hand-written Gateway's host otherwise changes neither whether the render
+// fails nor the bindings it makes.
 func FuzzPipeline(f *testing.F) {
 	for _, seed := range []string{"", "\x00\x05\x00\x00", "\x02\x01\x02\x05\x03\x00\x01\x01\x01\x01\x01\x01\x01", "\x01\x00\x00\x04\x01\x00\x00\x00\x01\x00\x01\x00\x01\x00\x01"} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		input := generate(data)
+		input := generate(data, false)
+		sameBindingsSpeltOtherwise(t, input, generate(data, true))
 		items, diags := manifest.Parse([]byte(input), "gen.yaml")
 		if diags.HasErrors() {
 			t.Fatalf("generator wrote invalid YAML: %v\n%s", diags, input)
@@ -242,5 +267,29 @@ func checkOneServerPerCertificate(t *testing.T, out []*manifest.Object, input st
 			}
 			ports[cred+"\x00"+port] = true
 		}
+	}
+}
+
+// sameBindingsSpeltOtherwise renders input and its respelled twin: both
+// fail or neither, with the same bindings.
+func sameBindingsSpeltOtherwise(t *testing.T, input, spelled string) {
+	t.Helper()
+	if input == spelled {
+		return
+	}
+	summary := func(src string) (string, bool) {
+		objs, _ := manifest.Parse([]byte(src), "gen.yaml")
+		_, diags := Process(objs, Config{Mode: ModeRender})
+		res := render.Render(objs, render.Options{})
+		var parts []string
+		for _, b := range res.Bindings {
+			parts = append(parts, fmt.Sprintf("%s %s/%d %v", b.App.Key(), b.Listener.Protocol, b.Listener.Port, b.Hosts))
+		}
+		return strings.Join(parts, "\n"), diags.HasErrors()
+	}
+	a, aFailed := summary(input)
+	b, bFailed := summary(spelled)
+	if aFailed != bFailed || a != b {
+		t.Fatalf("the spelling of a hand-written host changed the render (failed %v → %v)\nbindings:\n%s\nspelt otherwise:\n%s\ninput:\n%s\nspelt otherwise:\n%s", aFailed, bFailed, a, b, input, spelled)
 	}
 }

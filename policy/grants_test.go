@@ -105,6 +105,26 @@ func TestProtectedSuppressions(t *testing.T) {
 			Replace(takeover("evil", "own", "evil.example.com", "EG011: the certificate is fine")),
 		want: []string{"Gateway evil/own: spec.servers[0].tls.credentialName", "Gateway evil/own: " + refused + " EG011"},
 	}, {
+		name:  "evil spells good's host in capitals and suppresses EG001 and EG010: both refused",
+		input: takeover("evil", "grab", "SHOP.Example.com.", "EG010: ours now, EG001: ours now"),
+		want: []string{
+			`Gateway evil/grab: spec.servers[0].hosts[0]: host "SHOP.Example.com." (shop.example.com to pilot`,
+			"Gateway evil/grab: " + refused + " EG010 (host-ownership) does not count",
+			"Gateway evil/grab: " + refused + " EG001 (conflicting-gateways) does not count",
+		},
+	}, {
+		name:  "evil's wildcard over good's host, suppressed: refused",
+		input: takeover("evil", "wild", "*.example.com", "EG010: every subdomain is ours"),
+		want: []string{
+			`warning: Gateway evil/wild: spec.servers[0].hosts[0]: host "*.example.com" claimed by namespace evil (through "./", the Gateway's own namespace) on gateway workload Deployment istio-ingress/edge, a gateway shared by several namespaces (namespace good holds "shop.example.com" there`,
+			"Gateway evil/wild: " + refused + " EG010 (host-ownership) does not count",
+		},
+	}, {
+		name:   "the platform grants evil's wildcard: its suppression counts",
+		input:  takeover("evil", "wild", "*.example.com", "EG010: the tenant router"),
+		grants: []Grant{{Check: "EG010", Namespace: "evil", Name: "wild"}},
+		silent: []string{`host "*.example.com" claimed by namespace evil`, refused},
+	}, {
 		name:   "a check that protects no one is suppressed as before",
 		input:  strings.Replace(takeover("evil", "grab", "shop.example.com", "EG003: port"), "number: 8080", "number: 9999", 1),
 		silent: []string{"Gateway evil/grab: spec.servers[0].port.number", refused + " EG003"},

@@ -39,7 +39,20 @@ func (h holder) String() string {
 	case h.record != nil:
 		return fmt.Sprintf("app %s, which the HostBindings lock records (%s %s) and this render does not include", h.record.App, where(h.lock.Obj), h.record.Field)
 	}
-	return fmt.Sprintf("%s %s (%s)", h.claim.Obj.Ref, h.claim.Field, where(h.claim.Obj))
+	written := ""
+	if h.claim.Written != "" {
+		written = fmt.Sprintf(", written %q", h.claim.Written)
+	}
+	return fmt.Sprintf("%s %s (%s%s)", h.claim.Obj.Ref, h.claim.Field, where(h.claim.Obj), written)
+}
+
+// named names the claim's host as its Gateway writes it, and as pilot reads
+// it when that differs.
+func (c *Claim) named() string {
+	if c.Written == "" {
+		return fmt.Sprintf("%q", c.Host)
+	}
+	return fmt.Sprintf("%q (%s to pilot, which compares hosts lowercased and without a trailing dot)", c.Written, c.Host)
 }
 
 // Allocate binds every app's hosts to listeners of its gateway so that no
@@ -207,6 +220,16 @@ func (a *allocator) rejectDuplicateHosts(apps []*App, claims []*Claim) []*App {
 			}
 			var others []string
 			if c := fixed[h]; c != nil {
+				if a.lockedOwner(h) == app.Key() && c.Obj.Namespace != app.Namespace {
+					// The lock records the host for this app: another
+					// namespace's hand-written Gateway is the one taking it,
+					// so the error is its own (the file its team changed).
+					a.diags = append(a.diags, manifest.Errorf(c.Obj, c.Field,
+						"host %s on gateway %s belongs to app %s (%s), which the HostBindings lock (%s) records for it: a concrete host belongs to one app, and Istio would merge this Gateway's routes into that app's; serve a host of your own",
+						c.named(), a.w.Key(), app.Key(), where(app.Obj), where(a.lock.Obj)))
+					rejected[app] = true
+					continue
+				}
 				others = append(others, holder{claim: c}.String())
 			} else {
 				if len(claimants[h]) < 2 || a.lockedOwner(h) == app.Key() {

@@ -50,16 +50,20 @@ func (m *Model) buildClaims() manifest.Diagnostics {
 				continue
 			}
 			for j, h := range hosts.Content {
-				host := manifest.Unalias(h).Value
-				if _, bare, ok := strings.Cut(host, "/"); ok {
-					host = bare
+				written := manifest.Unalias(h).Value
+				if _, bare, ok := strings.Cut(written, "/"); ok {
+					written = bare
 				}
-				host = hostname.Canonical(host) // as pilot compares it
+				host := hostname.Canonical(written) // as pilot compares it
+				if written == host {
+					written = ""
+				}
 				for _, w := range matched {
 					m.Claims = append(m.Claims, Claim{
 						Workload: w,
 						Listener: Listener{Protocol: proto, Port: port, Target: w.Resolve(port)},
 						Host:     host,
+						Written:  written,
 						Obj:      o,
 						Field:    fmt.Sprintf("spec.servers[%d].hosts[%d]", i, j),
 					})

@@ -105,6 +105,7 @@ type Claim struct {
 	Workload *Workload
 	Listener Listener
 	Host     string           // canonical (hostname.Canonical), as pilot compares it
+	Written  string           // the host as the Gateway spells it, when that is not Host
 	Obj      *manifest.Object // the Gateway
 	Field    string           // e.g. spec.servers[0].hosts[1]
 }

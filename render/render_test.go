@@ -208,6 +208,44 @@ spec:
 	}
 }
 
+// TestAHandWrittenGatewayOnALockedHostIsItsOwnError: a hand-written Gateway of
+// another namespace serving, in any spelling, a host the lock records for an
+// app is refused on its own field, naming its spelling; the app is not
+// blamed. The same holds while re-locking: the Gateway cannot move, the app
+// still claims the host.
+func TestAHandWrittenGatewayOnALockedHostIsItsOwnError(t *testing.T) {
+	lock := `apiVersion: edgegate.dev/v1alpha1
+kind: HostBindings
+metadata: {name: edge, namespace: istio-ingress}
+spec:
+  gateway: istio-ingress/edge
+  ports:
+  - {port: 80, protocol: HTTP, hosts: {shop.example.com: shop/shop}}
+---FILE evil.yaml
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: grab, namespace: evil}
+spec:
+  selector: {istio: edge}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["./SHOP.example.com."]
+---FILE shop.yaml
+`
+	for _, opts := range []Options{{}, {Locked: true}, {Relock: true}} {
+		got := renderErrors(t, lock+app("shop", "shop", "shop.example.com"), opts)
+		want := `evil.yaml:8: error: Gateway evil/grab: spec.servers[0].hosts[0]: host "SHOP.example.com." (shop.example.com to pilot, which compares hosts lowercased and without a trailing dot) on gateway istio-ingress/edge belongs to app shop/shop (shop.yaml:2), which the HostBindings lock (input.yaml:1) records for it`
+		if !strings.Contains(got, want) || strings.Contains(got, "AppIntent shop/shop") {
+			t.Errorf("%+v: want only the Gateway's error\n  %s\ngot\n  %s", opts, want, got)
+		}
+	}
+	// Without a lock record neither owns it: the app names the Gateway and how it spells the host.
+	got := renderErrors(t, strings.Replace(lock, "shop.example.com: shop/shop", "other.example.com: shop/other", 1)+app("shop", "shop", "shop.example.com"), Options{})
+	if want := `AppIntent shop/shop: spec.hosts[0]: host "shop.example.com" is also claimed on gateway istio-ingress/edge by Gateway evil/grab spec.servers[0].hosts[0] (evil.yaml:1, written "SHOP.example.com.")`; !strings.Contains(got, want) {
+		t.Errorf("want\n  %s\ngot\n  %s", want, got)
+	}
+}
+
 func TestTheLockKeepsAHostForAnAbsentApp(t *testing.T) {
 	lock := `apiVersion: edgegate.dev/v1alpha1
 kind: HostBindings

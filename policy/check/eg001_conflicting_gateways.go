@@ -36,8 +36,7 @@ type hostClaim struct {
 func (c hostClaim) port() int { return c.Gateway.Spec.Servers[c.Server].Port.Number }
 
 func newClaim(sh model.ServerHost) hostClaim {
-	_, h := model.SplitGatewayHost(sh.Raw())
-	return hostClaim{ServerHost: sh, host: hostname.Canonical(h)}
+	return hostClaim{ServerHost: sh, host: sh.Name()}
 }
 
 func (conflictingGateways) Run(idx *model.Index, r *model.Reporter) {

@@ -38,15 +38,22 @@ import (
 // Who owns it, per gateway workload:
 //   - the most specific IngressGateway spec.hostOwnership pattern covering
 //     the host lists the namespaces allowed to claim it; any other claimant
-//     is an error, and a wildcard claim that covers reserved hosts of other
-//     namespaces is a warning;
+//     is an error;
 //   - otherwise a concrete host belongs to the namespace the HostBindings
 //     lock records first for it; any other claimant is an error;
 //   - with no lock record, two namespaces claiming one concrete host are both
 //     errors (no one takes a host over by sorting first, as in the allocator);
+//   - a wildcard ("*.example.com") over hosts other namespaces own (the
+//     lock, or hostOwnership) is an error unless the platform consents, a
+//     warning over hosts they only claim (see wildcardOwnership);
 //   - "*" on a workload where other namespaces hold hosts (or hostOwnership
 //     reserves some) is a warning: it answers for their hosts on every port
 //     they do not serve and whenever their Gateway is gone.
+//
+// Hosts are compared as pilot compares them, lowercased and without a
+// trailing dot (the index's canonical names): "SHOP.example.com" in a
+// Gateway of namespace evil is shop.example.com, and its routes would join
+// that host's virtual host.
 //
 // Claims are grouped by (workload, host) in maps, and pattern lookups cost
 // the labels of a host, so the check is O(n log n) in the claims.
@@ -56,10 +63,22 @@ type hostOwnershipCheck struct{}
 type claim struct {
 	obj   *manifest.Object
 	field string
-	host  string // bare host
-	ns    string // the namespace whose routes serve it; "" = any namespace
-	via   string // how the claim was read, for messages
-	w     *model.OwnershipWorkload
+	host  string // bare host, as pilot compares it (lowercased, no trailing dot)
+	// written is the host as the field spells it, when that is not host:
+	// pilot serves "SHOP.example.com." as shop.example.com.
+	written string
+	ns      string // the namespace whose routes serve it; "" = any namespace
+	via     string // how the claim was read, for messages
+	w       *model.OwnershipWorkload
+}
+
+// spelled names the claim's host as its field writes it, and as pilot
+// reads it when that differs.
+func (c *claim) spelled() string {
+	if c.written == "" {
+		return fmt.Sprintf("%q", c.host)
+	}
+	return fmt.Sprintf("%q (%s to pilot, which compares hosts lowercased and without a trailing dot)", c.written, c.host)
 }
 
 func (c *claim) who() string {
@@ -84,7 +103,7 @@ func (hostOwnershipCheck) Run(idx *model.Index, r *model.Reporter) {
 	groups := map[groupKey][]*claim{}
 	var keys []groupKey
 	// held: per workload, namespace → a concrete or wildcard host it holds
-	// there (claimed or locked), for the catch-all warning.
+	// there (claimed or locked), for the unscoped catch-all's warning.
 	held := map[*model.OwnershipWorkload]map[string]string{}
 	hold := func(w *model.OwnershipWorkload, ns, host string) {
 		if ns == "" || host == "*" {
@@ -116,10 +135,12 @@ func (hostOwnershipCheck) Run(idx *model.Index, r *model.Reporter) {
 		}
 		return keys[i].host < keys[j].host
 	})
+	holdings := newHoldings(m, claims)
 
 	for _, k := range keys {
 		w, host, group := k.w, k.host, groups[k]
-		if p := w.Patterns.Covering(host); p != nil {
+		p := w.Patterns.Covering(host)
+		if p != nil {
 			for _, c := range group {
 				switch {
 				case c.ns == "":
@@ -128,21 +149,32 @@ func (hostOwnershipCheck) Run(idx *model.Index, r *model.Reporter) {
 						owner = slices.Sorted(maps.Keys(p.Allowed))[0]
 					}
 					r.Report(c.obj, c.field,
-						"host %q on %s: %s, but this host has no namespace prefix, so VirtualServices of any namespace can attach to it and serve it: write %q (or %q in a Gateway of that namespace)",
-						host, w, p.Describe(), owner+"/"+host, "./"+host)
+						"host %s on %s: %s, but this host has no namespace prefix, so VirtualServices of any namespace can attach to it and serve it: write %q (or %q in a Gateway of that namespace)",
+						c.spelled(), w, p.Describe(), owner+"/"+host, "./"+host)
 				case !p.Allows(c.ns):
 					r.Report(c.obj, c.field,
-						"host %q on %s is claimed by %s%s, but %s: serve a host of your own, or ask the platform team to add %s to that list",
-						host, w, c.who(), c.via, p.Describe(), c.ns)
+						"host %s on %s is claimed by %s%s, but %s: serve a host of your own, or ask the platform team to add %s to that list",
+						c.spelled(), w, c.who(), c.via, p.Describe(), c.ns)
 				}
 			}
 		} else if !hostname.IsWildcard(host) {
 			concreteHost(r, w, host, group)
 		}
+		if !hostname.IsWildcard(host) {
+			continue
+		}
 		if host == "*" {
 			catchAll(r, w, group, held[w])
-		} else if hostname.IsWildcard(host) {
-			wildcardAbove(r, w, host, group)
+			continue
+		}
+		for _, c := range group {
+			switch {
+			case c.ns == "":
+				unscopedWildcard(r, w, host, c)
+			case p == nil || p.Allows(c.ns):
+				// (A pattern that does not allow the claimant has said so above.)
+				wildcardOwnership(r, w, host, c, p, holdings[w])
+			}
 		}
 	}
 }
@@ -154,14 +186,14 @@ func concreteHost(r *model.Reporter, w *model.OwnershipWorkload, host string, gr
 		for _, c := range group {
 			if c.ns == "" {
 				r.Warn(c.obj, c.field,
-					"host %q on %s belongs to namespace %s (%s), but this host has no namespace prefix, so VirtualServices of any namespace can attach to it and serve it: write %q",
-					host, w, e.Namespace, e.Describe(), e.Namespace+"/"+host)
+					"host %s on %s belongs to namespace %s (%s), but this host has no namespace prefix, so VirtualServices of any namespace can attach to it and serve it: write %q",
+					c.spelled(), w, e.Namespace, e.Describe(), e.Namespace+"/"+host)
 				continue
 			}
 			if c.ns != e.Namespace {
 				r.Report(c.obj, c.field,
-					"host %q on %s belongs to namespace %s: %s; %s%s may not claim it: serve a host of your own, or move the binding in the lock if ownership really changes hands",
-					host, w, e.Namespace, e.Describe(), c.who(), c.via)
+					"host %s on %s belongs to namespace %s: %s; %s%s may not claim it: serve a host of your own, or move the binding in the lock if ownership really changes hands",
+					c.spelled(), w, e.Namespace, e.Describe(), c.who(), c.via)
 			}
 		}
 		return
@@ -187,39 +219,222 @@ func concreteHost(r *model.Reporter, w *model.OwnershipWorkload, host string, gr
 			return fmt.Sprintf("namespace %s (%s)", ns, byNS[ns].ref())
 		})
 		r.Report(c.obj, c.field,
-			"host %q on %s is also claimed by %s, and no HostBindings lock record says whose it is, so neither namespace owns it: agree on the owner, drop the host elsewhere and run `edgegate lock` (or reserve it in spec.hostOwnership)",
-			host, w, others)
+			"host %s on %s is also claimed by %s, and no HostBindings lock record says whose it is, so neither namespace owns it: agree on the owner, drop the host elsewhere and run `edgegate lock` (or reserve it in spec.hostOwnership)",
+			c.spelled(), w, others)
 	}
 }
 
-// wildcardAbove warns about a wildcard claim that covers hosts
-// hostOwnership reserves to other namespaces.
-func wildcardAbove(r *model.Reporter, w *model.OwnershipWorkload, host string, group []*claim) {
+// holding is a host a namespace holds on a gateway workload: one it claims
+// in this input, or one the HostBindings lock records for it.
+type holding struct {
+	host, ns string
+	locked   bool   // recorded in the lock: owned, not only claimed
+	claim    *claim // the claim, when not locked
+}
+
+// from names where the holding is recorded, for messages.
+func (h holding) from(w *model.OwnershipWorkload) string {
+	if h.locked {
+		return w.Lock[h.host].Describe()
+	}
+	return h.claim.ref()
+}
+
+// workloadHoldings are the holdings of one workload, with the holdings
+// strictly below each domain indexed (as patterns are), so the hosts under
+// a wildcard are found without a scan.
+type workloadHoldings struct {
+	all   []holding        // sorted by host, then namespace
+	below map[string][]int // "example.com" → holdings strictly below "*.example.com"
+}
+
+// newHoldings collects, per workload, the hosts each namespace holds there
+// rightfully: a concrete host the lock records only by the namespace it
+// records (any other claim of it is an error of its own, and must not make
+// a wildcard above it one too). Hosts spec.hostOwnership covers are left
+// out: the patterns say whose they are.
+//
+// Only hosts below a domain wildcard some namespace claims on the workload
+// are kept: nearly always none, so the check costs little more than the
+// lookups of each host's suffixes.
+func newHoldings(m *model.Ownership, claims []*claim) map[*model.OwnershipWorkload]*workloadHoldings {
+	type key struct{ host, ns string }
+	out := map[*model.OwnershipWorkload]*workloadHoldings{}
+	domains := map[*model.OwnershipWorkload]map[string]bool{} // "example.com" for a claim of "*.example.com"
+	for _, c := range claims {
+		if c.ns != "" && c.host != "*" && hostname.IsWildcard(c.host) {
+			if domains[c.w] == nil {
+				domains[c.w] = map[string]bool{}
+			}
+			domains[c.w][c.host[2:]] = true
+		}
+	}
+	if len(domains) == 0 {
+		return out
+	}
+	below := func(w *model.OwnershipWorkload, host string) bool {
+		name := strings.TrimPrefix(host, "*.")
+		for i := 0; i < len(name); i++ {
+			if name[i] == '.' && domains[w][name[i+1:]] {
+				return true
+			}
+		}
+		return false
+	}
+	seen := map[*model.OwnershipWorkload]map[key]bool{}
+	add := func(w *model.OwnershipWorkload, host, ns string, c *claim) {
+		if ns == "" || host == "*" || !below(w, host) || w.Patterns.Covering(host) != nil {
+			return
+		}
+		if e, ok := w.Lock[host]; ok && !hostname.IsWildcard(host) && e.Namespace != ns {
+			return
+		}
+		if seen[w] == nil {
+			seen[w] = map[key]bool{}
+			out[w] = &workloadHoldings{below: map[string][]int{}}
+		}
+		if seen[w][key{host, ns}] {
+			return
+		}
+		seen[w][key{host, ns}] = true
+		out[w].all = append(out[w].all, holding{host: host, ns: ns, locked: c == nil, claim: c})
+	}
+	// The lock first: a host it records is owned, whoever also claims it.
+	workloads := slices.SortedFunc(maps.Values(m.Workloads), func(a, b *model.OwnershipWorkload) int { return strings.Compare(a.Key, b.Key) })
+	for _, w := range workloads {
+		if domains[w] == nil {
+			continue
+		}
+		for _, h := range slices.Sorted(maps.Keys(w.Lock)) {
+			add(w, h, w.Lock[h].Namespace, nil)
+		}
+	}
+	for _, c := range claims {
+		add(c.w, c.host, c.ns, c)
+	}
+	for _, hs := range out {
+		sort.SliceStable(hs.all, func(i, j int) bool {
+			a, b := hs.all[i], hs.all[j]
+			if a.host != b.host {
+				return a.host < b.host
+			}
+			return a.ns < b.ns
+		})
+		for i, h := range hs.all {
+			for _, s := range model.HostSuffixes(strings.TrimPrefix(h.host, "*.")) {
+				hs.below[s] = append(hs.below[s], i)
+			}
+		}
+	}
+	return out
+}
+
+// wildcardOwnership judges a wildcard ("*.example.com") one namespace
+// claims on a workload where other namespaces hold hosts below it. Envoy
+// gives each request to the most specific host, so the wildcard does not
+// take their traffic while their servers stand; but it answers for those
+// hosts on every port where their owners do not serve them, whenever their
+// Gateway is gone or rejected, and, over TLS, on any HTTP/2 connection a
+// browser reuses for them because the wildcard's certificate covers them.
+// So a wildcard over hosts another namespace owns (the lock records them
+// for it, or spec.hostOwnership reserves them to it) is an error, as a
+// concrete host of another namespace would be, unless the platform
+// consents: a spec.hostOwnership pattern covering the wildcard lists the
+// claimant (the reserved hosts below it are then a warning), or the
+// platform's EdgegatePolicy grants EG010 to the claimant, which makes its
+// edgegate.dev/suppress count. Holding the wildcard first (in the lock, or
+// in sort order) is no consent. Hosts others only claim in this input are
+// a warning: a render records them in the lock it checks (so render needs
+// the consent), a check of hand-written objects alone cannot tell whose
+// they are. ("*" is catchAll's: a catch-all on a shared gateway is a
+// warning, whoever holds what.)
+func wildcardOwnership(r *model.Reporter, w *model.OwnershipWorkload, host string, c *claim, p *model.HostPattern, hs *workloadHoldings) {
+	var owned, claimed []string
+	moreOwned, moreClaimed := 0, 0
+	// Only the first three of each are written out.
+	note := func(to *[]string, more *int, describe func() string) {
+		if len(*to) < 3 {
+			*to = append(*to, describe())
+		} else {
+			*more++
+		}
+	}
+	for _, q := range w.Patterns.Under(host) {
+		if !q.Allows(c.ns) {
+			note(&owned, &moreOwned, func() string {
+				return fmt.Sprintf("%q (spec.hostOwnership of %s (%s) reserves it to namespace(s) %s)",
+					q.Pattern, q.Obj.Ref, model.WhereField(q.Obj, "spec.hostOwnership"), q.Namespaces())
+			})
+		}
+	}
+	if p != nil && p.Allows(c.ns) {
+		if len(owned) > 0 {
+			r.Warn(c.obj, c.field,
+				"host %s on %s, claimed by %s%s, also covers hosts of other namespaces: %s; %s lets namespace %s hold the wildcard, but requests for those hosts reach this claim on every port where their owners do not serve them, and whenever the owners' Gateways are gone; claim a narrower host",
+				c.spelled(), w, c.who(), c.via, list(owned, moreOwned), p.Describe(), c.ns)
+		}
+		return
+	}
+	if hs != nil {
+		for _, i := range hs.below[strings.TrimPrefix(host, "*.")] {
+			switch h := hs.all[i]; {
+			case h.ns == c.ns:
+			case h.locked:
+				note(&owned, &moreOwned, func() string { return fmt.Sprintf("%q of namespace %s (%s)", h.host, h.ns, h.from(w)) })
+			default:
+				note(&claimed, &moreClaimed, func() string { return fmt.Sprintf("namespace %s holds %q there (%s)", h.ns, h.host, h.from(w)) })
+			}
+		}
+	}
+	switch {
+	case len(owned) > 0:
+		r.Report(c.obj, c.field,
+			"host %s on %s, claimed by %s%s, covers hosts other namespaces own there: %s. Envoy gives each request to the most specific host, but a wildcard answers for those hosts on every port where their owners do not serve them, whenever their Gateways are gone, and over any HTTP/2 connection a browser reuses for them; holding it first gives no right to them. Claim the hosts you serve, or ask the platform team to consent: a grant in its EdgegatePolicy (spec.grants: [{check: EG010, namespace: %s, name: %s, reason: ...}]) that makes edgegate.dev/suppress: \"EG010: <reason>\" on %s count, or spec.hostOwnership listing namespace %s for %q (beside the owners of the hosts below it)",
+			c.spelled(), w, c.who(), c.via, list(owned, moreOwned), c.ns, c.obj.Name, c.obj.Ref, c.ns, host)
+	case len(claimed) > 0:
+		r.Warn(c.obj, c.field,
+			"host %s claimed by %s%s on %s, a gateway shared by several namespaces (%s): a wildcard answers for their hosts on every port they do not serve, and takes their traffic whenever their Gateway is gone; once the lock records those hosts for them, it needs the platform's consent; claim the hosts you serve, or give the wildcard a gateway of its own",
+			c.spelled(), c.who(), c.via, w, list(claimed, moreClaimed))
+	}
+}
+
+// list joins up to three items and says how many more there are.
+func list(items []string, more int) string {
+	s := strings.Join(items, ", ")
+	switch {
+	case more == 1:
+		s += ", and 1 more"
+	case more > 1:
+		s += fmt.Sprintf(", and %d more", more)
+	}
+	return s
+}
+
+// unscopedWildcard warns about a wildcard any namespace may attach to that
+// covers hosts hostOwnership reserves to particular namespaces (the
+// VirtualServices that do attach are claims of their own).
+func unscopedWildcard(r *model.Reporter, w *model.OwnershipWorkload, host string, c *claim) {
 	below := w.Patterns.Under(host)
 	if len(below) == 0 {
 		return
 	}
-	for _, c := range group {
-		var foreign []string
-		for _, p := range below {
-			if c.ns == "" || !p.Allows(c.ns) {
-				foreign = append(foreign, fmt.Sprintf("%q (namespace(s) %s)", p.Pattern, p.Namespaces()))
-			}
-		}
-		if len(foreign) == 0 {
-			continue
-		}
-		if len(foreign) > 3 {
-			foreign = append(foreign[:3], fmt.Sprintf("%d more", len(foreign)-3))
-		}
-		r.Warn(c.obj, c.field,
-			"host %q on %s, claimed by %s%s, also covers %s, reserved by spec.hostOwnership of %s (%s): requests for those hosts reach this claim on every port where their owners do not serve them, and whenever the owners' Gateways are gone; claim a narrower host",
-			host, w, c.who(), c.via, strings.Join(foreign, ", "), below[0].Obj.Ref, model.WhereField(below[0].Obj, "spec.hostOwnership"))
+	var foreign []string
+	for _, p := range below {
+		foreign = append(foreign, fmt.Sprintf("%q (namespace(s) %s)", p.Pattern, p.Namespaces()))
 	}
+	if len(foreign) > 3 {
+		foreign = append(foreign[:3], fmt.Sprintf("%d more", len(foreign)-3))
+	}
+	r.Warn(c.obj, c.field,
+		"host %s on %s, claimed by %s%s, also covers %s, reserved by spec.hostOwnership of %s (%s): requests for those hosts reach this claim on every port where their owners do not serve them, and whenever the owners' Gateways are gone; claim a narrower host",
+		c.spelled(), w, c.who(), c.via, strings.Join(foreign, ", "), below[0].Obj.Ref, model.WhereField(below[0].Obj, "spec.hostOwnership"))
 }
 
 // catchAll warns about "*" on a workload that other namespaces hold
-// hosts on.
+// hosts on (claimed or locked), or where hostOwnership reserves hosts to
+// other namespaces. A catch-all is the platform's fallback or a squatter;
+// either way it answers for other namespaces' hosts on every port they do
+// not serve, which the platform accepts by granting the suppression.
 func catchAll(r *model.Reporter, w *model.OwnershipWorkload, group []*claim, held map[string]string) {
 	holders := slices.Sorted(maps.Keys(held))
 	for _, c := range group {
@@ -282,9 +497,14 @@ func claims(m *model.Ownership) []*claim {
 		oh := &openHosts{}
 		for si, s := range g.Spec.Servers {
 			for hi, raw := range s.Hosts {
-				ns, h := model.AttachNamespace(g, raw)
+				ns, bare := model.AttachNamespace(g, raw)
+				h := s.Names[hi]
 				if h == "" {
 					continue
+				}
+				written := ""
+				if bare != h {
+					written = bare
 				}
 				via := ""
 				switch prefix, _ := model.SplitGatewayHost(raw); {
@@ -299,7 +519,7 @@ func claims(m *model.Ownership) []*claim {
 					if ns != "" && g.Obj.IsManaged() && fromApp[claimKey{w, ns, h}] {
 						continue
 					}
-					claims = append(claims, &claim{obj: g.Obj, field: fmt.Sprintf("spec.servers[%d].hosts[%d]", si, hi), host: h, ns: ns, via: via, w: w})
+					claims = append(claims, &claim{obj: g.Obj, field: fmt.Sprintf("spec.servers[%d].hosts[%d]", si, hi), host: h, written: written, ns: ns, via: via, w: w})
 				}
 			}
 		}
@@ -326,13 +546,17 @@ func claims(m *model.Ownership) []*claim {
 			}
 			ws := m.OfGateway(g)
 			via := fmt.Sprintf(" (attached to the unscoped hosts of %s)", g.Obj.Ref)
-			for hi, vh := range vs.Spec.Hosts {
+			for hi, vh := range vs.Names {
 				for _, h := range oh.served(vh) {
+					written := ""
+					if h == vh && vs.Spec.Hosts[hi] != vh {
+						written = vs.Spec.Hosts[hi]
+					}
 					for _, w := range ws {
 						if vs.Obj.IsManaged() && fromApp[claimKey{w, ns, h}] {
 							continue
 						}
-						claims = append(claims, &claim{obj: vs.Obj, field: fmt.Sprintf("spec.hosts[%d]", hi), host: h, ns: ns, via: via, w: w})
+						claims = append(claims, &claim{obj: vs.Obj, field: fmt.Sprintf("spec.hosts[%d]", hi), host: h, written: written, ns: ns, via: via, w: w})
 					}
 				}
 			}

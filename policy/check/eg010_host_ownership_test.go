@@ -136,6 +136,80 @@ func TestHostOwnership(t *testing.T) {
 			input: reserved + ownedApp("a", "all", "*"),
 			want:  []string{`warning: AppIntent a/all: spec.hosts[0]: host "*" claimed by namespace a on gateway istio-ingress/public, a gateway shared by several namespaces (spec.hostOwnership of IngressGateway istio-ingress/public reserves "*.shop.example.com" to namespace(s) shop)`}},
 
+		// Spelling: pilot lowercases hosts and a trailing dot names the same
+		// DNS name, so neither escapes the lock or hostOwnership.
+		{name: "a Gateway spelling a locked host in capitals",
+			input: publicGateway("") + lock("istio-ingress/public", 80, map[string]string{"shop.example.com": "shop/web"}) +
+				ownedApp("shop", "web", "shop.example.com") + gateway("evil", "grab", publicSelector, 80, "./SHOP.example.com"),
+			want: []string{`Gateway evil/grab: spec.servers[0].hosts[0]: host "SHOP.example.com" (shop.example.com to pilot, which compares hosts lowercased and without a trailing dot) on gateway istio-ingress/public belongs to namespace shop: the HostBindings lock records it for app shop/web`}},
+		{name: "a trailing dot does not escape hostOwnership",
+			input: reserved + gateway("evil", "grab", publicSelector, 80, "./Shop.Example.com."),
+			want:  []string{`Gateway evil/grab: spec.servers[0].hosts[0]: host "Shop.Example.com." (shop.example.com to pilot, which compares hosts lowercased and without a trailing dot) on gateway istio-ingress/public is claimed by namespace evil (through "./", the Gateway's own namespace), but spec.hostOwnership["shop.example.com"]`}},
+		{name: "a VirtualService spelling a reserved host in capitals on a shared unscoped Gateway",
+			input: reserved + gateway("istio-ingress", "shared", publicSelector, 80, "*.example.com") +
+				ownedVS("evil", "phish", "istio-ingress/shared", "SHOP.example.com"),
+			want: []string{
+				`warning: Gateway istio-ingress/shared: spec.servers[0].hosts[0]: host "*.example.com" on gateway istio-ingress/public, claimed by any namespace, also covers`,
+				`VirtualService evil/phish: spec.hosts[0]: host "SHOP.example.com" (shop.example.com to pilot, which compares hosts lowercased and without a trailing dot) on gateway istio-ingress/public is claimed by namespace evil (attached to the unscoped hosts of Gateway istio-ingress/shared)`,
+			}},
+		{name: "a lock spelling the host otherwise still records its owner; the record spelt as pilot compares it speaks first",
+			input: publicGateway("") + lock("istio-ingress/public", 80, map[string]string{"Shop.example.com.": "shop/web", "API.example.com": "evil/a", "api.example.com": "shop/api"}) +
+				gateway("evil", "api", publicSelector, 80, "./api.example.com") +
+				gateway("evil", "grab", publicSelector, 80, "./shop.example.com"),
+			want: []string{
+				`Gateway evil/api: spec.servers[0].hosts[0]: host "api.example.com" on gateway istio-ingress/public belongs to namespace shop: the HostBindings lock records it for app shop/api`,
+				`Gateway evil/grab: spec.servers[0].hosts[0]: host "shop.example.com" on gateway istio-ingress/public belongs to namespace shop`,
+			}},
+		{name: "without a lock record, two spellings of one host are one host claimed twice",
+			input: publicGateway("") + ownedApp("a", "one", "api.example.com") + gateway("b", "two", publicSelector, 8080, "./API.example.com."),
+			want: []string{
+				`AppIntent a/one: spec.hosts[0]: host "api.example.com" on gateway istio-ingress/public is also claimed by namespace b`,
+				`Gateway b/two: spec.servers[0].hosts[0]: host "API.example.com." (api.example.com to pilot, which compares hosts lowercased and without a trailing dot) on gateway istio-ingress/public is also claimed by namespace a`,
+			}},
+		{name: "the owner's own spelling is its own host",
+			input: reserved + gateway("shop", "web", publicSelector, 80, "./Shop.Example.com", "./API.shop.example.com.")},
+
+		// Wildcards: a wildcard over hosts another namespace owns needs the
+		// platform's consent, whoever holds it first.
+		{name: "a wildcard locked first over a host the lock gives another namespace",
+			input: publicGateway("") + lock("istio-ingress/public", 80, map[string]string{"*.example.com": "evil/wild", "shop.example.com": "shop/web"}) +
+				ownedApp("shop", "web", "shop.example.com") + ownedApp("evil", "wild", "*.example.com"),
+			want: []string{`AppIntent evil/wild: spec.hosts[0]: host "*.example.com" on gateway istio-ingress/public, claimed by namespace evil, covers hosts other namespaces own there: "shop.example.com" of namespace shop (the HostBindings lock records it for app shop/web (in.yaml:15 spec.ports[0].hosts)). Envoy gives each request to the most specific host, but a wildcard answers for those hosts on every port where their owners do not serve them`}},
+		{name: "a wildcard over a locked host whose owner is not in this render",
+			input: publicGateway("") + lock("istio-ingress/public", 80, map[string]string{"shop.example.com": "shop/web", "a.shop.example.com": "shop/api", "blog.example.com": "blog/blog", "z.example.com": "z/z"}) +
+				gateway("evil", "wild", publicSelector, 80, "./*.EXAMPLE.com"),
+			want: []string{`Gateway evil/wild: spec.servers[0].hosts[0]: host "*.EXAMPLE.com" (*.example.com to pilot, which compares hosts lowercased and without a trailing dot) on gateway istio-ingress/public, claimed by namespace evil (through "./", the Gateway's own namespace), covers hosts other namespaces own there: "a.shop.example.com" of namespace shop (the HostBindings lock records it for app shop/api (in.yaml:15 spec.ports[0].hosts)), "blog.example.com" of namespace blog (the HostBindings lock records it for app blog/blog (in.yaml:15 spec.ports[0].hosts)), "shop.example.com" of namespace shop (the HostBindings lock records it for app shop/web (in.yaml:15 spec.ports[0].hosts)), and 1 more. Envoy gives`}},
+		{name: "a hand-written wildcard Gateway over hosts hostOwnership reserves",
+			input: reserved + gateway("evil", "wild", publicSelector, 80, "./*.example.com"),
+			want:  []string{`Gateway evil/wild: spec.servers[0].hosts[0]: host "*.example.com" on gateway istio-ingress/public, claimed by namespace evil (through "./", the Gateway's own namespace), covers hosts other namespaces own there: "*.shop.example.com" (spec.hostOwnership of IngressGateway istio-ingress/public (in.yaml:6) reserves it to namespace(s) shop), "shop.example.com" (`}},
+		{name: "a catch-all over a locked host of another namespace stays a warning",
+			input: publicGateway("") + lock("istio-ingress/public", 80, map[string]string{"blog.example.com": "blog/blog"}) + ownedApp("a", "all", "*"),
+			want:  []string{`warning: AppIntent a/all: spec.hosts[0]: host "*" claimed by namespace a on gateway istio-ingress/public, a gateway shared by several namespaces (namespace blog holds "blog.example.com" there)`}},
+		{name: "a wildcard the platform's hostOwnership gives its claimant: the reserved hosts below are a warning",
+			input: publicGateway("  hostOwnership:\n    \"*.example.com\": [tenants]\n    shop.example.com: [shop]\n") + ownedApp("tenants", "t", "*.example.com"),
+			want:  []string{`warning: AppIntent tenants/t: spec.hosts[0]: host "*.example.com" on gateway istio-ingress/public, claimed by namespace tenants, also covers hosts of other namespaces: "shop.example.com" (spec.hostOwnership of IngressGateway istio-ingress/public (in.yaml:6) reserves it to namespace(s) shop); spec.hostOwnership["*.example.com"] of IngressGateway istio-ingress/public (in.yaml:6) reserves it to namespace(s) tenants lets namespace tenants hold the wildcard`}},
+		{name: "a wildcard over a host another namespace only claims, with no lock record yet: a warning",
+			input: publicGateway("") + ownedApp("shop", "web", "shop.example.com") + ownedApp("evil", "wild", "*.example.com"),
+			want:  []string{`warning: AppIntent evil/wild: spec.hosts[0]: host "*.example.com" claimed by namespace evil on gateway istio-ingress/public, a gateway shared by several namespaces (namespace shop holds "shop.example.com" there (AppIntent shop/web spec.hosts[0] (in.yaml:`}},
+		{name: "a wildcard over its own namespace's locked hosts",
+			input: publicGateway("") + lock("istio-ingress/public", 80, map[string]string{"*.example.com": "tenants/t", "a.example.com": "tenants/a"}) +
+				ownedApp("tenants", "t", "*.example.com") + ownedApp("tenants", "a", "a.example.com")},
+		{name: "a wildcard is not blamed for a host another namespace claims against the lock",
+			input: publicGateway("") + lock("istio-ingress/public", 80, map[string]string{"*.example.com": "tenants/t", "a.example.com": "tenants/a"}) +
+				ownedApp("tenants", "t", "*.example.com") + gateway("evil", "grab", publicSelector, 80, "./a.example.com"),
+			want: []string{`Gateway evil/grab: spec.servers[0].hosts[0]: host "a.example.com" on gateway istio-ingress/public belongs to namespace tenants`}},
+		{name: "a wildcard is not blamed for a host another namespace claims against hostOwnership",
+			input: publicGateway("  hostOwnership:\n    \"*.example.com\": [tenants]\n") + ownedApp("tenants", "t", "*.example.com") + ownedApp("evil", "x", "x.example.com"),
+			want:  []string{`AppIntent evil/x: spec.hosts[0]: host "x.example.com" on gateway istio-ingress/public is claimed by namespace evil, but spec.hostOwnership["*.example.com"]`}},
+		{name: "a team's own IngressGateway with the platform's selector reserves nothing on the platform's workload",
+			input: "apiVersion: edgegate.dev/v1alpha1\nkind: IngressGateway\nmetadata: {name: edge, namespace: istio-ingress}\nspec: {existing: true, selector: {istio: edge}}\n---\n" +
+				"apiVersion: edgegate.dev/v1alpha1\nkind: IngressGateway\nmetadata: {name: mine, namespace: evil}\nspec:\n  existing: true\n  selector: {istio: edge}\n  hostOwnership: {\"*.example.com\": [evil]}\n---\n" +
+				lock("istio-ingress/edge", 80, map[string]string{"shop.example.com": "good/shop"}) + gateway("evil", "wild", "istio: edge", 80, "./*.example.com"),
+			want: []string{`Gateway evil/wild: spec.servers[0].hosts[0]: host "*.example.com" on gateway evil/mine, claimed by namespace evil (through "./", the Gateway's own namespace), covers hosts other namespaces own there: "shop.example.com" of namespace good`}},
+		{name: "a wildcard that covers nobody else's host",
+			input: publicGateway("") + lock("istio-ingress/public", 80, map[string]string{"shop.example.com": "shop/web"}) +
+				ownedApp("tenants", "t", "*.tenants.example.com") + ownedApp("shop", "web", "shop.example.com")},
+
 		{name: "edgegate's TLS example: intents, lock and rendered output",
 			input: example(t, "tls")},
 		{name: "edgegate's two-namespace example: each catch-all on a port of its own",

@@ -149,7 +149,9 @@ func (t *run) gateway(g *model.Gateway) {
 		slices.SortFunc(names, func(a, b credentialField) int { return strings.Compare(a.field, b.field) })
 		for _, n := range names {
 			t.credential(g, ws, n.field, n.name, mode, source)
-			t.gatewayUsages(g, ws, n.field, n.name, s.Hosts)
+			if si < len(g.Spec.Servers) { // the index decodes the same list, item for item
+				t.gatewayUsages(g, ws, n.field, n.name, g.Spec.Servers[si])
+			}
 		}
 	}
 }
@@ -443,19 +445,20 @@ func (t *run) info(key string, s *model.Secret) *credInfo {
 
 // gatewayUsages records who uses a certificate through a Gateway server: the
 // namespace each server host attaches to ("./h" the Gateway's, "ns/h" ns,
-// an unscoped host the Gateway's author).
-func (t *run) gatewayUsages(g *model.Gateway, ws []*model.OwnershipWorkload, field, cn string, hosts []string) {
+// an unscoped host the Gateway's author), and the hosts as pilot compares
+// them.
+func (t *run) gatewayUsages(g *model.Gateway, ws []*model.OwnershipWorkload, field, cn string, s model.Server) {
 	ref := model.ParseCredentialName(cn)
 	if ref.Skip || ref.Name == "" {
 		return
 	}
 	byNS := map[string][]string{}
-	for _, raw := range hosts {
-		ns, h := model.AttachNamespace(g, raw)
+	for i, raw := range s.Hosts {
+		ns, _ := model.AttachNamespace(g, raw)
 		if ns == "" {
 			ns = g.Obj.Namespace
 		}
-		byNS[ns] = append(byNS[ns], h)
+		byNS[ns] = append(byNS[ns], s.Names[i])
 	}
 	for _, ns := range slices.Sorted(maps.Keys(byNS)) {
 		for _, w := range ws {

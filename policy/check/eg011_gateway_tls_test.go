@@ -101,6 +101,7 @@ func TestGatewayTLS(t *testing.T) {
 	valid, key := certificate(t, now.Add(-time.Hour), now.Add(24*time.Hour), "mybookinfo.com")
 	partners, partnersKey := certificate(t, now.Add(-time.Hour), now.Add(24*time.Hour), "api.partners.example.com")
 	store, storeKey := certificate(t, now.Add(-time.Hour), now.Add(24*time.Hour), "store.example.com")
+	shopUpper, shopUpperKey := certificate(t, now.Add(-time.Hour), now.Add(24*time.Hour), "Shop.Example.COM")
 	storeSecret := secret("istio-ingress", "store-cert", "kubernetes.io/tls", map[string]string{"tls.crt": store, "tls.key": storeKey})
 	expired, expiredKey := certificate(t, now.Add(-48*time.Hour), now.Add(-24*time.Hour), "mybookinfo.com")
 	ca := valid
@@ -188,6 +189,16 @@ func TestGatewayTLS(t *testing.T) {
 		{name: "another namespace names a team's certificate (the lock decides, no Secret in the input)",
 			input: tlsExample + httpsGateway("evil", "phish", publicSelector, "{mode: SIMPLE, credentialName: bookinfo-cert}", "./evil.example.com"),
 			want:  []string{`Gateway evil/phish: spec.servers[0].tls.credentialName: Secret istio-ingress/bookinfo-cert is the certificate of namespace test (it serves "mybookinfo.com", and the HostBindings lock records it for app test/bookinfo (`}},
+		{name: "a certificate whose DNS names are spelled in capitals still belongs to the host's owner",
+			input: publicGateway("") + lock("istio-ingress/public", 443, map[string]string{"shop.example.com": "shop/web"}) +
+				secret("istio-ingress", "shop-cert", "kubernetes.io/tls", map[string]string{"tls.crt": shopUpper, "tls.key": shopUpperKey}) +
+				httpsGateway("evil", "phish", publicSelector, "{mode: SIMPLE, credentialName: shop-cert}", "./shop-login.example.net"),
+			want: []string{`Gateway evil/phish: spec.servers[0].tls.credentialName: Secret istio-ingress/shop-cert is the certificate of namespace shop (its certificate is for "shop.example.com", and the HostBindings lock records it for app shop/web (`}},
+		{name: "the owner spelling its host in capitals does not make its certificate anyone's",
+			input: publicGateway("  hostOwnership:\n    shop.example.com: [shop]\n") +
+				httpsGateway("shop", "web", publicSelector, "{mode: SIMPLE, credentialName: shop-cert}", "./SHOP.Example.com.") +
+				httpsGateway("evil", "phish", publicSelector, "{mode: SIMPLE, credentialName: shop-cert}", "./shop-login.example.net"),
+			want: []string{`Gateway evil/phish: spec.servers[0].tls.credentialName: Secret istio-ingress/shop-cert is the certificate of namespace shop (it serves "shop.example.com", and spec.hostOwnership["shop.example.com"]`}},
 		{name: "two namespaces share a certificate with no ownership recorded",
 			input: edgeWorkload + sharedSecret + edgeGW("a", "one", "{mode: SIMPLE, credentialName: wildcard-cert}", "./a.example.com") +
 				edgeGW("b", "two", "{mode: SIMPLE, credentialName: wildcard-cert}", "./b.example.com"),

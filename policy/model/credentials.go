@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/edgegate/edgegate/credential"
+	"github.com/edgegate/edgegate/hostname"
 	"github.com/edgegate/edgegate/manifest"
 )
 
@@ -115,7 +116,13 @@ func credentialProblemOf(s *Secret, now time.Time, read func(*manifest.Object, s
 			return fmt.Sprintf("has a certificate (%s) that is not valid before %s", certKey, c.NotBefore.UTC().Format(time.RFC3339)), nil
 		}
 	}
-	return "", certs[0].DNSNames
+	// As pilot compares hosts: a certificate for "Shop.Example.com" serves,
+	// and belongs to the owner of, shop.example.com.
+	names := make([]string, len(certs[0].DNSNames))
+	for i, n := range certs[0].DNSNames {
+		names[i] = hostname.Canonical(n)
+	}
+	return "", names
 }
 
 func pluralIs(n int) string {

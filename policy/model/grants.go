@@ -145,14 +145,14 @@ func ConflictWithOtherNamespace(idx *Index, o *manifest.Object, field string) bo
 	if si >= len(g.Spec.Servers) || hi >= len(g.Spec.Servers[si].Hosts) {
 		return true
 	}
-	claimNS := func(gw *Gateway, raw string) (string, string) {
-		ns, h := AttachNamespace(gw, raw)
+	claimNS := func(gw *Gateway, s, h int) (string, string) {
+		ns, _ := AttachNamespace(gw, gw.Spec.Servers[s].Hosts[h])
 		if ns == "" {
 			ns = "*" // any namespace: never one namespace's own
 		}
-		return ns, h
+		return ns, gw.Spec.Servers[s].Names[h] // as pilot compares hosts
 	}
-	ns, host := claimNS(g, g.Spec.Servers[si].Hosts[hi])
+	ns, host := claimNS(g, si, hi)
 	if ns == "*" {
 		return true
 	}
@@ -172,11 +172,11 @@ func ConflictWithOtherNamespace(idx *Index, o *manifest.Object, field string) bo
 			continue
 		}
 		for osi, s := range other.Spec.Servers {
-			for ohi, raw := range s.Hosts {
+			for ohi := range s.Hosts {
 				if other == g && osi == si && ohi == hi {
 					continue
 				}
-				ons, oh := claimNS(other, raw)
+				ons, oh := claimNS(other, osi, ohi)
 				if ons != ns && oh != "" && host != "" && hostname.Overlap(oh, host) {
 					return true
 				}

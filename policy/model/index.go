@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/edgegate/edgegate/api/v1alpha1"
+	"github.com/edgegate/edgegate/hostname"
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/podlabels"
 	"github.com/edgegate/edgegate/render"
@@ -110,10 +111,12 @@ func decodeIndexed(o *manifest.Object) any {
 	case render.IstioNetworkingGroup + "/Gateway":
 		g := &Gateway{Obj: o}
 		g.notInteger = notIntegers(manifest.DecodeLenient(o, o.Node, "", g))
+		g.canonicalNames()
 		return g
 	case render.IstioNetworkingGroup + "/VirtualService":
 		vs := &VirtualService{Obj: o}
 		vs.notInteger = notIntegers(manifest.DecodeLenient(o, o.Node, "", vs))
+		vs.canonicalNames()
 		return vs
 	case "apps/Deployment", "apps/StatefulSet", "apps/DaemonSet", "apps/ReplicaSet":
 		return decodeWorkload(o, "spec.template.metadata", "spec.template.spec")
@@ -144,6 +147,11 @@ func decodeIndexed(o *manifest.Object) any {
 	case v1alpha1.Group + "/" + v1alpha1.KindAppIntent:
 		a := &DeclaredApp{Obj: o}
 		DecodeAt(o, o.Field("spec"), "spec", &a.Spec)
+		for i, h := range a.Spec.Hosts {
+			// Validation refuses other spellings; ownership still compares
+			// what pilot would serve.
+			a.Spec.Hosts[i] = hostname.Canonical(h)
+		}
 		return a
 	}
 	return nil

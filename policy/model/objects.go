@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/edgegate/edgegate/hostname"
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/podlabels"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -37,7 +38,12 @@ type Server struct {
 		Name     string `yaml:"name"`
 		Protocol string `yaml:"protocol"`
 	} `yaml:"port"`
-	Hosts []string   `yaml:"hosts"`
+	Hosts []string `yaml:"hosts"`
+	// Names are Hosts as pilot compares them, without the namespace part:
+	// lowercased, without a trailing dot (hostname.Canonical). The index
+	// sets them once, so ownership checks never compare two spellings of
+	// one host ("SHOP.example.com." is shop.example.com to Envoy).
+	Names []string   `yaml:"-"`
 	TLS   *ServerTLS `yaml:"tls"`
 }
 
@@ -96,6 +102,9 @@ type ServerHost struct {
 // Raw is the host as the Gateway writes it ("ns/host" or "host").
 func (h ServerHost) Raw() string { return h.Gateway.Spec.Servers[h.Server].Hosts[h.Host] }
 
+// Name is the host as pilot compares it, without the namespace part.
+func (h ServerHost) Name() string { return h.Gateway.Spec.Servers[h.Server].Names[h.Host] }
+
 func (h ServerHost) Field() string {
 	return fmt.Sprintf("spec.servers[%d].hosts[%d]", h.Server, h.Host)
 }
@@ -130,6 +139,46 @@ type VirtualService struct {
 		TLS      []L4Route   `yaml:"tls"`
 		TCP      []L4Route   `yaml:"tcp"`
 	} `yaml:"spec"`
+	// Names are spec.hosts as pilot compares them (hostname.Canonical), set
+	// by the index.
+	Names []string `yaml:"-"`
+}
+
+// canonicalNames fills in Names of every server: the host part of each
+// server host, as pilot compares it.
+func (g *Gateway) canonicalNames() {
+	for i := range g.Spec.Servers {
+		s := &g.Spec.Servers[i]
+		s.Names = canonicalNames(s.Hosts, true)
+	}
+}
+
+// canonicalNames fills in Names: spec.hosts as pilot compares them.
+func (vs *VirtualService) canonicalNames() { vs.Names = canonicalNames(vs.Spec.Hosts, false) }
+
+// canonicalNames returns hosts as pilot compares them (without their
+// namespace part when scoped): hosts itself when that changes nothing, as
+// for nearly every host, so the index holds no second copy.
+func canonicalNames(hosts []string, scoped bool) []string {
+	var out []string
+	for i, h := range hosts {
+		name := h
+		if scoped {
+			_, name = SplitGatewayHost(h)
+		}
+		name = hostname.Canonical(name)
+		if out == nil && name != h {
+			out = make([]string, len(hosts))
+			copy(out, hosts[:i])
+		}
+		if out != nil {
+			out[i] = name
+		}
+	}
+	if out == nil {
+		return hosts
+	}
+	return out
 }
 
 // HTTPRoute is one http rule of a VirtualService.

@@ -60,20 +60,20 @@ func WhereField(o *manifest.Object, field string) string {
 	return Where(o)
 }
 
-// hostPattern is one spec.hostOwnership entry.
-type hostPattern struct {
+// HostPattern is one spec.hostOwnership entry: a host pattern and the namespaces it allows.
+type HostPattern struct {
 	Pattern string
 	Allowed map[string]bool
 	Obj     *manifest.Object // the IngressGateway
 }
 
-func (p *hostPattern) Allows(ns string) bool { return p.Allowed[ns] }
+func (p *HostPattern) Allows(ns string) bool { return p.Allowed[ns] }
 
-func (p *hostPattern) Namespaces() string {
+func (p *HostPattern) Namespaces() string {
 	return strings.Join(slices.Sorted(maps.Keys(p.Allowed)), ", ")
 }
 
-func (p *hostPattern) Describe() string {
+func (p *HostPattern) Describe() string {
 	return fmt.Sprintf("spec.hostOwnership[%q] of %s (%s) reserves it to namespace(s) %s", p.Pattern, p.Obj.Ref, WhereField(p.Obj, "spec.hostOwnership"), p.Namespaces())
 }
 
@@ -81,34 +81,34 @@ func (p *hostPattern) Describe() string {
 // specific pattern covering a host, and the patterns strictly below a
 // wildcard, are found in time proportional to the labels of the host.
 type patterns struct {
-	exact map[string]*hostPattern   // concrete pattern → entry
-	wild  map[string]*hostPattern   // "*.S" stored under S
-	star  *hostPattern              // "*"
-	below map[string][]*hostPattern // S → patterns whose name is S or lies below S
-	all   []*hostPattern            // sorted by pattern, built on first use
+	exact map[string]*HostPattern   // concrete pattern → entry
+	wild  map[string]*HostPattern   // "*.S" stored under S
+	star  *HostPattern              // "*"
+	below map[string][]*HostPattern // S → patterns whose name is S or lies below S
+	all   []*HostPattern            // sorted by pattern, built on first use
 }
 
 func (ps *patterns) add(pattern string, namespaces []string, obj *manifest.Object) {
 	if ps.exact == nil {
-		ps.exact, ps.wild, ps.below = map[string]*hostPattern{}, map[string]*hostPattern{}, map[string][]*hostPattern{}
+		ps.exact, ps.wild, ps.below = map[string]*HostPattern{}, map[string]*HostPattern{}, map[string][]*HostPattern{}
 	}
-	var p *hostPattern
+	var p *HostPattern
 	name := pattern
 	switch {
 	case pattern == "*":
 		if ps.star == nil {
-			ps.star = &hostPattern{Pattern: pattern, Allowed: map[string]bool{}, Obj: obj}
+			ps.star = &HostPattern{Pattern: pattern, Allowed: map[string]bool{}, Obj: obj}
 		}
 		p = ps.star
 	case hostname.IsWildcard(pattern):
 		name = strings.TrimPrefix(pattern, "*.")
 		if p = ps.wild[name]; p == nil {
-			p = &hostPattern{Pattern: pattern, Allowed: map[string]bool{}, Obj: obj}
+			p = &HostPattern{Pattern: pattern, Allowed: map[string]bool{}, Obj: obj}
 			ps.wild[name] = p
 		}
 	default:
 		if p = ps.exact[name]; p == nil {
-			p = &hostPattern{Pattern: pattern, Allowed: map[string]bool{}, Obj: obj}
+			p = &HostPattern{Pattern: pattern, Allowed: map[string]bool{}, Obj: obj}
 			ps.exact[name] = p
 		}
 	}
@@ -129,7 +129,7 @@ func (ps *patterns) empty() bool {
 // Covering returns the most specific pattern that covers every host h
 // covers, as Envoy picks the most specific virtual host: an exact pattern,
 // then the longest wildcard, then "*".
-func (ps *patterns) Covering(h string) *hostPattern {
+func (ps *patterns) Covering(h string) *HostPattern {
 	if ps.empty() {
 		return nil
 	}
@@ -161,11 +161,21 @@ func (ps *patterns) Covering(h string) *hostPattern {
 
 // Under returns the patterns a wildcard h overlaps without covering them:
 // hosts reserved below the domain h claims. Sorted by pattern.
-func (ps *patterns) Under(h string) []*hostPattern {
-	if ps.empty() || !hostname.IsWildcard(h) || h == "*" {
+// For "*" that is every other pattern.
+func (ps *patterns) Under(h string) []*HostPattern {
+	if ps.empty() || !hostname.IsWildcard(h) {
 		return nil
 	}
-	var out []*hostPattern
+	if h == "*" {
+		var out []*HostPattern
+		for _, p := range ps.sorted() {
+			if p.Pattern != "*" {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	var out []*HostPattern
 	for _, p := range ps.below[strings.TrimPrefix(h, "*.")] {
 		if p.Pattern != h && hostname.Overlap(h, p.Pattern) && !hostname.Matches(p.Pattern, h) {
 			out = append(out, p)
@@ -177,10 +187,20 @@ func (ps *patterns) Under(h string) []*hostPattern {
 
 // NotAllowing reports whether some pattern of the workload excludes ns, and
 // returns the first such pattern.
-func (ps *patterns) NotAllowing(ns string) *hostPattern {
+func (ps *patterns) NotAllowing(ns string) *HostPattern {
 	if ps.empty() {
 		return nil
 	}
+	for _, p := range ps.sorted() {
+		if ns == "" || !p.Allows(ns) {
+			return p
+		}
+	}
+	return nil
+}
+
+// sorted returns every pattern, sorted, built on first use.
+func (ps *patterns) sorted() []*HostPattern {
 	if ps.all == nil {
 		if ps.star != nil {
 			ps.all = append(ps.all, ps.star)
@@ -193,12 +213,7 @@ func (ps *patterns) NotAllowing(ns string) *hostPattern {
 		}
 		sort.Slice(ps.all, func(i, j int) bool { return ps.all[i].Pattern < ps.all[j].Pattern })
 	}
-	for _, p := range ps.all {
-		if ns == "" || !p.Allows(ns) {
-			return p
-		}
-	}
-	return nil
+	return ps.all
 }
 
 // HostSuffixes of "a.b.c" are "b.c" and "c", longest first.
@@ -232,11 +247,17 @@ func NewOwnership(idx *Index) *Ownership {
 	m.declared = SortByObjectKey(idx.IngressGateways, func(g *DeclaredGateway) *manifest.Object { return g.Obj })
 	for _, g := range m.declared {
 		for _, w := range m.gatewayWorkloads(g) {
+			if w.Namespace != "" && w.Namespace != g.Obj.Namespace {
+				// An IngressGateway speaks for the workload of its own
+				// namespace: one a team declares with the platform
+				// gateway's selector reserves nothing on the platform's.
+				continue
+			}
 			if w.Patterns == nil {
 				w.Patterns = &patterns{}
 			}
 			for _, pattern := range slices.Sorted(maps.Keys(g.Spec.HostOwnership)) {
-				w.Patterns.add(pattern, g.Spec.HostOwnership[pattern], g.Obj)
+				w.Patterns.add(hostname.Canonical(pattern), g.Spec.HostOwnership[pattern], g.Obj)
 			}
 		}
 	}
@@ -441,8 +462,20 @@ func (m *Ownership) readLocks() {
 		}
 		workloads := m.gatewayWorkloads(g)
 		for i, p := range hb.Spec.Ports {
-			for _, h := range slices.Sorted(maps.Keys(p.Hosts)) {
-				app := p.Hosts[h]
+			// By host as pilot compares it: validation refuses a lock host
+			// written otherwise, and ownership never tells two spellings apart.
+			hosts := make(map[string]string, len(p.Hosts))
+			for h, app := range p.Hosts {
+				c := hostname.Canonical(h)
+				if _, spelt := p.Hosts[c]; spelt && h != c {
+					continue // the record spelt as pilot compares it speaks
+				}
+				if have, ok := hosts[c]; !ok || app < have {
+					hosts[c] = app
+				}
+			}
+			for _, h := range slices.Sorted(maps.Keys(hosts)) {
+				app := hosts[h]
 				ns, _, ok := strings.Cut(app, "/")
 				if !ok || ns == "" {
 					continue

@@ -1,0 +1,172 @@
+package istio
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"istio.io/istio/pilot/pkg/simulation"
+	"istio.io/istio/pilot/test/xds"
+	"istio.io/istio/pilot/test/xdstest"
+)
+
+// TestTakeovers proves, for each takeover class edgegate refuses, that the
+// refusal matters: testdata/takeovers/<class>/ holds namespace good's
+// intents (good/), what a hostile namespace evil writes (evil/), the lines
+// edgegate must refuse their union with (refused.txt), and the calls
+// (calls.yaml, in the examples' format) pilot's simulation must send to
+// evil's backend in the cluster edgegate would have produced had it let the
+// input through: good's rendered objects beside evil's hand-written ones,
+// or, where evil writes intents, the render with the platform's consent
+// (consent.yaml, given with --config).
+func TestTakeovers(t *testing.T) {
+	dir, err := filepath.Abs(filepath.Join("testdata", "takeovers"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, class := range subdirs(t, dir) {
+		t.Run(class, func(t *testing.T) {
+			base := filepath.Join(dir, class)
+			good, evil := filepath.Join(base, "good"), filepath.Join(base, "evil")
+			t.Run("refused", func(t *testing.T) {
+				data, err := os.ReadFile(filepath.Join(base, "refused.txt"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, mode := range []string{"render", "check"} {
+					out, stderr, err := runEdgegate(t, mode, good, evil)
+					stdout, code := string(out), exitCode(t, err)
+					if code != 1 {
+						t.Errorf("edgegate %s good evil: exit %d, want 1\n%s", mode, code, stderr)
+					}
+					if mode == "render" && stdout != "" {
+						t.Errorf("edgegate render good evil printed objects:\n%s", stdout)
+					}
+					for _, want := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+						if !strings.Contains(stderr+stdout, want) {
+							t.Errorf("edgegate %s good evil: no\n  %s\nin\n  %s", mode, want, strings.ReplaceAll(stderr+stdout, "\n", "\n  "))
+						}
+					}
+				}
+			})
+			w := takeoverWorld(t, "takeover-"+class, base, good, evil)
+			exp := loadExpectations(t, filepath.Join("takeovers", class, "calls"))
+			t.Run("routing", func(t *testing.T) { simulateCalls(t, w, exp) })
+		})
+	}
+}
+
+// takeoverWorld is the cluster edgegate would have produced: see TestTakeovers.
+func takeoverWorld(t *testing.T, name, base, good, evil string) *world {
+	t.Helper()
+	w := &world{example: name, podOf: map[string]*corev1.Pod{}}
+	add := func(source string, data []byte) {
+		objs, err := parseObjects(source, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.rendered = append(w.rendered, objs...)
+	}
+	if consent := filepath.Join(base, "consent.yaml"); fileExists(consent) {
+		stdout, stderr, err := runEdgegate(t, "render", "--config", consent, good, evil)
+		if err != nil {
+			t.Fatalf("edgegate render --config consent.yaml good evil: %v\n%s", err, stderr)
+		}
+		add("rendered", stdout)
+	} else {
+		add("rendered", render(t, good))
+		files, err := filepath.Glob(filepath.Join(evil, "*.yaml"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no evil/*.yaml in %s: %v", base, err)
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			add(f, data)
+		}
+	}
+	for _, f := range []string{"control-plane.yaml", name + ".yaml"} {
+		path := filepath.Join("testdata", "fixtures", f)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs, err := parseObjects(path, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			if o.Kind == "Secret" && o.Group() == "" {
+				o = fillSecret(t, o)
+			}
+			w.fixtures = append(w.fixtures, o)
+		}
+	}
+	w.synthesizePods(t)
+	return w
+}
+
+// simulateCalls sends each call through pilot's simulation of its gateway
+// pod and checks where it lands, as testRouting does for the examples
+// (without asking every VirtualService to be reached: the owner's are
+// meant not to be).
+func simulateCalls(t *testing.T, w *world, exp expectations) {
+	s := xds.NewFakeDiscoveryServer(t, xds.FakeOptions{
+		ConfigString:           w.istioConfig(),
+		KubernetesObjectString: w.kubeObjects(),
+	})
+	for _, wc := range exp.Gateways {
+		t.Run(wc.name(), func(t *testing.T) {
+			pod := w.podOf[wc.Deployment]
+			if pod == nil {
+				t.Fatalf("%s renders no Deployment %s", w.example, wc.Deployment)
+			}
+			svcs := w.servicesOf(t, pod)
+			if len(svcs) != 1 {
+				t.Fatalf("want one Service selecting pod %s/%s, found %d", pod.Namespace, pod.Name, len(svcs))
+			}
+			g := &gateway{w: w, pod: pod, svc: svcs[0]}
+			g.sim = simulation.NewSimulation(t, s, s.SetupProxy(proxyFor(pod)))
+			g.routes = xdstest.ExtractRouteConfigurations(g.sim.Routes)
+			g.clusters = xdstest.ExtractClusters(g.sim.Clusters)
+			for _, c := range wc.Calls {
+				t.Run(c.Name, func(t *testing.T) {
+					got := g.do(t, c)
+					t.Logf("%s → %s", c, got)
+					for _, f := range g.check(t, c, got) {
+						t.Error(f)
+					}
+				})
+			}
+			if t.Failed() {
+				t.Logf("route configurations:\n%s", strings.Join(xdstest.DumpList(t, g.sim.Routes), "\n"))
+			}
+		})
+	}
+}
+
+// exitCode is the exit code runEdgegate's error stands for.
+func exitCode(t *testing.T, err error) int {
+	t.Helper()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.ExitCode()
+	}
+	t.Fatalf("edgegate did not run: %v", err)
+	return -1
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
