@@ -35,19 +35,29 @@ const MaxDecodeNodes = 1 << 20
 // naming the field path (prefixed by path) and line. Struct fields are named by
 // their yaml tag. A *yaml.Node field keeps the raw node.
 func Decode(obj *Object, node *yaml.Node, path string, v any) Diagnostics {
-	d := &decoder{obj: obj, base: path}
-	d.stack = d.stackBuf[:0]
-	d.value(node, reflect.ValueOf(v).Elem())
-	return d.diags
+	return decodeWith(obj, node, path, v, false)
 }
 
 // DecodeLenient is Decode for objects edgegate only reads parts of (Istio and
 // Kubernetes objects): fields v does not name are skipped, not errors.
 func DecodeLenient(obj *Object, node *yaml.Node, path string, v any) Diagnostics {
-	d := &decoder{obj: obj, base: path, lenient: true}
+	return decodeWith(obj, node, path, v, true)
+}
+
+// decoders are reused: a decoder escapes to the heap (its methods are
+// reached through reflection's values), and the render and the gate decode
+// tens of thousands of objects each, a decoder apiece.
+var decoders = sync.Pool{New: func() any { return new(decoder) }}
+
+func decodeWith(obj *Object, node *yaml.Node, path string, v any, lenient bool) Diagnostics {
+	d := decoders.Get().(*decoder)
+	d.obj, d.base, d.lenient, d.nodes = obj, path, lenient, 0
 	d.stack = d.stackBuf[:0]
 	d.value(node, reflect.ValueOf(v).Elem())
-	return d.diags
+	diags := d.diags
+	*d = decoder{}
+	decoders.Put(d)
+	return diags
 }
 
 type decoder struct {
