@@ -42,19 +42,20 @@ func toNode(v reflect.Value) (*yaml.Node, bool, error) {
 		}
 		return toNode(v.Elem())
 	case reflect.Struct:
-		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		for _, f := range encodedFieldsOf(v.Type()) {
-			child, empty, err := toNode(v.Field(f.index))
-			if err != nil {
-				return nil, false, err
-			}
-			if empty && f.omitEmpty {
-				continue
-			}
-			if n.Content == nil {
-				n.Content = make([]*yaml.Node, 0, 2*f.remaining)
-			}
-			n.Content = append(n.Content, f.key, child)
+		if !v.CanInterface() || !plainStruct(v.Type()) {
+			return structNode(v)
+		}
+		// A struct of scalars alone (a port, a string match, a
+		// destination) is the same mapping wherever it has the same
+		// values: shared, as scalars are.
+		var err error
+		n := structNodes.get(v.Interface(), func(any) *yaml.Node {
+			var n *yaml.Node
+			n, _, err = structNode(v)
+			return n
+		})
+		if err != nil {
+			return nil, false, err
 		}
 		return n, len(n.Content) == 0, nil
 	case reflect.Map:
@@ -107,6 +108,49 @@ func toNode(v reflect.Value) (*yaml.Node, bool, error) {
 	return nil, false, fmt.Errorf("cannot encode %s", v.Type())
 }
 
+// structNode is the mapping of a struct, its fields in order.
+func structNode(v reflect.Value) (*yaml.Node, bool, error) {
+	n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	for _, f := range encodedFieldsOf(v.Type()) {
+		child, empty, err := toNode(v.Field(f.index))
+		if err != nil {
+			return nil, false, err
+		}
+		if empty && f.omitEmpty {
+			continue
+		}
+		if n.Content == nil {
+			n.Content = make([]*yaml.Node, 0, 2*f.remaining)
+		}
+		n.Content = append(n.Content, f.key, child)
+	}
+	return n, len(n.Content) == 0, nil
+}
+
+// plainStruct reports whether t is a struct of strings, numbers, booleans
+// and such structs alone: its values compare by content, so equal ones
+// can share one node.
+func plainStruct(t reflect.Type) bool {
+	if p, ok := plainStructs.Load(t); ok {
+		return p.(bool)
+	}
+	plain := true
+	for i := 0; i < t.NumField() && plain; i++ {
+		switch f := t.Field(i).Type; f.Kind() {
+		case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		case reflect.Struct:
+			plain = f != nodeType && plainStruct(f)
+		default:
+			plain = false
+		}
+	}
+	plainStructs.Store(t, plain)
+	return plain
+}
+
+var plainStructs sync.Map // reflect.Type → bool
+
 // Rendered objects repeat mapping keys, numbers, booleans and many string
 // values (API versions, kinds, labels, gateway names, protocols) thousands
 // of times, and nodes are never changed once built (edgegate replaces a
@@ -119,7 +163,9 @@ var (
 	keyNodes   = nodeCache[string]{m: map[string]*yaml.Node{}}
 	valueNodes = nodeCache[string]{m: map[string]*yaml.Node{}}
 	intNodes   = nodeCache[int64]{m: map[int64]*yaml.Node{}}
-	boolNodes  = map[bool]*yaml.Node{
+	// structNodes are keyed by the struct's value (a plainStruct).
+	structNodes = nodeCache[any]{m: map[any]*yaml.Node{}}
+	boolNodes   = map[bool]*yaml.Node{
 		false: {Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"},
 		true:  {Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"},
 	}
@@ -134,6 +180,8 @@ type nodeCache[K comparable] struct {
 	m  map[K]*yaml.Node
 }
 
+// get is the node cached for k, else build's, cached. build runs outside
+// the lock: a struct's node is built from its fields' cached nodes.
 func (c *nodeCache[K]) get(k K, build func(K) *yaml.Node) *yaml.Node {
 	c.mu.RLock()
 	n, full := c.m[k], len(c.m) >= cachedNodes
@@ -141,16 +189,17 @@ func (c *nodeCache[K]) get(k K, build func(K) *yaml.Node) *yaml.Node {
 	if n != nil {
 		return n
 	}
-	if full {
-		return build(k)
+	n = build(k)
+	if full || n == nil {
+		return n
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if n = c.m[k]; n == nil {
-		n = build(k)
-		if len(c.m) < cachedNodes {
-			c.m[k] = n
-		}
+	if first := c.m[k]; first != nil {
+		return first
+	}
+	if len(c.m) < cachedNodes {
+		c.m[k] = n
 	}
 	return n
 }
