@@ -153,7 +153,11 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value) {
 	if IsNull(n) {
 		return // absent and null are the same: the zero value
 	}
-	if v.CanAddr() && v.Addr().Type().Implements(nodeDecoderType) {
+	var own ownDecoders
+	if v.CanAddr() {
+		own = ownDecodersOf(v.Type())
+	}
+	if own.node {
 		if err := v.Addr().Interface().(NodeDecoder).DecodeNode(n); err != nil {
 			d.errorf(n, "%v", err)
 			if notInteger(err) {
@@ -162,7 +166,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value) {
 		}
 		return
 	}
-	if n.Kind == yaml.ScalarNode && v.CanAddr() && v.Addr().Type().Implements(scalarDecoderType) {
+	if n.Kind == yaml.ScalarNode && own.scalar {
 		if err := v.Addr().Interface().(ScalarDecoder).DecodeScalar(n); err != nil {
 			d.errorf(n, "%v", err)
 		}
@@ -238,6 +242,24 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value) {
 	default:
 		d.errorf(n, "internal error: cannot decode into %s", v.Type())
 	}
+}
+
+// ownDecoders says which decoders of its own a type's pointer has.
+type ownDecoders struct{ node, scalar bool }
+
+// ownDecoderCache holds ownDecodersOf per type: asking reflect whether a
+// type implements an interface, for every value decoded, cost the gate a
+// good part of its decoding time.
+var ownDecoderCache sync.Map // reflect.Type → ownDecoders
+
+func ownDecodersOf(t reflect.Type) ownDecoders {
+	if d, ok := ownDecoderCache.Load(t); ok {
+		return d.(ownDecoders)
+	}
+	p := reflect.PointerTo(t)
+	d := ownDecoders{node: p.Implements(nodeDecoderType), scalar: p.Implements(scalarDecoderType)}
+	ownDecoderCache.Store(t, d)
+	return d
 }
 
 // resolved deep-copies n with every alias replaced by a copy of its anchor's
