@@ -82,7 +82,17 @@ type admitter struct {
 // List has lines. aliases says the input may hold aliases (it has anchors):
 // only then are they counted.
 func Admit(objs []*Object, lim Limits, aliases bool) ([]*Object, Diagnostics) {
+	return admit(objs, lim, aliases, false)
+}
+
+// admit is Admit for objects whose parser may have found already that no
+// mapping of theirs repeats a key (uniqueKeys; fastyaml, which declines
+// merge keys, tells): then they need no walk for repeated keys.
+func admit(objs []*Object, lim Limits, aliases, uniqueKeys bool) ([]*Object, Diagnostics) {
 	if !aliases && len(objs) <= lim.MaxObjects && !slices.ContainsFunc(objs, IsList) {
+		if uniqueKeys {
+			return objs, nil
+		}
 		// The common case, a file of plain documents: checked in place,
 		// with a walker shared between files (10,000 of them at 10,000 apps).
 		w := walkers.Get().(*dupWalker)

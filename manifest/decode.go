@@ -35,19 +35,29 @@ const MaxDecodeNodes = 1 << 20
 // naming the field path (prefixed by path) and line. Struct fields are named by
 // their yaml tag. A *yaml.Node field keeps the raw node.
 func Decode(obj *Object, node *yaml.Node, path string, v any) Diagnostics {
-	d := &decoder{obj: obj, base: path}
-	d.stack = d.stackBuf[:0]
-	d.value(node, reflect.ValueOf(v).Elem())
-	return d.diags
+	return decodeWith(obj, node, path, v, false)
 }
 
 // DecodeLenient is Decode for objects edgegate only reads parts of (Istio and
 // Kubernetes objects): fields v does not name are skipped, not errors.
 func DecodeLenient(obj *Object, node *yaml.Node, path string, v any) Diagnostics {
-	d := &decoder{obj: obj, base: path, lenient: true}
+	return decodeWith(obj, node, path, v, true)
+}
+
+// decoders are reused: a decoder escapes to the heap (its methods are
+// reached through reflection's values), and the render and the gate decode
+// tens of thousands of objects each, a decoder apiece.
+var decoders = sync.Pool{New: func() any { return new(decoder) }}
+
+func decodeWith(obj *Object, node *yaml.Node, path string, v any, lenient bool) Diagnostics {
+	d := decoders.Get().(*decoder)
+	d.obj, d.base, d.lenient, d.nodes = obj, path, lenient, 0
 	d.stack = d.stackBuf[:0]
 	d.value(node, reflect.ValueOf(v).Elem())
-	return d.diags
+	diags := d.diags
+	*d = decoder{}
+	decoders.Put(d)
+	return diags
 }
 
 type decoder struct {
@@ -143,7 +153,11 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value) {
 	if IsNull(n) {
 		return // absent and null are the same: the zero value
 	}
-	if v.CanAddr() && v.Addr().Type().Implements(nodeDecoderType) {
+	var own ownDecoders
+	if v.CanAddr() {
+		own = ownDecodersOf(v.Type())
+	}
+	if own.node {
 		if err := v.Addr().Interface().(NodeDecoder).DecodeNode(n); err != nil {
 			d.errorf(n, "%v", err)
 			if notInteger(err) {
@@ -152,7 +166,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value) {
 		}
 		return
 	}
-	if n.Kind == yaml.ScalarNode && v.CanAddr() && v.Addr().Type().Implements(scalarDecoderType) {
+	if n.Kind == yaml.ScalarNode && own.scalar {
 		if err := v.Addr().Interface().(ScalarDecoder).DecodeScalar(n); err != nil {
 			d.errorf(n, "%v", err)
 		}
@@ -228,6 +242,24 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value) {
 	default:
 		d.errorf(n, "internal error: cannot decode into %s", v.Type())
 	}
+}
+
+// ownDecoders says which decoders of its own a type's pointer has.
+type ownDecoders struct{ node, scalar bool }
+
+// ownDecoderCache holds ownDecodersOf per type: asking reflect whether a
+// type implements an interface, for every value decoded, cost the gate a
+// good part of its decoding time.
+var ownDecoderCache sync.Map // reflect.Type → ownDecoders
+
+func ownDecodersOf(t reflect.Type) ownDecoders {
+	if d, ok := ownDecoderCache.Load(t); ok {
+		return d.(ownDecoders)
+	}
+	p := reflect.PointerTo(t)
+	d := ownDecoders{node: p.Implements(nodeDecoderType), scalar: p.Implements(scalarDecoderType)}
+	ownDecoderCache.Store(t, d)
+	return d
 }
 
 // resolved deep-copies n with every alias replaced by a copy of its anchor's

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,41 +42,52 @@ func toNode(v reflect.Value) (*yaml.Node, bool, error) {
 		}
 		return toNode(v.Elem())
 	case reflect.Struct:
-		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		for _, f := range encodedFieldsOf(v.Type()) {
-			child, empty, err := toNode(v.Field(f.index))
-			if err != nil {
-				return nil, false, err
-			}
-			if empty && f.omitEmpty {
-				continue
-			}
-			if n.Content == nil {
-				n.Content = make([]*yaml.Node, 0, 2*f.remaining)
-			}
-			n.Content = append(n.Content, f.key, child)
+		if !v.CanInterface() || !plainStruct(v.Type()) {
+			return structNode(v)
+		}
+		// A struct of scalars alone (a port, a string match, a
+		// destination) is the same mapping wherever it has the same
+		// values: shared, as scalars are.
+		var err error
+		n := structNodes.get(v.Interface(), func(any) *yaml.Node {
+			var n *yaml.Node
+			n, _, err = structNode(v)
+			return n
+		})
+		if err != nil {
+			return nil, false, err
 		}
 		return n, len(n.Content) == 0, nil
 	case reflect.Map:
 		if v.Type().Key().Kind() != reflect.String {
 			return nil, false, fmt.Errorf("cannot encode a map keyed by %s", v.Type().Key())
 		}
-		keys := make([]string, 0, v.Len())
-		for _, k := range v.MapKeys() {
-			keys = append(keys, k.String())
+		type entry struct {
+			key   string
+			value reflect.Value
 		}
-		sort.Strings(keys)
+		entries := make([]entry, 0, v.Len())
+		for it := v.MapRange(); it.Next(); {
+			entries = append(entries, entry{it.Key().String(), it.Value()})
+		}
+		slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.key, b.key) })
 		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		for _, k := range keys {
-			child, _, err := toNode(v.MapIndex(reflect.ValueOf(k).Convert(v.Type().Key())))
+		if len(entries) > 0 {
+			n.Content = make([]*yaml.Node, 0, 2*len(entries))
+		}
+		for _, e := range entries {
+			child, _, err := toNode(e.value)
 			if err != nil {
 				return nil, false, err
 			}
-			n.Content = append(n.Content, keyNode(k), child)
+			n.Content = append(n.Content, keyNode(e.key), child)
 		}
 		return n, v.Len() == 0, nil
 	case reflect.Slice, reflect.Array:
 		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		if v.Len() > 0 {
+			n.Content = make([]*yaml.Node, 0, v.Len())
+		}
 		for i := 0; i < v.Len(); i++ {
 			child, _, err := toNode(v.Index(i))
 			if err != nil {
@@ -86,7 +97,7 @@ func toNode(v reflect.Value) (*yaml.Node, bool, error) {
 		}
 		return n, v.Len() == 0, nil
 	case reflect.String:
-		return strNode(v.String()), v.Len() == 0, nil
+		return valueNode(v.String()), v.Len() == 0, nil
 	case reflect.Bool:
 		return boolNodes[v.Bool()], !v.Bool(), nil
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
@@ -97,36 +108,97 @@ func toNode(v reflect.Value) (*yaml.Node, bool, error) {
 	return nil, false, fmt.Errorf("cannot encode %s", v.Type())
 }
 
-// Rendered objects repeat mapping keys, numbers and booleans thousands of
-// times, and nodes are never changed once built (edgegate replaces a node
-// rather than editing a scalar in place), so one node of each is shared:
-// that takes a good part of a large render's heap away. The caches are
-// looked up with the key or number itself, so a hit allocates nothing.
+// structNode is the mapping of a struct, its fields in order.
+func structNode(v reflect.Value) (*yaml.Node, bool, error) {
+	n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	for _, f := range encodedFieldsOf(v.Type()) {
+		child, empty, err := toNode(v.Field(f.index))
+		if err != nil {
+			return nil, false, err
+		}
+		if empty && f.omitEmpty {
+			continue
+		}
+		if n.Content == nil {
+			n.Content = make([]*yaml.Node, 0, 2*f.remaining)
+		}
+		n.Content = append(n.Content, f.key, child)
+	}
+	return n, len(n.Content) == 0, nil
+}
+
+// plainStruct reports whether t is a struct of strings, numbers, booleans
+// and such structs alone: its values compare by content, so equal ones
+// can share one node.
+func plainStruct(t reflect.Type) bool {
+	if p, ok := plainStructs.Load(t); ok {
+		return p.(bool)
+	}
+	plain := true
+	for i := 0; i < t.NumField() && plain; i++ {
+		switch f := t.Field(i).Type; f.Kind() {
+		case reflect.String, reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		case reflect.Struct:
+			plain = f != nodeType && plainStruct(f)
+		default:
+			plain = false
+		}
+	}
+	plainStructs.Store(t, plain)
+	return plain
+}
+
+var plainStructs sync.Map // reflect.Type → bool
+
+// Rendered objects repeat mapping keys, numbers, booleans and many string
+// values (API versions, kinds, labels, gateway names, protocols) thousands
+// of times, and nodes are never changed once built (edgegate replaces a
+// node rather than editing a scalar in place), so one node of each is
+// shared: that takes a good part of a large render's heap away. The caches
+// are looked up with the key or value itself, so a hit allocates nothing.
+// Each holds at most cachedNodes entries, since keys and values come from
+// the input too: past that, a node is built for each use.
 var (
-	keyNodes  = nodeCache[string]{m: map[string]*yaml.Node{}}
-	intNodes  = nodeCache[int64]{m: map[int64]*yaml.Node{}}
-	boolNodes = map[bool]*yaml.Node{
+	keyNodes   = nodeCache[string]{m: map[string]*yaml.Node{}}
+	valueNodes = nodeCache[string]{m: map[string]*yaml.Node{}}
+	intNodes   = nodeCache[int64]{m: map[int64]*yaml.Node{}}
+	// structNodes are keyed by the struct's value (a plainStruct).
+	structNodes = nodeCache[any]{m: map[any]*yaml.Node{}}
+	boolNodes   = map[bool]*yaml.Node{
 		false: {Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"},
 		true:  {Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"},
 	}
 )
+
+// cachedNodes bounds each node cache: enough for the values every app
+// repeats, which the first apps of a render put in.
+const cachedNodes = 1 << 14
 
 type nodeCache[K comparable] struct {
 	mu sync.RWMutex
 	m  map[K]*yaml.Node
 }
 
+// get is the node cached for k, else build's, cached. build runs outside
+// the lock: a struct's node is built from its fields' cached nodes.
 func (c *nodeCache[K]) get(k K, build func(K) *yaml.Node) *yaml.Node {
 	c.mu.RLock()
-	n := c.m[k]
+	n, full := c.m[k], len(c.m) >= cachedNodes
 	c.mu.RUnlock()
 	if n != nil {
 		return n
 	}
+	n = build(k)
+	if full || n == nil {
+		return n
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if n = c.m[k]; n == nil {
-		n = build(k)
+	if first := c.m[k]; first != nil {
+		return first
+	}
+	if len(c.m) < cachedNodes {
 		c.m[k] = n
 	}
 	return n
@@ -134,6 +206,9 @@ func (c *nodeCache[K]) get(k K, build func(K) *yaml.Node) *yaml.Node {
 
 // keyNode is a mapping key, shared.
 func keyNode(k string) *yaml.Node { return keyNodes.get(k, strNode) }
+
+// valueNode is a string value, shared.
+func valueNode(s string) *yaml.Node { return valueNodes.get(s, strNode) }
 
 // intNode is an integer scalar, shared.
 func intNode(i int64) *yaml.Node {

@@ -57,7 +57,7 @@ func TestParseInPartsIsParseWhole(t *testing.T) {
 		if err != nil || !ok {
 			t.Fatalf("separator %q: fastyaml declines the joined stream", sep)
 		}
-		parts, ok, err := parseInParts(data)
+		parts, ok, _, err := parseInParts(data)
 		if err != nil || !ok {
 			t.Fatalf("separator %q: the stream was not cut", sep)
 		}
@@ -83,7 +83,7 @@ func TestParseInPartsLeavesSomeStreamsWhole(t *testing.T) {
 		"document end": strings.Repeat(doc+"...\n---\n", 20),
 		"no marker":    strings.Repeat("a: ----\n", 20),
 	} {
-		if _, ok, err := parseInParts([]byte(stream)); ok || err != nil {
+		if _, ok, _, err := parseInParts([]byte(stream)); ok || err != nil {
 			t.Errorf("%s: stream was cut", name)
 		}
 	}

@@ -384,11 +384,11 @@ func Parse(data []byte, file string) ([]*Object, Diagnostics) {
 // unwrapped into their items, and every object is checked for duplicate
 // keys and, with the others, against lim (see Admit).
 func ParseLimited(data []byte, file string, lim Limits) ([]*Object, Diagnostics) {
-	docs, diags := ParseDocumentsLimited(data, file, lim)
+	docs, uniqueKeys, diags := parseDocumentsLimited(data, file, lim)
 	objs, d := documentObjects(docs, file)
 	diags = append(diags, d...)
 	// An alias needs an anchor: a stream without "&" has none to count.
-	objs, d = Admit(objs, lim, bytes.IndexByte(data, '&') >= 0)
+	objs, d = admit(objs, lim, bytes.IndexByte(data, '&') >= 0, uniqueKeys)
 	return objs, append(diags, d...)
 }
 
@@ -424,10 +424,15 @@ func documentObjects(docs []*yaml.Node, file string) ([]*Object, Diagnostics) {
 // lim.MaxObjects documents: a stream of more is refused before it is
 // parsed, since every document costs memory however short it is ("---").
 func ParseDocumentsLimited(data []byte, file string, lim Limits) ([]*yaml.Node, Diagnostics) {
+	docs, _, diags := parseDocumentsLimited(data, file, lim)
+	return docs, diags
+}
+
+func parseDocumentsLimited(data []byte, file string, lim Limits) ([]*yaml.Node, bool, Diagnostics) {
 	if n := countDocuments(data, lim.MaxObjects); n > lim.MaxObjects {
-		return nil, Diagnostics{{Severity: Error, Pos: Position{File: file}, Message: lim.tooMany("YAML documents")}}
+		return nil, false, Diagnostics{{Severity: Error, Pos: Position{File: file}, Message: lim.tooMany("YAML documents")}}
 	}
-	return ParseDocuments(data, file)
+	return parseDocuments(data, file)
 }
 
 // countDocuments counts the document markers of data, and one for the
@@ -451,15 +456,22 @@ func countDocuments(data []byte, limit int) int {
 // A bug in fastyaml (a panic) is an error diagnostic at the position it names,
 // never a crash and never a silent fallback.
 func ParseDocuments(data []byte, file string) ([]*yaml.Node, Diagnostics) {
-	docs, ok, err := parseInParts(data)
+	docs, _, diags := parseDocuments(data, file)
+	return docs, diags
+}
+
+// parseDocuments is ParseDocuments, and reports whether the parser found
+// that no mapping repeats a key (Admit then need not look again).
+func parseDocuments(data []byte, file string) ([]*yaml.Node, bool, Diagnostics) {
+	docs, ok, uniqueKeys, err := parseInParts(data)
 	if err == nil && !ok {
-		docs, ok, err = fastyaml.Parse(data)
+		docs, ok, uniqueKeys, err = fastyaml.ParseFrom(data, 0)
 	}
 	if err != nil {
-		return nil, Diagnostics{internalError(err, file)}
+		return nil, false, Diagnostics{internalError(err, file)}
 	}
 	if ok {
-		return docs, nil
+		return docs, uniqueKeys, nil
 	}
 	docs = nil
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -467,7 +479,7 @@ func ParseDocuments(data []byte, file string) ([]*yaml.Node, Diagnostics) {
 		doc := &yaml.Node{}
 		err := dec.Decode(doc)
 		if err == io.EOF {
-			return docs, nil
+			return docs, false, nil
 		}
 		if err != nil {
 			// The decoder cannot resynchronise after a syntax error.
@@ -478,7 +490,7 @@ func ParseDocuments(data []byte, file string) ([]*yaml.Node, Diagnostics) {
 			} else if onFirstLine(err.Error()) {
 				d.Pos.Line = 1
 			}
-			return docs, Diagnostics{d}
+			return docs, false, Diagnostics{d}
 		}
 		docs = append(docs, doc)
 	}
@@ -499,10 +511,10 @@ var parallelParseMin = 1 << 20
 //
 // A part's *fastyaml.InternalError is returned with its position shifted to
 // the stream's.
-func parseInParts(data []byte) (docs []*yaml.Node, ok bool, err error) {
+func parseInParts(data []byte) (docs []*yaml.Node, ok, uniqueKeys bool, err error) {
 	cores := runtime.GOMAXPROCS(0)
 	if len(data) < parallelParseMin || cores == 1 || startsLine(data, "%") || startsLine(data, "...") {
-		return nil, false, nil
+		return nil, false, false, nil
 	}
 	parts := 4 * cores // several a core, so that one slow part leaves no core idle for long
 	cuts := []int{0}
@@ -512,16 +524,17 @@ func parseInParts(data []byte) (docs []*yaml.Node, ok bool, err error) {
 		}
 	}
 	if len(cuts) == 1 {
-		return nil, false, nil
+		return nil, false, false, nil
 	}
 	lines := make([]int, len(cuts)) // the line each part starts on, less one
 	for k := 1; k < len(cuts); k++ {
 		lines[k] = lines[k-1] + bytes.Count(data[cuts[k-1]:cuts[k]], []byte("\n"))
 	}
 	type part struct {
-		docs []*yaml.Node
-		ok   bool
-		err  error
+		docs       []*yaml.Node
+		ok         bool
+		uniqueKeys bool
+		err        error
 	}
 	results := make([]part, len(cuts))
 	Parallel(len(cuts), func(k int) {
@@ -530,29 +543,27 @@ func parseInParts(data []byte) (docs []*yaml.Node, ok bool, err error) {
 			end = cuts[k+1]
 		}
 		r := &results[k]
-		r.docs, r.ok, r.err = fastyaml.Parse(data[cuts[k]:end])
+		// The parser counts lines from the part's first: the nodes and an
+		// InternalError carry the stream's lines.
+		r.docs, r.ok, r.uniqueKeys, r.err = fastyaml.ParseFrom(data[cuts[k]:end], lines[k])
 		if ie, isInternal := r.err.(*fastyaml.InternalError); isInternal {
-			ie.Line += lines[k]
 			ie.Offset += cuts[k]
-		}
-		if r.ok {
-			for _, d := range r.docs {
-				shiftLines(d, lines[k])
-			}
 		}
 	})
 	for _, r := range results {
 		if r.err != nil {
-			return nil, false, r.err
+			return nil, false, false, r.err
 		}
 	}
+	uniqueKeys = true
 	for _, r := range results {
 		if !r.ok {
-			return nil, false, nil
+			return nil, false, false, nil
 		}
 		docs = append(docs, r.docs...)
+		uniqueKeys = uniqueKeys && r.uniqueKeys
 	}
-	return docs, true, nil
+	return docs, true, uniqueKeys, nil
 }
 
 // internalError is the diagnostic for a bug in fastyaml: an error at the
@@ -595,15 +606,4 @@ func nextDocumentMarker(data []byte, from int) int {
 		from = at
 	}
 	return -1
-}
-
-// shiftLines adds offset to the line of n and of every node below it.
-func shiftLines(n *yaml.Node, offset int) {
-	if offset == 0 {
-		return
-	}
-	n.Line += offset
-	for _, c := range n.Content {
-		shiftLines(c, offset)
-	}
 }

@@ -114,6 +114,9 @@ func renderObjects(m *Model, bindings []Binding, shared []*SharedGateway) ([]*ma
 		a := m.Apps[i]
 		perApp[2*i] = renderGateway(a, bindingsOf[a])
 		perApp[2*i+1], origins[i] = renderVirtualService(a, bindingsOf[a])
+		// The matches were worked out for validation and this rendering
+		// alone: the gate after the render runs without them.
+		a.matches = nil
 	})
 	ruleOrigins := make(map[*manifest.Object][]string, len(m.Apps))
 	for i := range m.Apps {

@@ -64,6 +64,10 @@ type parser struct {
 	arena []*yaml.Node // the chunk Content slices are allocated from
 	stack []*yaml.Node // the children of the collections being parsed
 	buf   []byte       // scratch for scalars that need unescaping
+
+	// keysUnchecked: a mapping of the stream may repeat a key (one does, or
+	// one is too long to compare every key with every other).
+	keysUnchecked bool
 }
 
 // Parse parses a multi-document YAML stream into the node trees yaml.v3's
@@ -84,10 +88,21 @@ type parser struct {
 // length, so appending to one reallocates it); a chunk may hold the nodes of
 // several calls. Parse is safe for concurrent use.
 func Parse(data []byte) (docs []*yaml.Node, ok bool, err error) {
+	docs, ok, _, err = ParseFrom(data, 0)
+	return docs, ok, err
+}
+
+// ParseFrom is Parse for data that starts after line lines of its stream
+// (a part of a larger stream): the nodes' lines, and an InternalError's,
+// count from there. uniqueKeys reports that no mapping of data repeats a
+// key (compared by value, as a reader of the objects would), so that a
+// caller looking for repeated keys need not walk the nodes again.
+func ParseFrom(data []byte, line int) (docs []*yaml.Node, ok, uniqueKeys bool, err error) {
 	p := parsers.Get().(*parser)
 	p.src = string(data)
-	p.pos, p.line, p.lineStart, p.nonASCIILine = 0, 0, 0, -1
+	p.pos, p.line, p.lineStart, p.nonASCIILine = 0, line, 0, -1
 	p.ind, p.eof, p.depth = 0, false, 0
+	p.keysUnchecked = false
 	slab, arena := p.slab, p.arena
 	defer func() {
 		r := recover()
@@ -98,7 +113,7 @@ func Parse(data []byte) (docs []*yaml.Node, ok bool, err error) {
 			clear(slab[len(slab):cap(slab)])
 			clear(arena[len(arena):cap(arena)])
 			p.slab, p.arena = slab, arena
-			docs, ok = nil, false
+			docs, ok, uniqueKeys = nil, false, false
 			if _, isFallback := r.(fallback); !isFallback {
 				err = newInternalError("parser", r, p.line+1, p.pos-p.lineStart+1, p.pos)
 			}
@@ -115,7 +130,30 @@ func Parse(data []byte) (docs []*yaml.Node, ok bool, err error) {
 		p.src = ""
 		parsers.Put(p)
 	}()
-	return p.parseStream(), true, nil
+	docs = p.parseStream()
+	return docs, true, !p.keysUnchecked, nil
+}
+
+// maxCheckedPairs bounds the mappings whose keys the parser compares
+// pairwise; a longer one is left to the caller.
+const maxCheckedPairs = 32
+
+// mapContent is content for the (key, value) pairs of a mapping, noting
+// whether a key repeats.
+func (p *parser) mapContent(base int) []*yaml.Node {
+	pairs := p.stack[base:]
+	if len(pairs) > 2*maxCheckedPairs {
+		p.keysUnchecked = true
+	} else if !p.keysUnchecked {
+		for i := 2; i < len(pairs); i += 2 {
+			for j := 0; j < i; j += 2 {
+				if pairs[i].Value == pairs[j].Value {
+					p.keysUnchecked = true
+				}
+			}
+		}
+	}
+	return p.content(base)
 }
 
 // Nodes and Content slices are handed out of chunks this large; the rest of
@@ -448,7 +486,7 @@ func (p *parser) parseBlockMap(m int, key *yaml.Node, keyStart int) *yaml.Node {
 			fail()
 		}
 	}
-	mp.Content = p.content(base)
+	mp.Content = p.mapContent(base)
 	return mp
 }
 
@@ -815,7 +853,11 @@ func (p *parser) parseFlow() *yaml.Node {
 			p.stack = append(p.stack, key, v)
 		}
 	}
-	n.Content = p.content(base)
+	if n.Kind == mappingNode {
+		n.Content = p.mapContent(base)
+	} else {
+		n.Content = p.content(base)
+	}
 	p.depth--
 	return n
 }
