@@ -43,8 +43,12 @@ import (
 //     (http for HTTP, https for HTTPS, ...; any name for TCP), so the gate
 //     says so without failing anyone.
 //
-// App Services nothing routes to from a gateway are not checked: they are
-// the mesh's business, not the edge's, and Istio reports them itself.
+//   - every other Service of the input (info, IST0118's level, with Istio's
+//     exceptions: labelled istio or release: istio, generated for Gateway
+//     API gateways, in Kubernetes' own namespaces, and ExternalName Services, whose port names EG020
+//     judges as Istio's IST0150 does): in-mesh clients pick the protocol
+//     from the name too, and an edge check run over an app's manifests
+//     should say what Istio's analyzer says about them.
 type portNameCheck struct{}
 
 // namedPort is a Service port with the fields the Index does not keep.
@@ -79,12 +83,14 @@ func (portNameCheck) Run(idx *model.Index, r *model.Reporter) {
 
 	dests := destinations(idx)
 	var ports []namedPort
+	judged := map[*model.Service]bool{}
 	for i := range dests.list {
 		d := &dests.list[i]
 		s := d.svc
 		if gatewayServices[s.Obj.Key()] != nil {
 			continue
 		}
+		judged[s] = true
 		ports = appendPorts(ports[:0], s)
 		checked := false // the labels that exempt a Service, read at its first problem
 		for i, p := range ports {
@@ -102,6 +108,21 @@ func (portNameCheck) Run(idx *model.Index, r *model.Reporter) {
 				}
 			}
 			r.Info(s.Obj, field, "%s; %s routes ingress traffic to it, and the gateway talks to it in the protocol the name says (Istio: IST0118)", msg, dests.via(idx, s).Ref)
+		}
+	}
+
+	for _, s := range idx.Services {
+		if judged[s] || gatewayServices[s.Obj.Key()] != nil || generatedByIstio(s.Obj) ||
+			s.Obj.Label("istio") != "" || s.Obj.Label("release") == "istio" ||
+			manifest.ScalarValue(s.Obj.Field("spec", "type")) == "ExternalName" || kubernetesSystemNamespace(s.Obj.Namespace) {
+			continue
+		}
+		judged[s] = true // a Service repeated in the input is judged once
+		ports = appendPorts(ports[:0], s)
+		for i, p := range ports {
+			if field, msg := problem(p, i); msg != "" {
+				r.Info(s.Obj, field, "%s; Istio then sniffs the protocol of every connection to it (Istio: IST0118)", msg)
+			}
 		}
 	}
 
@@ -205,6 +226,16 @@ func readPorts(buf []namedPort, n *yaml.Node) ([]namedPort, bool) {
 		}
 	}
 	return ports, true
+}
+
+// kubernetesSystemNamespace reports the namespaces Istio's analyzers never
+// read (inject.IgnoredNamespaces): Kubernetes' own and kind's storage.
+func kubernetesSystemNamespace(ns string) bool {
+	switch ns {
+	case "kube-system", "kube-public", "kube-node-lease", "local-path-storage":
+		return true
+	}
+	return false
 }
 
 // generatedByIstio reports Services Istio generates for Gateway API
