@@ -384,4 +384,3 @@ func ruleAction(vs *model.VirtualService, i int) string {
 	}
 	return string(out)
 }
-

@@ -31,11 +31,13 @@ import (
 //     health port 15021 in every chart and passes; so do ports that say
 //     protocol: UDP, and well-known ports Istio treats as TCP (25, 53, 3306,
 //     27017) as Istio does.
+//
 //   - Services an ingress route sends to (info, IST0118's level): the
 //     gateway's Envoy talks to them in the protocol their port name says, so
 //     an unnamed gRPC port may be spoken to in HTTP/1.1. Only Services in
 //     the input, reached from a VirtualService bound to a Gateway, and not
 //     labelled istio / release: istio (Istio's own exception).
+//
 //   - Gateway server port names (info): Istio requires only that they exist
 //     and are unique in a Gateway (webhook validation, not this check); the
 //     `protocol` field, not the name, sets the listener's protocol. Kiali
@@ -251,13 +253,13 @@ func problem(p namedPort, i int) (field, msg string) {
 		return "", ""
 	}
 	if p.AppProtocol != nil {
-		if knownAppProtocol(*p.AppProtocol) {
+		if model.KnownAppProtocol(*p.AppProtocol) {
 			return "", ""
 		}
 		return fmt.Sprintf("spec.ports[%d].appProtocol", i),
 			fmt.Sprintf("appProtocol %q (port %d) is not a protocol Istio knows (http, http2, https, grpc, grpc-web, tcp, tls, mongo, mysql, redis, or kubernetes.io/h2c, ws, wss)", *p.AppProtocol, p.Port)
 	}
-	if p.Name == "status-port" || knownName(p.Name) {
+	if p.Name == "status-port" || model.KnownPortName(p.Name) {
 		return "", ""
 	}
 	switch p.Port {
@@ -269,31 +271,6 @@ func problem(p namedPort, i int) (field, msg string) {
 		return field, fmt.Sprintf("port %d has no name, so Istio cannot tell its protocol: name it <protocol>[-suffix], e.g. http-%d, https-%d or tcp-%d, or set appProtocol", p.Port, p.Port, p.Port, p.Port)
 	}
 	return field, fmt.Sprintf("port name %q (port %d) does not say its protocol: name it <protocol>[-suffix], e.g. http-%s or tcp-%s, or set appProtocol", p.Name, p.Port, p.Name, p.Name)
-}
-
-// portNameProtocols are the protocols Istio's protocol.Parse knows.
-var portNameProtocols = map[string]bool{
-	"tcp": true, "udp": true, "grpc": true, "grpc-web": true, "http": true, "http_proxy": true,
-	"http2": true, "https": true, "tls": true, "mongo": true, "redis": true, "mysql": true,
-}
-
-// knownName reads a port name as Istio does: grpc-web as a prefix, or
-// the part before the first "-", case-insensitively.
-func knownName(name string) bool {
-	lower := strings.ToLower(name)
-	if strings.HasPrefix(lower, "grpc-web") {
-		return true
-	}
-	prefix, _, _ := strings.Cut(lower, "-")
-	return portNameProtocols[prefix]
-}
-
-func knownAppProtocol(ap string) bool {
-	switch ap {
-	case "kubernetes.io/h2c", "kubernetes.io/ws", "kubernetes.io/wss":
-		return true
-	}
-	return knownName(ap)
 }
 
 // destinationPorts is a Service an ingress route sends to.
