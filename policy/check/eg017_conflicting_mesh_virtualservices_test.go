@@ -19,10 +19,10 @@ func TestConflictingMeshVirtualServices(t *testing.T) {
 			}},
 		{name: "one exported everywhere, one to its namespace, a wildcard covering the host",
 			input: meshVS("a", "all", "[\"*.example.com\"]", "") + meshVS("b", "mine", "[shop.example.com]", "  exportTo: [\".\"]\n"),
-			want: []string{`VirtualService a/all: metadata.name: VirtualService applies to the mesh for host "shop.example.com", and so does VirtualService b/mine`, `VirtualService b/mine: metadata.name:`}},
+			want:  []string{`VirtualService a/all: metadata.name: VirtualService applies to the mesh for host "shop.example.com", and so does VirtualService b/mine`, `VirtualService b/mine: metadata.name:`}},
 		{name: "three for one host: each names the other two",
 			input: meshVS("a", "one", "[x.example.com]", "") + meshVS("b", "two", "[x.example.com]", "") + meshVS("c", "three", "[x.example.com]", ""),
-			want: []string{`VirtualService a/one: metadata.name: VirtualService applies to the mesh for host "x.example.com", and so does VirtualService b/two (in.yaml:9), VirtualService c/three (in.yaml:17)`, `VirtualService b/two:`, `VirtualService c/three:`}},
+			want:  []string{`VirtualService a/one: metadata.name: VirtualService applies to the mesh for host "x.example.com", and so does VirtualService b/two (in.yaml:9), VirtualService c/three (in.yaml:17)`, `VirtualService b/two:`, `VirtualService c/three:`}},
 
 		{name: "the same short name in two namespaces is two hosts",
 			input: meshVS("a", "reviews", "[reviews]", "") + meshVS("b", "reviews", "[reviews]", "")},

@@ -45,7 +45,7 @@ func (claimRouteWithoutAuthentication) Run(idx *model.Index, r *model.Reporter) 
 			Selector *struct {
 				MatchLabels map[string]string `yaml:"matchLabels"`
 			} `yaml:"selector"`
-			TargetRef  *struct{} `yaml:"targetRef"`
+			TargetRef  *struct{}  `yaml:"targetRef"`
 			TargetRefs []struct{} `yaml:"targetRefs"`
 		}
 		model.DecodeAt(o, o.Field("spec"), "spec", &spec)
@@ -155,4 +155,3 @@ func isClaimHeader(h string) bool {
 	return strings.HasPrefix(name, ".") && len(name) > 1 ||
 		strings.HasPrefix(name, "[") && strings.HasSuffix(name, "]") && len(name) > 2
 }
-
