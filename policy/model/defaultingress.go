@@ -1,8 +1,8 @@
 package model
 
 import (
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
-	"github.com/edgegate/edgegate/podlabels"
 )
 
 // Istio's default ingress gateway, as `istioctl analyze` assumes it when it
@@ -22,12 +22,12 @@ const DefaultIngressAssumed = "the input declares no gateway workload, so edgega
 func DefaultIngressSelector() map[string]string { return map[string]string{"istio": "ingressgateway"} }
 
 // DefaultIngressPorts are the default ingress gateway Service's ports.
-func DefaultIngressPorts() []ServicePort {
-	return []ServicePort{
-		{Name: "http2", Port: 80, TargetPort: IntOrString{Int: 80}, Protocol: "TCP"},
-		{Name: "https", Port: 443, TargetPort: IntOrString{Int: 443}, Protocol: "TCP"},
-		{Name: "tcp", Port: 31400, TargetPort: IntOrString{Int: 31400}, Protocol: "TCP"},
-		{Name: "tls", Port: 15443, TargetPort: IntOrString{Int: 15443}, Protocol: "TCP"},
+func DefaultIngressPorts() []v1alpha1.ServicePort {
+	return []v1alpha1.ServicePort{
+		{Name: "http2", Port: 80, TargetPort: 80},
+		{Name: "https", Port: 443, TargetPort: 443},
+		{Name: "tcp", Port: 31400, TargetPort: 31400},
+		{Name: "tls", Port: 15443, TargetPort: 15443},
 	}
 }
 
@@ -59,25 +59,13 @@ func (idx *Index) assumeDefaultIngress() {
 	if err != nil {
 		return
 	}
-	obj := manifest.NewObject(node, manifest.Position{})
-	sel := DefaultIngressSelector()
-	// Known by its selector only, as an existing gateway is: a real
-	// default install's pods carry more labels (app, the injector's).
-	w := &Workload{Obj: obj, Namespace: DefaultIngressNamespace, Labels: sel, External: true, Assumed: true,
-		Pods: podlabels.Declared(sel)}
-	c := Container{Name: "istio-proxy"}
-	svc := &Service{Obj: obj}
-	svc.Spec.Selector = sel
-	svc.Spec.Ports = DefaultIngressPorts()
-	for _, p := range svc.Spec.Ports {
-		c.Ports = append(c.Ports, struct {
-			Name          string `yaml:"name"`
-			ContainerPort int    `yaml:"containerPort"`
-			Protocol      string `yaml:"protocol"`
-		}{Name: p.Name, ContainerPort: p.TargetPort.Int, Protocol: "TCP"})
-	}
-	w.Pod.Containers = []Container{c}
-	w.Services = []*Service{svc}
-	idx.Workloads = append(idx.Workloads, w)
+	// It stands in for the gateway as an existing IngressGateway's
+	// declaration does, named after its Service.
+	decl := &DeclaredGateway{Obj: manifest.NewObject(node, manifest.Position{}), Spec: v1alpha1.IngressGatewaySpec{
+		Existing: true, Selector: DefaultIngressSelector(), ServicePorts: DefaultIngressPorts(),
+	}}
+	idx.addExternalWorkload(decl)
+	w := idx.Workloads[len(idx.Workloads)-1]
+	w.Assumed = true
 	idx.AssumedIngress = w
 }
