@@ -97,7 +97,7 @@ func All() []Check {
 		}, run: gatewayTLSCheck{}.Run},
 		{meta: model.Meta{
 			ID: "EG012", Name: "port-name", Severity: manifest.Warning,
-			Description: "a gateway Service port name does not follow <protocol>[-suffix]",
+			Description: "a Service port name does not follow <protocol>[-suffix]",
 			Mirrors:     []string{"KIA0601", "IST0118"},
 		}, run: portNameCheck{}.Run},
 		{meta: model.Meta{
@@ -122,5 +122,25 @@ func All() []Check {
 			// that namespace's hosts; two Gateways of one namespace are its own.
 			ProtectsOthers: true, Protects: model.CertificateOfOtherNamespace,
 		}, run: duplicateCertificate{}.Run},
+		{meta: model.Meta{
+			ID: "EG017", Name: "conflicting-mesh-virtualservices", Severity: manifest.Error,
+			Description: "several VirtualServices apply to the mesh for one host where the same sidecars see them, and which one they use is undefined",
+			Mirrors:     []string{"IST0109"},
+		}, run: conflictingMeshVirtualServices{}.Run},
+		{meta: model.Meta{
+			ID: "EG018", Name: "ingress-ignores-subset-routing", Severity: manifest.Warning,
+			Description: "an ingress route sends to a Service without a subset while another VirtualService routes that Service by subset, which never applies to ingress traffic",
+			Mirrors:     []string{"IST0140"},
+		}, run: ingressIgnoresSubsetRouting{}.Run},
+		{meta: model.Meta{
+			ID: "EG019", Name: "jwt-claim-route-without-authentication", Severity: manifest.Error,
+			Description: "an ingress route matches a JWT claim while no RequestAuthentication applies to the gateway's pods, so the claim is never set",
+			Mirrors:     []string{"IST0149"},
+		}, run: claimRouteWithoutAuthentication{}.Run},
+		{meta: model.Meta{
+			ID: "EG020", Name: "externalname-port-name", Severity: manifest.Warning,
+			Description: "an ExternalName Service port is named tcp, or not after its protocol, so proxies can match it by port alone",
+			Mirrors:     []string{"IST0150"},
+		}, run: externalNamePortName{}.Run},
 	}
 }

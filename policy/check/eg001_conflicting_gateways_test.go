@@ -42,6 +42,14 @@ spec:
 				`info: Gateway legacy/legacy: spec.servers[0].hosts[0]: host "*" on port 80 overlaps "*.example.com" of Gateway tenants/tenants (in.yaml:32) on the same gateway workload, which Envoy resolves by specificity: hosts under example.com go to Gateway tenants/tenants; all other hosts go to Gateway legacy/legacy`,
 				`info: Gateway tenants/tenants: spec.servers[0].hosts[0]: host "*.example.com" on port 80 overlaps "shop.example.com" of Gateway shop/shop (in.yaml:23) on the same gateway workload, which Envoy resolves by specificity: shop.example.com goes to Gateway shop/shop, and 1 more host to its Gateway; other hosts under example.com go to Gateway tenants/tenants`,
 			}},
+		{name: "an exact duplicate is an error even where a third Gateway claims * (Istio: IST0145 on both)",
+			input: edgeWorkload + gateway("legacy", "legacy", "istio: edge", 80, "*") + gateway("a", "one", "istio: edge", 80, "shop.example.com") +
+				gateway("b", "two", "istio: edge", 80, "shop.example.com"),
+			want: []string{
+				`error: Gateway a/one: spec.servers[0].hosts[0]: host "shop.example.com" on port 80 is also claimed by Gateway b/two`,
+				`error: Gateway b/two: spec.servers[0].hosts[0]: host "shop.example.com" on port 80 is also claimed by Gateway a/one`,
+				`info: Gateway legacy/legacy: spec.servers[0].hosts[0]: host "*" on port 80 overlaps "shop.example.com"`,
+			}},
 		{name: "hosts are compared lowercased and without a trailing dot",
 			input: edgeWorkload + gateway("a", "one", "istio: edge", 443, "Shop.Example.com.") + gateway("b", "two", "istio: edge", 443, "shop.example.com"),
 			want: []string{

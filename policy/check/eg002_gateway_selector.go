@@ -83,6 +83,9 @@ type candidate struct {
 	unsure []string
 	// declared is the selector an existing gateway's pods are declared by.
 	declared map[string]string
+	// assumed is set for Istio's default ingress gateway, assumed when
+	// the input declares no gateway workload.
+	assumed bool
 }
 
 func (gatewaySelectorCheck) Run(idx *model.Index, r *model.Reporter) {
@@ -108,7 +111,7 @@ func (gatewaySelectorCheck) Run(idx *model.Index, r *model.Reporter) {
 			seen[id] = true
 			c := candidate{name: w.String(), identity: id, services: map[string]bool{}, unsure: w.Pods.Unsure(g.Spec.Selector)}
 			if w.External {
-				c.absent, c.decl, c.declared = true, w.Obj, w.Labels
+				c.absent, c.decl, c.declared, c.assumed = true, w.Obj, w.Labels, w.Assumed
 			}
 			for _, s := range w.Services {
 				c.services[s.Obj.Key()] = true
@@ -144,6 +147,12 @@ func reportAbsent(r *model.Reporter, g *model.Gateway, m candidate) {
 	what := fmt.Sprintf("selector %s", selectorLiteral(g.Spec.Selector))
 	if len(g.Spec.Selector) == 0 {
 		what = "a Gateway without a selector"
+	}
+	if m.assumed {
+		r.Unchecked(g.Obj, "spec.selector",
+			"%s: %s, and checks this Gateway against it; declare the gateway that serves it with an IngressGateway (existing: true, selector, servicePorts) to check against that one",
+			what, model.DefaultIngressAssumed)
+		return
 	}
 	how := "declares (existing: true)"
 	if m.decl == nil || m.decl.Kind == v1alpha1.KindIngressGateway && !isExisting(m.decl) {

@@ -117,6 +117,10 @@ func checkPort(r *model.Reporter, g *model.Gateway, field string, number int, w 
 		return
 	}
 	switch {
+	case w.Assumed:
+		r.Report(g.Obj, field,
+			"%s is not served: %s, and none of those is %d; use one of them, or declare the gateway that serves this Gateway with an IngressGateway (existing: true, selector, servicePorts) so edgegate checks it against that one",
+			how, model.DefaultIngressAssumed, target)
 	case w.External:
 		r.Report(g.Obj, field,
 			"%s is not served by the gateway %s declares: none of its spec.servicePorts is, or sends to, %d (it serves %s); use a declared port%s, or declare the port if the running gateway serves it",

@@ -128,7 +128,10 @@ func TestGatewayPortNotServed(t *testing.T) {
 		{name: "the declared existing gateway serves 80 and 8080",
 			input: existingDecl + portGateway("bookinfo", 80, 8080, 443)},
 		{name: "a Gateway matching no workload is EG002's",
-			input: portGateway("bookinfo", 7070)},
+			input: seedInstall + strings.Replace(portGateway("bookinfo", 7070), "istio: ingressgateway", "istio: other", 1)},
+		{name: "no gateway workload in the input: judged against Istio's default ingress",
+			input: portGateway("bookinfo", 80, 443, 15443, 31400, 7070),
+			want:  []string{`in.yaml:15: error: Gateway default/bookinfo: spec.servers[4].port.number: port 7070 is not served: the input declares no gateway workload, so edgegate assumes Istio's default ingress gateway, as istioctl analyze does: pods labelled istio: ingressgateway in istio-system behind the Service istio-ingressgateway, ports 80, 443, 31400 and 15443, and none of those is 7070`}},
 		{name: "edgegate's rendered gateway", input: rendered},
 	}
 	cases = append(cases, examples(t)...)

@@ -236,6 +236,29 @@ func reportMissing(r *model.Reporter, idx *model.Index, reg *model.Registry, vs 
 	if strings.HasPrefix(d.host, "*") {
 		return // a wildcard destination is a schema error
 	}
+	if obj, scopes := reg.NotExported(ns, d.host); obj != nil {
+		how := "spec.exportTo"
+		if obj.Kind == "Service" {
+			how = "annotation networking.istio.io/exportTo"
+		}
+		// Istio applies the route where the VirtualService is exported:
+		// its own namespace, or the namespaces its exportTo names.
+		where := ns
+		if len(vs.Spec.ExportTo) > 0 {
+			var to []string
+			for _, e := range vs.Spec.ExportTo {
+				if e == "." {
+					e = ns
+				}
+				to = append(to, e)
+			}
+			where = strings.Join(to, ", ") + " (where the VirtualService's spec.exportTo applies it)"
+		}
+		r.Report(vs.Obj, field,
+			"host %q is declared by %s %s, but its exportTo (%s) makes it visible only in namespace %s, not in %s: Istio's routes there do not see it and answer 503 (IST0101); export it there, or route to a host visible there",
+			d.host, obj.Kind, model.NSName(obj), how, strings.Join(scopes, ", "), where)
+		return
+	}
 	services, byName := reg.Names(idx)
 	name := model.FQDN(ns, d.host)
 	if m := fqdnPattern.FindStringSubmatch(name); m != nil {

@@ -73,7 +73,15 @@ func TestDestination(t *testing.T) {
 			}},
 		{name: "a Service exported to its own namespace only is not visible elsewhere",
 			input: destService("bookinfo", "private", `networking.istio.io/exportTo: "."`, 80) + route("web", "host: private.bookinfo.svc.cluster.local, port: {number: 80}"),
-			want:  []string{`VirtualService web/web: spec.http[0].route[0].destination.host: host "private.bookinfo.svc.cluster.local" is not a Service`}},
+			want:  []string{`error: VirtualService web/web: spec.http[0].route[0].destination.host: host "private.bookinfo.svc.cluster.local" is declared by Service bookinfo/private, but its exportTo (annotation networking.istio.io/exportTo) makes it visible only in namespace bookinfo, not in web: Istio's routes there do not see it and answer 503 (IST0101)`}},
+		{name: "a ServiceEntry exported to its own namespace only: an error naming exportTo (Istio's IST0101)",
+			input: "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext, namespace: other}\nspec:\n  exportTo: [\".\"]\n  hosts: [api.example.com]\n  ports: [{number: 443, name: https, protocol: HTTPS}]\n---\n" +
+				route("web", "host: api.example.com, port: {number: 443}"),
+			want: []string{`error: VirtualService web/web: spec.http[0].route[0].destination.host: host "api.example.com" is declared by ServiceEntry other/ext, but its exportTo (spec.exportTo) makes it visible only in namespace other, not in web`}},
+		{name: "a VirtualService exported elsewhere is judged where it applies",
+			input: destService("bookinfo", "private", `networking.istio.io/exportTo: "."`, 80) +
+				strings.Replace(route("bookinfo", "host: private.bookinfo.svc.cluster.local, port: {number: 80}"), "spec:\n", "spec:\n  exportTo: [web]\n", 1),
+			want: []string{`host "private.bookinfo.svc.cluster.local" is declared by Service bookinfo/private, but its exportTo (annotation networking.istio.io/exportTo) makes it visible only in namespace bookinfo, not in web (where the VirtualService's spec.exportTo applies it)`}},
 		{name: "Services, ServiceEntries and exportTo as istioctl resolves them",
 			input: productpage + destService("bookinfo", "private", `networking.istio.io/exportTo: "."`, 80) +
 				`apiVersion: networking.istio.io/v1

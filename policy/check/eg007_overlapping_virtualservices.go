@@ -1,6 +1,7 @@
 package check
 
 import (
+	"encoding/json"
 	"maps"
 	"slices"
 	"sort"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/edgegate/edgegate/policy/model"
 	"github.com/edgegate/edgegate/render/match"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
 
 // overlappingVirtualServices finds VirtualServices that route the same host
@@ -24,6 +26,11 @@ import (
 //     exact path, nested prefixes, an exact path a regex accepts): error.
 //   - Both VirtualServices have a catch-all: one of them is dead, which one
 //     depends on creation order: error.
+//   - Either of those, where the two rules do the same (the same
+//     destinations, redirect or response, destination hosts compared as
+//     Istio resolves them): creation order changes nothing today, but one of
+//     them is never used and the two teams' routes drift apart silently:
+//     warning.
 //   - One VirtualService's catch-all and another's narrower rule: the outcome
 //     is fixed (the narrower rule wins), but the catch-all's owner loses part
 //     of "every request" to another team: warning.
@@ -319,6 +326,10 @@ func reportConflict(r *model.Reporter, c conflict, gw, host string) {
 		r.Warn(c.self.vs.Obj, m.Field(),
 			"host %q on Gateway %s is also routed by %s (%s), whose catch-all %s only gets the requests this rule does not match (istiod puts catch-all routes last); move the routes into one VirtualService if that is not intended",
 			host, gw, o.Ref, model.Where(o), om.Field())
+	case sameAction(c.self.vs, m.Rule, c.other.vs, om.Rule):
+		r.Warn(c.self.vs.Obj, m.Field(),
+			"host %q on Gateway %s is also routed by %s (%s), whose %s matches the same requests and does the same with them: creation order changes nothing today, but only the older VirtualService's rule is used, and a change to either one silently decides by age; keep the route in one VirtualService",
+			host, gw, o.Ref, model.Where(o), om.Field())
 	case m.EnvoyCatchAll():
 		r.Report(c.self.vs.Obj, m.Field(),
 			"host %q on Gateway %s is also routed by %s (%s), which has a catch-all too (%s): istiod keeps only the catch-all of the older VirtualService, so which one is dead depends on creation order; keep one catch-all, or merge the VirtualServices",
@@ -328,4 +339,48 @@ func reportConflict(r *model.Reporter, c conflict, gw, host string) {
 			"host %q on Gateway %s is also routed by %s (%s): requests matching both this rule and its %s go to whichever VirtualService is older, since istiod merges them in creation order; make the matches disjoint or merge the VirtualServices",
 			host, gw, o.Ref, model.Where(o), om.Field())
 	}
+}
+
+// sameAction reports whether rule a of VirtualService va and rule b of vb do
+// the same with a request: every field but match and name equal, the
+// destination hosts (route, mirror) resolved as Istio resolves them from
+// each VirtualService's namespace.
+func sameAction(va *model.VirtualService, a int, vb *model.VirtualService, b int) bool {
+	x, y := ruleAction(va, a), ruleAction(vb, b)
+	return x != "" && x == y
+}
+
+// ruleAction is the canonical JSON of spec.http[i] without match and name,
+// "" when it cannot be read.
+func ruleAction(vs *model.VirtualService, i int) string {
+	rules := vs.Obj.Field("spec", "http")
+	if rules == nil || rules.Kind != yaml.SequenceNode || i < 0 || i >= len(rules.Content) {
+		return ""
+	}
+	var rule map[string]any
+	if err := rules.Content[i].Decode(&rule); err != nil {
+		return ""
+	}
+	delete(rule, "match")
+	delete(rule, "name")
+	resolve := func(d any) {
+		if m, ok := d.(map[string]any); ok {
+			if h, ok := m["host"].(string); ok {
+				m["host"] = model.FQDN(vs.Obj.Namespace, strings.ToLower(h))
+			}
+		}
+	}
+	if routes, ok := rule["route"].([]any); ok {
+		for _, r := range routes {
+			if m, ok := r.(map[string]any); ok {
+				resolve(m["destination"])
+			}
+		}
+	}
+	resolve(rule["mirror"])
+	out, err := json.Marshal(rule)
+	if err != nil {
+		return ""
+	}
+	return string(out)
 }

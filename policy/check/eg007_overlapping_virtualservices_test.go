@@ -34,6 +34,20 @@ func TestOverlappingVirtualServices(t *testing.T) {
 				`VirtualService a/shop: spec.http[0]: host "shop.example.com" on Gateway istio-ingress/public is also routed by VirtualService b/shop`,
 				`VirtualService b/shop: spec.http[0].match[0]: host "shop.example.com" on Gateway istio-ingress/public is also routed by VirtualService a/shop`,
 			}},
+		{name: "two catch-alls sending to the same destination: order changes nothing, a warning",
+			input: public + overlapVS("shared", "shop", "shop.example.com", rule("")) +
+				overlapVS("b", "shop", "shop.example.com", "  - route:\n    - destination: {host: web.shared.svc.cluster.local, port: {number: 80}}\n"),
+			want: []string{
+				`warning: VirtualService b/shop: spec.http[0]: host "shop.example.com" on Gateway istio-ingress/public is also routed by VirtualService shared/shop (in.yaml:10), whose spec.http[0] matches the same requests and does the same with them: creation order changes nothing today`,
+				`warning: VirtualService shared/shop: spec.http[0]: host "shop.example.com" on Gateway istio-ingress/public is also routed by VirtualService b/shop`,
+			}},
+		{name: "two catch-alls, same destination, one with a timeout: an error",
+			input: public + overlapVS("shared", "shop", "shop.example.com", rule("")) +
+				overlapVS("b", "shop", "shop.example.com", "  - route:\n    - destination: {host: web.shared.svc.cluster.local, port: {number: 80}}\n    timeout: 5s\n"),
+			want: []string{
+				`error: VirtualService b/shop: spec.http[0]: host "shop.example.com" on Gateway istio-ingress/public is also routed by VirtualService shared/shop`,
+				`error: VirtualService shared/shop: spec.http[0]: host "shop.example.com" on Gateway istio-ingress/public is also routed by VirtualService b/shop`,
+			}},
 		{name: "nested prefixes in two VirtualServices",
 			input: public + overlapVS("a", "shop", "shop.example.com", rule("{uri: {exact: /cart}}")+rule("{uri: {prefix: /api}}")) +
 				overlapVS("b", "api", "shop.example.com", rule("{uri: {prefix: /api/v2}}")),

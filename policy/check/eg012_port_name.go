@@ -31,11 +31,13 @@ import (
 //     health port 15021 in every chart and passes; so do ports that say
 //     protocol: UDP, and well-known ports Istio treats as TCP (25, 53, 3306,
 //     27017) as Istio does.
+//
 //   - Services an ingress route sends to (info, IST0118's level): the
 //     gateway's Envoy talks to them in the protocol their port name says, so
 //     an unnamed gRPC port may be spoken to in HTTP/1.1. Only Services in
 //     the input, reached from a VirtualService bound to a Gateway, and not
 //     labelled istio / release: istio (Istio's own exception).
+//
 //   - Gateway server port names (info): Istio requires only that they exist
 //     and are unique in a Gateway (webhook validation, not this check); the
 //     `protocol` field, not the name, sets the listener's protocol. Kiali
@@ -43,8 +45,12 @@ import (
 //     (http for HTTP, https for HTTPS, ...; any name for TCP), so the gate
 //     says so without failing anyone.
 //
-// App Services nothing routes to from a gateway are not checked: they are
-// the mesh's business, not the edge's, and Istio reports them itself.
+//   - every other Service of the input (info, IST0118's level, with Istio's
+//     exceptions: labelled istio or release: istio, generated for Gateway
+//     API gateways, in Kubernetes' own namespaces, and ExternalName Services, whose port names EG020
+//     judges as Istio's IST0150 does): in-mesh clients pick the protocol
+//     from the name too, and an edge check run over an app's manifests
+//     should say what Istio's analyzer says about them.
 type portNameCheck struct{}
 
 // namedPort is a Service port with the fields the Index does not keep.
@@ -79,12 +85,14 @@ func (portNameCheck) Run(idx *model.Index, r *model.Reporter) {
 
 	dests := destinations(idx)
 	var ports []namedPort
+	judged := map[*model.Service]bool{}
 	for i := range dests.list {
 		d := &dests.list[i]
 		s := d.svc
 		if gatewayServices[s.Obj.Key()] != nil {
 			continue
 		}
+		judged[s] = true
 		ports = appendPorts(ports[:0], s)
 		checked := false // the labels that exempt a Service, read at its first problem
 		for i, p := range ports {
@@ -102,6 +110,21 @@ func (portNameCheck) Run(idx *model.Index, r *model.Reporter) {
 				}
 			}
 			r.Info(s.Obj, field, "%s; %s routes ingress traffic to it, and the gateway talks to it in the protocol the name says (Istio: IST0118)", msg, dests.via(idx, s).Ref)
+		}
+	}
+
+	for _, s := range idx.Services {
+		if judged[s] || gatewayServices[s.Obj.Key()] != nil || generatedByIstio(s.Obj) ||
+			s.Obj.Label("istio") != "" || s.Obj.Label("release") == "istio" ||
+			manifest.ScalarValue(s.Obj.Field("spec", "type")) == "ExternalName" || kubernetesSystemNamespace(s.Obj.Namespace) {
+			continue
+		}
+		judged[s] = true // a Service repeated in the input is judged once
+		ports = appendPorts(ports[:0], s)
+		for i, p := range ports {
+			if field, msg := problem(p, i); msg != "" {
+				r.Info(s.Obj, field, "%s; Istio then sniffs the protocol of every connection to it (Istio: IST0118)", msg)
+			}
 		}
 	}
 
@@ -207,6 +230,16 @@ func readPorts(buf []namedPort, n *yaml.Node) ([]namedPort, bool) {
 	return ports, true
 }
 
+// kubernetesSystemNamespace reports the namespaces Istio's analyzers never
+// read (inject.IgnoredNamespaces): Kubernetes' own and kind's storage.
+func kubernetesSystemNamespace(ns string) bool {
+	switch ns {
+	case "kube-system", "kube-public", "kube-node-lease", "local-path-storage":
+		return true
+	}
+	return false
+}
+
 // generatedByIstio reports Services Istio generates for Gateway API
 // gateways and waypoints, which Istio's analyzer skips too.
 func generatedByIstio(o *manifest.Object) bool {
@@ -220,13 +253,13 @@ func problem(p namedPort, i int) (field, msg string) {
 		return "", ""
 	}
 	if p.AppProtocol != nil {
-		if knownAppProtocol(*p.AppProtocol) {
+		if model.KnownAppProtocol(*p.AppProtocol) {
 			return "", ""
 		}
 		return fmt.Sprintf("spec.ports[%d].appProtocol", i),
 			fmt.Sprintf("appProtocol %q (port %d) is not a protocol Istio knows (http, http2, https, grpc, grpc-web, tcp, tls, mongo, mysql, redis, or kubernetes.io/h2c, ws, wss)", *p.AppProtocol, p.Port)
 	}
-	if p.Name == "status-port" || knownName(p.Name) {
+	if p.Name == "status-port" || model.KnownPortName(p.Name) {
 		return "", ""
 	}
 	switch p.Port {
@@ -238,31 +271,6 @@ func problem(p namedPort, i int) (field, msg string) {
 		return field, fmt.Sprintf("port %d has no name, so Istio cannot tell its protocol: name it <protocol>[-suffix], e.g. http-%d, https-%d or tcp-%d, or set appProtocol", p.Port, p.Port, p.Port, p.Port)
 	}
 	return field, fmt.Sprintf("port name %q (port %d) does not say its protocol: name it <protocol>[-suffix], e.g. http-%s or tcp-%s, or set appProtocol", p.Name, p.Port, p.Name, p.Name)
-}
-
-// portNameProtocols are the protocols Istio's protocol.Parse knows.
-var portNameProtocols = map[string]bool{
-	"tcp": true, "udp": true, "grpc": true, "grpc-web": true, "http": true, "http_proxy": true,
-	"http2": true, "https": true, "tls": true, "mongo": true, "redis": true, "mysql": true,
-}
-
-// knownName reads a port name as Istio does: grpc-web as a prefix, or
-// the part before the first "-", case-insensitively.
-func knownName(name string) bool {
-	lower := strings.ToLower(name)
-	if strings.HasPrefix(lower, "grpc-web") {
-		return true
-	}
-	prefix, _, _ := strings.Cut(lower, "-")
-	return portNameProtocols[prefix]
-}
-
-func knownAppProtocol(ap string) bool {
-	switch ap {
-	case "kubernetes.io/h2c", "kubernetes.io/ws", "kubernetes.io/wss":
-		return true
-	}
-	return knownName(ap)
 }
 
 // destinationPorts is a Service an ingress route sends to.

@@ -58,8 +58,16 @@ spec:
 			input: withPorts("  - {name: web, appProtocol: http, port: 80, targetPort: 8080, protocol: TCP}\n  - {name: h2c, appProtocol: kubernetes.io/h2c, port: 81, targetPort: 8080}\n")},
 		{name: "UDP and Istio's well-known TCP ports",
 			input: withPorts("  - {port: 53, targetPort: 8080, protocol: UDP}\n  - {name: smtp, port: 25, targetPort: 8080}\n")},
-		{name: "an app Service no ingress route reaches",
-			input: seedInstall + strings.Replace(productpage, "gateways: [bookinfo]", "gateways: [mesh]", 1)},
+		{name: "an app Service no ingress route reaches: Istio's IST0118 too, every port",
+			input: seedInstall + strings.Replace(productpage, "gateways: [bookinfo]", "gateways: [mesh]", 1),
+			want: []string{
+				`info: Service default/productpage: spec.ports[0].name: port name "web" (port 9080) does not say its protocol: name it <protocol>[-suffix], e.g. http-web or tcp-web, or set appProtocol; Istio then sniffs the protocol of every connection to it (Istio: IST0118) [EG012]`,
+				`info: Service default/productpage: spec.ports[1].name: port name "admin" (port 9901) does not say its protocol`,
+			}},
+		{name: "Services in Kubernetes' own namespaces, Istio's own and ExternalName Services are left out, as Istio does",
+			input: strings.Replace(productpage[:strings.Index(productpage, "---")+4], "namespace: default", "namespace: kube-system", 1) +
+				strings.Replace(productpage[:strings.Index(productpage, "---")+4], "namespace: default}", "namespace: default, labels: {istio: pilot}}", 1) +
+				"apiVersion: v1\nkind: Service\nmetadata: {name: ext, namespace: default}\nspec:\n  type: ExternalName\n  externalName: example.com\n  ports: [{name: web, port: 80}]\n---\n"},
 		{name: "a TCP Gateway server may have any name",
 			input: seedInstall + strings.Replace(gateway("default", "db", "istio: ingressgateway", 8080, "*"), "name: http, protocol: HTTP", "name: postgres, protocol: TCP", 1)},
 		{name: "edgegate's rendered gateway", input: rendered},

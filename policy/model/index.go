@@ -25,6 +25,9 @@ type Index struct {
 	Services        []*Service
 	IngressGateways []*DeclaredGateway
 	AppIntents      []*DeclaredApp
+	// AssumedIngress is Istio's default ingress gateway when the input
+	// declares no gateway workload (see assumeDefaultIngress), else nil.
+	AssumedIngress *Workload
 
 	gatewaysByKey  []*Gateway          // Gateways sorted by key, for checks that report in that order
 	gatewayByKey   map[string]*Gateway // namespace/name
@@ -81,6 +84,7 @@ func NewIndex(objs []*manifest.Object, checkIDs []string) *Index {
 		}
 		idx.insert(o, decoded[i])
 	}
+	idx.assumeDefaultIngress()
 	for _, w := range idx.Workloads {
 		idx.workloads.Add(w, w.Pods)
 	}

@@ -227,6 +227,9 @@ type Workload struct {
 	// IngressGateway: its labels are the declared selector, its ports the
 	// declared Service targetPorts.
 	External bool
+	// Assumed is set for Istio's default ingress gateway, assumed when the
+	// input declares no gateway workload (see Index.assumeDefaultIngress).
+	Assumed bool
 	// Services are the Services in its namespace whose selector picks it.
 	Services []*Service
 }

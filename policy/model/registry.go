@@ -32,6 +32,10 @@ type scoped struct {
 type Registry struct {
 	hosts     map[scoped]*entry
 	wildcards map[scoped]*entry // suffixes of "*<suffix>" ServiceEntry hosts
+	// scopedOnly are the hosts some Service or ServiceEntry exports to
+	// named namespaces only, with the first such entry and its scopes: what
+	// a lookup that fails from another namespace names as the reason.
+	scopedOnly map[string]*scopedEntry
 	// The Service names of the input, nil until names builds them.
 	services map[string][]string // namespace → Service names
 	byName   map[string][]string // Service name → namespaces
@@ -57,6 +61,19 @@ func NewRegistry(idx *Index) *Registry {
 			return
 		}
 		put(reg.hosts, scoped{scope, host}, e)
+		if scope != "*" {
+			if reg.scopedOnly == nil {
+				reg.scopedOnly = map[string]*scopedEntry{}
+			}
+			se := reg.scopedOnly[host]
+			if se == nil {
+				se = &scopedEntry{Obj: e.Obj}
+				reg.scopedOnly[host] = se
+			}
+			if se.Obj == e.Obj && !slices.Contains(se.Scopes, scope) {
+				se.Scopes = append(se.Scopes, scope)
+			}
+		}
 	}
 	entries := make([]entry, len(idx.Services)) // one allocation, not one per Service
 	for i, s := range idx.Services {
@@ -139,6 +156,24 @@ func put(m map[scoped]*entry, k scoped, e *entry) {
 	if _, ok := m[k]; !ok {
 		m[k] = e
 	}
+}
+
+// scopedEntry is a Service or ServiceEntry exported to named namespaces.
+type scopedEntry struct {
+	Obj    *manifest.Object
+	Scopes []string // the namespaces it is exported to, "." resolved
+}
+
+// NotExported returns the Service or ServiceEntry that declares host (as a
+// VirtualService of vsNamespace names it) for other namespaces only, and the
+// namespaces it is exported to; nil when none does. Asked after Lookup
+// fails, it tells "no such service" from "not exported here".
+func (reg *Registry) NotExported(vsNamespace, host string) (*manifest.Object, []string) {
+	se := reg.scopedOnly[FQDN(vsNamespace, host)]
+	if se == nil {
+		return nil, nil
+	}
+	return se.Obj, se.Scopes
 }
 
 // Lookup is istioctl's GetDestinationHost over the input.

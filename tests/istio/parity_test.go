@@ -44,6 +44,10 @@ var parityCodes = map[string]string{
 	"IST0132": "EG005", // VirtualService host not in its Gateway's hosts
 	"IST0138": "EG016", // one certificate on several Gateways of a workload
 	"IST0101": "",      // referenced resource not found
+	"IST0109": "EG017", // several mesh VirtualServices for one host
+	"IST0140": "EG018", // an ingress route beside a subset split
+	"IST0149": "EG019", // a JWT claim route without RequestAuthentication
+	"IST0150": "EG020", // ExternalName Service port names
 }
 
 // exactMirrors are the checks that mirror an Istio analyzer to the letter:
