@@ -91,9 +91,10 @@ type comment struct {
 
 // Parse parses a multi-document YAML stream into the node trees yaml.v3's
 // Decoder returns for it, one DocumentNode per document, with every field
-// (Kind, Style, Tag, Value, Line, Column) as yaml.v3 sets it. It returns
-// ok=false for input outside the subset it implements exactly (comments,
-// anchors, aliases, tags, complex keys, tabs outside quoted scalars,
+// (Kind, Style, Tag, Value, Line, Column, HeadComment, LineComment,
+// FootComment) as yaml.v3 sets it. It returns ok=false for input outside the
+// subset it implements exactly (comments other than the full-line ones
+// doc.go lists, anchors, aliases, tags, complex keys, tabs outside quoted scalars,
 // multi-line plain or quoted scalars, multi-line flow collections,
 // directives, merge keys, CR line breaks, a BOM, and anything yaml.v3
 // rejects): the caller then decodes the whole input with yaml.v3.
@@ -487,10 +488,13 @@ func (p *parser) streamHeadComments() (docHead, keyHead string) {
 
 // markedDocComments takes the comments between a "---" and the first key of
 // its document: one group of comment lines at column 0 right above the key,
-// which yaml.v3 makes the key's head comment. (After blank lines, yaml.v3
+// which yaml.v3 makes the key's head comment. (Before blank lines, yaml.v3
 // moves comments to the document before, or keeps a line break in them.)
 func (p *parser) markedDocComments() string {
-	if p.blankAfter != 0 {
+	if p.blankAfter != 0 || p.comments[0].blankBefore != 0 {
+		// Not after blank lines either: a stream parsed in parts
+		// (manifest.parseInParts) must read a part's first document as
+		// the stream's later ones.
 		fail()
 	}
 	groups := p.commentGroups(0)
