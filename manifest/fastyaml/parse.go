@@ -69,6 +69,7 @@ type parser struct {
 	// blankAfter counts the blank lines between the last pending comment
 	// and the content line.
 	blankAfter int
+	groups     []string // scratch for commentGroups
 
 	slab  []yaml.Node  // the chunk nodes are allocated from
 	arena []*yaml.Node // the chunk Content slices are allocated from
@@ -150,6 +151,8 @@ func ParseFrom(data []byte, line int) (docs []*yaml.Node, ok, uniqueKeys bool, e
 		}
 		clear(p.comments[:cap(p.comments)])
 		p.comments = p.comments[:0]
+		clear(p.groups[:cap(p.groups)])
+		p.groups = p.groups[:0]
 		p.src = ""
 		parsers.Put(p)
 	}()
@@ -526,7 +529,7 @@ func (p *parser) entryComments(m int) string {
 // ind, into the runs separated by blank lines, each run's lines joined by
 // line breaks.
 func (p *parser) commentGroups(ind int) []string {
-	var groups []string
+	groups := p.groups[:0]
 	start := 0
 	for k, c := range p.comments {
 		if c.ind != ind {
@@ -537,7 +540,8 @@ func (p *parser) commentGroups(ind int) []string {
 			start = k
 		}
 	}
-	return append(groups, p.joinComments(p.comments[start:]))
+	p.groups = append(groups, p.joinComments(p.comments[start:]))
+	return p.groups
 }
 
 // joinComments joins the text of consecutive comment lines.
