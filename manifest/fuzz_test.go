@@ -30,6 +30,8 @@ func FuzzParseDecode(f *testing.F) {
 		"---\n# comment\n---\napiVersion: v1\nkind: K\nspec: &a {name: x}\nother: *a\n",
 		"a: [\n", "- 1\n- 2\n", "apiVersion: v1\nkind: K\nspec: {count: 99999999999999999999, enabled: yes}\n",
 		"apiVersion: v1\nkind: K\nspec:\n  x0: &a0 [[]]\n  x1: &a1 [*a0, *a0]\n  routes: *a1\n",
+		"# yaml-language-server: $schema=https://x/appintent.json\n# The app.\napiVersion: v1\nkind: K\nmetadata: {name: a}\nspec:\n  # hosts\n  hosts: [a]\n",
+		"# m\n\n# about\napiVersion: v1\nkind: K\n---\n# n\napiVersion: v1\nkind: K\n# foot\n",
 	} {
 		f.Add([]byte(seed))
 	}
@@ -70,6 +72,8 @@ func FuzzParseLimited(f *testing.F) {
 		"apiVersion: v1\nkind: List\nitems: [{apiVersion: v1, kind: List, items: [{apiVersion: v1, kind: List, items: []}]}]\n",
 		"apiVersion: v1\nkind: K\nmetadata: {name: a, name: b, <<: {x: y}}\n",
 		"a: &a [*a]\napiVersion: v1\nkind: K\n", "---\n---\n---\n",
+		"# yaml-language-server: $schema=https://x/appintent.json\napiVersion: v1\nkind: List\nitems:\n# the items\n- {apiVersion: v1, kind: K}\n",
+		"# m\napiVersion: v1\nkind: K\nmetadata:\n  # c\n  name: a\n  # d\n  name: b\n",
 	} {
 		f.Add([]byte(seed))
 	}

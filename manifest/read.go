@@ -451,7 +451,9 @@ func countDocuments(data []byte, limit int) int {
 
 // ParseDocuments parses a YAML stream with fastyaml, which reads the plain
 // YAML of most repositories several times faster, and with yaml.v3 when
-// fastyaml declines (comments, anchors, syntax errors): the same nodes either way.
+// fastyaml declines (most comments other than the leading ones and those
+// above keys, anchors, syntax errors): the same nodes, comments included,
+// either way.
 //
 // A bug in fastyaml (a panic) is an error diagnostic at the position it names,
 // never a crash and never a silent fallback.

@@ -13,7 +13,12 @@ import (
 
 // benchFiles is a generated 1,000-app repository, file by file.
 func benchFiles(b *testing.B) (files [][]byte, size int64) {
-	repo := gen.Generate(gen.Options{Apps: 1000, Gateways: 5, Seed: 1})
+	return benchRepo(gen.Options{Apps: 1000, Gateways: 5, Seed: 1})
+}
+
+// benchRepo is a generated repository, file by file.
+func benchRepo(o gen.Options) (files [][]byte, size int64) {
+	repo := gen.Generate(o)
 	paths := repo.Paths()
 	sort.Strings(paths)
 	for _, p := range paths {
@@ -27,6 +32,19 @@ func benchFiles(b *testing.B) (files [][]byte, size int64) {
 // does: with Parse, and with yaml.v3's Decoder.
 func BenchmarkParse(b *testing.B) {
 	files, size := benchFiles(b)
+	benchParse(b, files, size)
+}
+
+// BenchmarkParseModeline is BenchmarkParse on the same repository with the
+// yaml-language-server modeline (and a line about the app) at the top of
+// every file, as the examples have: yamlv3 is what these files cost when
+// Parse declined comments.
+func BenchmarkParseModeline(b *testing.B) {
+	files, size := benchRepo(gen.Options{Apps: 1000, Gateways: 5, Seed: 1, Modeline: true})
+	benchParse(b, files, size)
+}
+
+func benchParse(b *testing.B, files [][]byte, size int64) {
 	fast := func() {
 		for _, f := range files {
 			if _, ok, err := Parse(f); !ok || err != nil {

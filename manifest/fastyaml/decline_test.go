@@ -38,7 +38,7 @@ func parseDeclineReason(data []byte) string {
 	case explicitKeyLine.Match(data):
 		return `"?" key`
 	case commentText.Match(data):
-		return "comment" // yaml.v3 drops the comments of a document without content
+		return commentDeclineReason(data)
 	}
 	for _, r := range string(data) {
 		if r < 0x20 && r != '\n' || r == 0x7f || r >= 0x80 && r < 0xa0 || r == 0xfeff || r == 0xfffe || r == 0xffff {
@@ -147,4 +147,36 @@ func emitDeclineReason(n *yaml.Node) string {
 		return "yaml.v3 fails on it: " + err.Error()
 	}
 	return nodeDeclineReason(n, nil, 0, false)
+}
+
+// commentDeclineReason tells why Parse may decline data, which has
+// comments: "" when its only comments are the lines at column 0 that open
+// it (the modeline layout, which Parse must take) and it is otherwise in the
+// subset. Parse takes other layouts too (TestCommentCases); the repository's
+// files need not use them.
+func commentDeclineReason(data []byte) string {
+	rest := string(data)
+	for {
+		line, after, found := strings.Cut(rest, "\n")
+		if strings.TrimLeft(line, " ") != "" && !strings.HasPrefix(line, "#") || !found {
+			break
+		}
+		rest = after
+	}
+	switch {
+	case commentText.MatchString(rest):
+		return "comment after content, indented, or alone"
+	case strings.HasPrefix(rest, "---") || strings.HasPrefix(rest, "..."):
+		return "comment before a document marker"
+	case strings.Contains(string(data[:len(data)-len(rest)]), "\t"):
+		return "tab in a comment"
+	}
+	if why := parseDeclineReason([]byte(rest)); why != "" {
+		return why
+	}
+	docs, _ := decodeAll([]byte(rest))
+	if len(docs) == 0 || len(docs[0].Content) == 0 || docs[0].Content[0].Kind != yaml.MappingNode || docs[0].Content[0].Style&yaml.FlowStyle != 0 {
+		return "comment before a node other than a block mapping"
+	}
+	return ""
 }

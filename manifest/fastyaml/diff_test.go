@@ -60,9 +60,6 @@ func diffNodes(got, want *yaml.Node, path string) error {
 		}
 		return nil
 	}
-	if got.HeadComment != "" || got.LineComment != "" || got.FootComment != "" {
-		return fmt.Errorf("%s: Parse set comments", path)
-	}
 	type fields struct {
 		Kind          yaml.Kind
 		Style         yaml.Style

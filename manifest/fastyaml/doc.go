@@ -19,7 +19,14 @@
 // folded block scalars (chomping and indentation indicators), empty values,
 // "---" and "..." markers, empty documents, and the resolution of plain
 // scalars to !!str, !!int, !!float, !!bool, !!null and !!timestamp exactly as
-// yaml.v3's resolve does. It declines comments, anchors, aliases, tags,
+// yaml.v3's resolve does. It reads full-line comments in the layouts whose
+// placement it reproduces node for node: the groups of comment lines at
+// column 0 that open a stream (the group right above the first key becomes
+// its head comment, earlier groups the document's), one group right after a
+// "---" or right above a key of a block mapping, at the key's column (the
+// key's head comment). It declines other comments (at the end of a line,
+// after the last entry of a collection, before sequence items, with blank
+// lines where yaml.v3 makes them foot comments), anchors, aliases, tags,
 // "?" keys, flow keys, merge keys ("<<"), directives, tabs outside quoted and
 // block scalars, multi-line plain and quoted scalars, multi-line flow
 // collections, CR line breaks, NEL/LS/PS, a byte order mark, keys longer than
@@ -36,5 +43,6 @@
 //
 // Both are checked against yaml.v3 by differential tests over the
 // repository's YAML files, generated repositories, tricky scalars and random
-// documents, and by the fuzz targets FuzzParse, FuzzEmit and FuzzResolve.
+// documents with and without comments, and by the fuzz targets FuzzParse,
+// FuzzEmit and FuzzResolve.
 package fastyaml

@@ -51,7 +51,15 @@ func repoFiles(t testing.TB) map[string][]byte {
 }
 
 func generated(seed uint64, apps int) map[string][]byte {
-	repo := gen.Generate(gen.Options{Apps: apps, Gateways: 5, Seed: seed})
+	return generatedRepo(gen.Options{Apps: apps, Gateways: 5, Seed: seed})
+}
+
+func generatedWithModeline(seed uint64, apps int) map[string][]byte {
+	return generatedRepo(gen.Options{Apps: apps, Gateways: 5, Seed: seed, Modeline: true})
+}
+
+func generatedRepo(o gen.Options) map[string][]byte {
+	repo := gen.Generate(o)
 	files := map[string][]byte{}
 	for _, p := range repo.Paths() {
 		files[p] = repo[p]
@@ -300,7 +308,6 @@ func TestParseCases(t *testing.T) {
 
 // fallbackCases are inputs Parse must refuse.
 var fallbackCases = []string{
-	"# comment\na: 1\n",
 	"a: 1 # comment\n",
 	"a: &x 1\nb: *x\n",
 	"a: !foo 1\n",

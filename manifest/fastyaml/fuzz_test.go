@@ -17,7 +17,16 @@ func fuzzSeeds(f *testing.F) [][]byte {
 	for _, s := range fallbackCases {
 		seeds = append(seeds, []byte(s))
 	}
+	for _, s := range commentCases {
+		seeds = append(seeds, []byte(s))
+	}
+	for _, s := range commentFallbackCases {
+		seeds = append(seeds, []byte(s))
+	}
 	files := generated(7, 3)
+	for name, data := range generatedWithModeline(7, 2) {
+		files["modeline/"+name] = data
+	}
 	names := make([]string, 0, len(files))
 	for name := range files {
 		names = append(names, name)

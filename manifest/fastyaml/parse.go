@@ -1,6 +1,7 @@
 package fastyaml
 
 import (
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -60,6 +61,16 @@ type parser struct {
 
 	depth int
 
+	// The full-line comments skipBlank passed over before the content
+	// line at pos, not yet given to a node. Creating a node while any are
+	// pending declines the input: only the layouts whose placement
+	// yaml.v3's is known for take them (takeComments).
+	comments []comment
+	// blankAfter counts the blank lines between the last pending comment
+	// and the content line.
+	blankAfter int
+	groups     []string // scratch for commentGroups
+
 	slab  []yaml.Node  // the chunk nodes are allocated from
 	arena []*yaml.Node // the chunk Content slices are allocated from
 	stack []*yaml.Node // the children of the collections being parsed
@@ -70,11 +81,21 @@ type parser struct {
 	keysUnchecked bool
 }
 
+// comment is a full-line comment: the text from its '#' to the end of the
+// line, the spaces before it and the blank lines between it and the line
+// before.
+type comment struct {
+	start, end  int // of the text in src
+	ind         int
+	blankBefore int
+}
+
 // Parse parses a multi-document YAML stream into the node trees yaml.v3's
 // Decoder returns for it, one DocumentNode per document, with every field
-// (Kind, Style, Tag, Value, Line, Column) as yaml.v3 sets it. It returns
-// ok=false for input outside the subset it implements exactly (comments,
-// anchors, aliases, tags, complex keys, tabs outside quoted scalars,
+// (Kind, Style, Tag, Value, Line, Column, HeadComment, LineComment,
+// FootComment) as yaml.v3 sets it. It returns ok=false for input outside the
+// subset it implements exactly (comments other than the full-line ones
+// doc.go lists, anchors, aliases, tags, complex keys, tabs outside quoted scalars,
 // multi-line plain or quoted scalars, multi-line flow collections,
 // directives, merge keys, CR line breaks, a BOM, and anything yaml.v3
 // rejects): the caller then decodes the whole input with yaml.v3.
@@ -103,6 +124,7 @@ func ParseFrom(data []byte, line int) (docs []*yaml.Node, ok, uniqueKeys bool, e
 	p.pos, p.line, p.lineStart, p.nonASCIILine = 0, line, 0, -1
 	p.ind, p.eof, p.depth = 0, false, 0
 	p.keysUnchecked = false
+	p.comments, p.blankAfter = p.comments[:0], 0
 	slab, arena := p.slab, p.arena
 	defer func() {
 		r := recover()
@@ -127,6 +149,10 @@ func ParseFrom(data []byte, line int) (docs []*yaml.Node, ok, uniqueKeys bool, e
 		if cap(p.buf) > 64<<10 {
 			p.buf = nil
 		}
+		clear(p.comments[:cap(p.comments)])
+		p.comments = p.comments[:0]
+		clear(p.groups[:cap(p.groups)])
+		p.groups = p.groups[:0]
 		p.src = ""
 		parsers.Put(p)
 	}()
@@ -172,6 +198,9 @@ func fail() { panic(fallback{}) }
 func (p *parser) newNode() *yaml.Node {
 	if ParseHook != nil {
 		ParseHook(p.src, p.pos)
+	}
+	if len(p.comments) > 0 {
+		fail() // a comment where yaml.v3's placement is not reproduced
 	}
 	if len(p.slab) == cap(p.slab) {
 		p.slab = make([]yaml.Node, 0, nodeChunk)
@@ -270,9 +299,11 @@ func (p *parser) endLine() {
 }
 
 // skipBlank moves from the start of a line to the first character of the
-// next line that has content.
+// next line that has content, collecting the full-line comments it passes
+// in comments.
 func (p *parser) skipBlank() {
 	s := p.src
+	blank := 0
 	for {
 		i := p.pos
 		for i < len(s) && s[i] == ' ' {
@@ -281,6 +312,7 @@ func (p *parser) skipBlank() {
 		if i >= len(s) {
 			p.pos = i
 			p.eof = true
+			p.blankAfter = blank
 			return
 		}
 		switch s[i] {
@@ -288,14 +320,47 @@ func (p *parser) skipBlank() {
 			p.pos = i + 1
 			p.line++
 			p.lineStart = p.pos
+			blank++
 			continue
-		case '\t', '#', '\r':
+		case '#':
+			p.pos = p.scanComment(i, blank)
+			blank = 0
+			if p.pos < len(s) {
+				p.pos++
+				p.line++
+				p.lineStart = p.pos
+			}
+			continue
+		case '\t', '\r':
 			fail()
 		}
 		p.pos = i
 		p.ind = i - p.lineStart
+		p.blankAfter = blank
 		return
 	}
+}
+
+// scanComment records the comment at i, the first non-space character of
+// its line, and returns the offset of the line break (or end) after it.
+func (p *parser) scanComment(i, blankBefore int) int {
+	s := p.src
+	j := i
+	for {
+		for j < len(s) && class[s[j]]&stopLine == 0 {
+			j++
+		}
+		if j < len(s) && s[j] >= 0x80 {
+			j += p.rune(j)
+			continue
+		}
+		break
+	}
+	if j < len(s) && s[j] != '\n' || strings.IndexByte(s[i:j], '\t') >= 0 {
+		fail() // control character, CR, or a tab
+	}
+	p.comments = append(p.comments, comment{start: i, end: j, ind: i - p.lineStart, blankBefore: blankBefore})
+	return j
 }
 
 // rune validates the non-ASCII character at i and returns its length.
@@ -346,6 +411,10 @@ func (p *parser) parseStream() []*yaml.Node {
 			p.endLine()
 			p.skipBlank()
 			var root *yaml.Node
+			var head string
+			if len(p.comments) > 0 && !p.eof && !(p.ind == 0 && p.marker()) {
+				head = p.markedDocComments()
+			}
 			switch {
 			case p.eof:
 				// The stream end mark: the start of the line after the last.
@@ -359,17 +428,31 @@ func (p *parser) parseStream() []*yaml.Node {
 			default:
 				root = p.parseBlockNode(-1, p.ind)
 			}
+			if head != "" {
+				firstKeyHead(root, head)
+			}
 			p.stack = append(p.stack, root)
 		} else {
 			if !first {
 				fail() // content after "..." without "---"
 			}
+			var docHead, keyHead string
+			if len(p.comments) > 0 {
+				docHead, keyHead = p.streamHeadComments()
+			}
 			root := p.parseBlockNode(-1, p.ind)
+			if docHead != "" || keyHead != "" {
+				firstKeyHead(root, keyHead)
+			}
 			doc = p.newNode()
 			doc.Kind = documentNode
 			doc.Line = root.Line
 			doc.Column = root.Column
+			doc.HeadComment = docHead
 			p.stack = append(p.stack, root)
+		}
+		if len(p.comments) > 0 {
+			fail() // foot comments
 		}
 		doc.Content = p.content(len(p.stack) - 1)
 		p.stack = append(p.stack, doc)
@@ -378,7 +461,113 @@ func (p *parser) parseStream() []*yaml.Node {
 			fail()
 		}
 	}
+	if len(p.comments) > 0 {
+		fail() // a stream of comments only, or foot comments
+	}
 	return p.content(0)
+}
+
+// The comments before the first content of a document go where yaml.v3's
+// scanner and parser put them, which depends on the blank lines between
+// them and on whether a "---" precedes them. Parse takes only the layouts
+// below, each checked against yaml.v3 by the differential tests, and only
+// before a block mapping, and declines the others.
+
+// streamHeadComments takes the comments at the start of a stream whose
+// first document has no "---": groups of comment lines at column 0
+// separated by blank lines. yaml.v3 gives the group right above the first
+// key (no blank line between) to that key as its head comment, and the
+// groups before it to the document, joined by one blank line.
+func (p *parser) streamHeadComments() (docHead, keyHead string) {
+	groups := p.commentGroups(0)
+	if p.blankAfter == 0 {
+		keyHead = groups[len(groups)-1]
+		groups = groups[:len(groups)-1]
+	}
+	docHead = strings.Join(groups, "\n\n")
+	p.comments = p.comments[:0]
+	return docHead, keyHead
+}
+
+// markedDocComments takes the comments between a "---" and the first key of
+// its document: one group of comment lines at column 0 right above the key,
+// which yaml.v3 makes the key's head comment. (Before blank lines, yaml.v3
+// moves comments to the document before, or keeps a line break in them.)
+func (p *parser) markedDocComments() string {
+	if p.blankAfter != 0 || p.comments[0].blankBefore != 0 {
+		// Not after blank lines either: a stream parsed in parts
+		// (manifest.parseInParts) must read a part's first document as
+		// the stream's later ones.
+		fail()
+	}
+	groups := p.commentGroups(0)
+	if len(groups) != 1 {
+		fail()
+	}
+	p.comments = p.comments[:0]
+	return groups[0]
+}
+
+// entryComments takes the comments between two entries of a block mapping
+// at column m, or between a key and the first key of its block mapping
+// value at column m: one group of comment lines at column m right above the key,
+// which yaml.v3 makes the key's head comment. (Comments indented otherwise
+// or followed by a blank line become foot comments of what is above.)
+func (p *parser) entryComments(m int) string {
+	if p.blankAfter != 0 {
+		fail()
+	}
+	groups := p.commentGroups(m)
+	if len(groups) != 1 {
+		fail()
+	}
+	p.comments = p.comments[:0]
+	return groups[0]
+}
+
+// commentGroups splits the pending comments, which must all be at column
+// ind, into the runs separated by blank lines, each run's lines joined by
+// line breaks.
+func (p *parser) commentGroups(ind int) []string {
+	groups := p.groups[:0]
+	start := 0
+	for k, c := range p.comments {
+		if c.ind != ind {
+			fail()
+		}
+		if k > 0 && c.blankBefore > 0 {
+			groups = append(groups, p.joinComments(p.comments[start:k]))
+			start = k
+		}
+	}
+	p.groups = append(groups, p.joinComments(p.comments[start:]))
+	return p.groups
+}
+
+// joinComments joins the text of consecutive comment lines.
+func (p *parser) joinComments(cs []comment) string {
+	if cs[0].ind == 0 {
+		// The lines are adjacent in the input: their text is one substring.
+		return p.src[cs[0].start:cs[len(cs)-1].end]
+	}
+	var b strings.Builder
+	for k, c := range cs {
+		if k > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(p.src[c.start:c.end])
+	}
+	return b.String()
+}
+
+// firstKeyHead gives head to the first key of root, which must be a block
+// mapping: yaml.v3 gives it to the first item of a sequence, a scalar's
+// comment elsewhere.
+func firstKeyHead(root *yaml.Node, head string) {
+	if root.Kind != mappingNode || root.Style&styleFlow != 0 {
+		fail()
+	}
+	root.Content[0].HeadComment = head
 }
 
 // parseBlockNode parses the node at pos, at column col, in a block
@@ -463,6 +652,10 @@ func (p *parser) parseBlockMap(m int, key *yaml.Node, keyStart int) *yaml.Node {
 			p.endLine()
 			p.skipBlank()
 			switch {
+			case !p.eof && p.ind > m && len(p.comments) > 0:
+				head := p.entryComments(p.ind) // above the first key of a block mapping
+				v = p.parseBlockNode(m, p.ind)
+				firstKeyHead(v, head)
 			case !p.eof && p.ind > m:
 				v = p.parseBlockNode(m, p.ind)
 			case !p.eof && p.ind == m && p.entry():
@@ -480,7 +673,12 @@ func (p *parser) parseBlockMap(m int, key *yaml.Node, keyStart int) *yaml.Node {
 		if p.ind > m || p.entry() {
 			fail()
 		}
+		var head string
+		if len(p.comments) > 0 {
+			head = p.entryComments(m)
+		}
 		key, keyStart = p.parseScalar(m)
+		key.HeadComment = head
 		p.skipSpaces()
 		if !(p.at(p.pos) == ':' && p.blankz(p.pos+1)) {
 			fail()

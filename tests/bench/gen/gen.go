@@ -23,6 +23,16 @@ type Options struct {
 	Seed     uint64
 	// AppsPerNamespace groups apps into team namespaces.
 	AppsPerNamespace int
+	// Modeline starts every file with the yaml-language-server modeline
+	// comment the examples carry (and a line describing the file in the
+	// intent files), as repositories that follow them do.
+	Modeline bool
+}
+
+// modeline is the comment the examples start with (api/v1alpha1.Modeline,
+// which this package cannot import without a cycle in the tests).
+func modeline(kind string) string {
+	return "# yaml-language-server: $schema=https://raw.githubusercontent.com/edgegate/edgegate/main/config/schema/" + kind + ".json\n"
 }
 
 // Repo is a generated repository: file path → content.
@@ -62,7 +72,12 @@ spec:
   replicas: {min: %d, max: %d}
 `, g, g, g == 0, 1+g%3, 5+g%3)
 	}
-	repo["platform/gateways.yaml"] = []byte(gw.String())
+	if o.Modeline {
+		// The modeline opens the first document, as in the examples.
+		repo["platform/gateways.yaml"] = []byte(modeline("ingressgateway") + strings.TrimPrefix(gw.String(), "---\n"))
+	} else {
+		repo["platform/gateways.yaml"] = []byte(gw.String())
+	}
 
 	// Legacy hand-written ingress on its own workload, beside the rendered ones.
 	repo["platform/legacy.yaml"] = []byte(legacy)
@@ -87,6 +102,9 @@ spec:
 			hosts = []string{fmt.Sprintf("%s.%s.example.com", name, ns)}
 		}
 		var b strings.Builder
+		if o.Modeline {
+			fmt.Fprintf(&b, "%s# The %s app of team %s.\n", modeline("appintent"), name, ns)
+		}
 		fmt.Fprintf(&b, "apiVersion: edgegate.dev/v1alpha1\nkind: AppIntent\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  gateway: ingress-%d/gw%d\n  hosts: [%s]\n",
 			name, ns, g, g, quoted(hosts))
 		if rng.IntN(100) < 40 {

@@ -1,6 +1,6 @@
 // Command edgegate-gen writes a generated edgegate repository to a directory.
 //
-//	go run ./tests/bench/cmd/edgegate-gen -n 10000 -m 10 -seed 1 -o /tmp/repo
+//	go run ./tests/bench/cmd/edgegate-gen -n 10000 -m 10 -seed 1 [-modeline] -o /tmp/repo
 package main
 
 import (
@@ -17,12 +17,13 @@ func main() {
 	m := flag.Int("m", 10, "number of IngressGateways")
 	seed := flag.Uint64("seed", 1, "random seed")
 	out := flag.String("o", "", "output directory (required)")
+	modeline := flag.Bool("modeline", false, "start every file with a yaml-language-server modeline comment")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "edgegate-gen: -o is required")
 		os.Exit(2)
 	}
-	repo := gen.Generate(gen.Options{Apps: *n, Gateways: *m, Seed: *seed})
+	repo := gen.Generate(gen.Options{Apps: *n, Gateways: *m, Seed: *seed, Modeline: *modeline})
 	for _, p := range repo.Paths() {
 		path := filepath.Join(*out, p)
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
