@@ -176,7 +176,20 @@ func routeRules(a *App, experimental bool) ([]httpRouteRule, manifest.Diagnostic
 		}
 		for _, e := range live {
 			for _, k := range earlier {
-				if k.route == i || !regexps.RequestIntersects(&k.m, &e.match) {
+				if k.route == i {
+					continue
+				}
+				// RequestIntersects is exact for exact paths, prefixes and
+				// header values, and may miss a request a regular expression
+				// shares: a regular expression is refused beside any route
+				// that might share one.
+				if isRegex(&e.match) || isRegex(&k.m) {
+					diags = append(diags, manifest.Errorf(a.Obj, field,
+						"Gateway API picks a rule by its match, not by order, and leaves where a regular expression ranks to the implementation: requests spec.routes[%d] and this route both match may not go to spec.routes[%d], as edgegate and the Istio output send them; make the matches disjoint",
+						k.route, k.route))
+					break
+				}
+				if !regexps.RequestIntersects(&k.m, &e.match) {
 					continue
 				}
 				if precedes(&e.match, &k.m) {
@@ -192,6 +205,10 @@ func routeRules(a *App, experimental bool) ([]httpRouteRule, manifest.Diagnostic
 		if len(live) == len(entries) {
 			rule.Matches = []httpRouteMatch{gatewayAPIMatch(r)}
 		} else {
+			if r.Rewrite != "" {
+				diags = append(diags, manifest.Errorf(a.Obj, field+".rewrite",
+					"an earlier route takes part of this route's paths, and Gateway API replaces a prefix only on a whole PathPrefix match: make the routes disjoint to keep the rewrite"))
+			}
 			for _, e := range live {
 				rule.Matches = append(rule.Matches, entryMatch(e.match))
 			}
@@ -247,6 +264,8 @@ func precedes(a, b *match.HTTPMatchRequest) bool {
 	}
 	return len(a.Headers) > len(b.Headers)
 }
+
+func isRegex(m *match.HTTPMatchRequest) bool { return m.URI != nil && m.URI.Regex != "" }
 
 // pathRank orders paths as Gateway API does: exact, then by prefix length.
 func pathRank(m *match.HTTPMatchRequest) int {
