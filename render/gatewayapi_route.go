@@ -94,7 +94,7 @@ const redirectStatus = 301
 
 // renderHTTPRoutes renders the HTTPRoutes of one app on a gateway-api
 // gateway: the app's routes on every listener that serves them, and, with
-// tls.http: redirect, a second HTTPRoute (<app>-redirect) on its plain-HTTP
+// tls.http: redirect, a second HTTPRoute (<app>-https-redirect) on its plain-HTTP
 // listeners answering with a redirect to HTTPS. Both live in the app's
 // namespace, attach to the listeners of the app's own hosts by sectionName
 // and name those hosts, so they can reach no other namespace's host.
