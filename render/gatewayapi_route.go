@@ -174,30 +174,16 @@ func routeRules(a *App, experimental bool) ([]httpRouteRule, manifest.Diagnostic
 		if len(live) == 0 {
 			continue // never reached: earlier routes take every request (EG008 says so)
 		}
+		flagged := false
 		for _, e := range live {
 			for _, k := range earlier {
-				if k.route == i {
+				if flagged || k.route == i || !precedes(&e.match, &k.m) || !mayIntersect(regexps, &k.m, &e.match) {
 					continue
 				}
-				// RequestIntersects is exact for exact paths, prefixes and
-				// header values, and may miss a request a regular expression
-				// shares: a regular expression is refused beside any route
-				// that might share one.
-				if isRegex(&e.match) || isRegex(&k.m) {
-					diags = append(diags, manifest.Errorf(a.Obj, field,
-						"Gateway API picks a rule by its match, not by order, and leaves where a regular expression ranks to the implementation: requests spec.routes[%d] and this route both match may not go to spec.routes[%d], as edgegate and the Istio output send them; make the matches disjoint",
-						k.route, k.route))
-					break
-				}
-				if !regexps.RequestIntersects(&k.m, &e.match) {
-					continue
-				}
-				if precedes(&e.match, &k.m) {
-					diags = append(diags, manifest.Errorf(a.Obj, field,
-						"Gateway API picks a rule by its match (an exact path, then the longest prefix, then the most headers), not by order: requests spec.routes[%d] and this route both match would go to this route, where edgegate and the Istio output send them to spec.routes[%d]; reorder the routes, or make the matches disjoint",
-						k.route, k.route))
-					break
-				}
+				flagged = true
+				diags = append(diags, manifest.Errorf(a.Obj, field,
+					"Gateway API picks a rule by its match, not by order (Istio ranks an exact path, then the longest prefix, then the longest regular expression, then the most headers): requests spec.routes[%d] and this route may both match would go to this route, where edgegate and the Istio output send them to spec.routes[%d]; reorder the routes, or make the matches disjoint",
+					k.route, k.route))
 			}
 			earlier = append(earlier, kept{i, e.match})
 		}
@@ -253,31 +239,67 @@ func routeRules(a *App, experimental bool) ([]httpRouteRule, manifest.Diagnostic
 	return rules, diags
 }
 
-// precedes reports whether Gateway API prefers match a over match b for a
-// request both match: an exact path over a prefix, a longer prefix over a
-// shorter one, then more header matches. A regular expression ranks below
-// both (Istio's ordering); two of the same rank keep their order.
+// precedes reports whether Istio's translation of Gateway API puts match
+// a before match b (pilot/pkg/config/kube/gateway, sortHTTPRoutes): by the
+// kind of path (exact, prefix, regular expression), then the length of its
+// value, then the number of headers; a stable sort keeps the rest in order.
+// A match without a path is PathPrefix / (the API server's default).
 func precedes(a, b *match.HTTPMatchRequest) bool {
-	ra, rb := pathRank(a), pathRank(b)
-	if ra != rb {
-		return ra > rb
+	ka, la := pathRank(a)
+	kb, lb := pathRank(b)
+	switch {
+	case ka != kb:
+		return ka > kb
+	case la != lb:
+		return la > lb
 	}
 	return len(a.Headers) > len(b.Headers)
 }
 
-func isRegex(m *match.HTTPMatchRequest) bool { return m.URI != nil && m.URI.Regex != "" }
-
-// pathRank orders paths as Gateway API does: exact, then by prefix length.
-func pathRank(m *match.HTTPMatchRequest) int {
+// pathRank is the kind and length Istio sorts a path match by, as it
+// translates it: a PathPrefix loses its trailing slash (but / stays).
+func pathRank(m *match.HTTPMatchRequest) (kind, length int) {
 	switch {
 	case m.URI == nil:
-		return 1 // every path: the prefix /
+		return 2, 1
 	case m.URI.Exact != "":
-		return 1 << 20
+		return 3, len(m.URI.Exact)
 	case m.URI.Prefix != "":
-		return len(strings.TrimRight(m.URI.Prefix, "/"))
+		return 2, len(strings.TrimRight(m.URI.Prefix, "/")) + boolInt(m.URI.Prefix == "/")
+	}
+	return 1, len(m.URI.Regex)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
 	}
 	return 0
+}
+
+// mayIntersect reports whether a request might match both: exactly for
+// exact paths, prefixes and header values (match.RequestIntersects), and
+// for a regular expression by its literal prefix, so that only paths
+// provably apart are said to be apart.
+func mayIntersect(c *match.Regexps, a, b *match.HTTPMatchRequest) bool {
+	if !isRegex(a) && !isRegex(b) {
+		return c.RequestIntersects(a, b)
+	}
+	pa, pb := literalPath(a), literalPath(b)
+	return strings.HasPrefix(pa, pb) || strings.HasPrefix(pb, pa)
+}
+
+// literalPath is the text every path a match accepts starts with.
+func literalPath(m *match.HTTPMatchRequest) string {
+	switch {
+	case m.URI == nil:
+		return ""
+	case m.URI.Exact != "":
+		return m.URI.Exact
+	case m.URI.Prefix != "":
+		return m.URI.Prefix
+	}
+	return match.LiteralPrefix(m.URI.Regex)
 }
 
 // gatewayAPIMatch is a route's match as Gateway API writes it: its prefix
@@ -388,3 +410,5 @@ func gatewayAPIDuration(d time.Duration) (string, bool) {
 	}
 	return b.String(), true
 }
+
+func isRegex(m *match.HTTPMatchRequest) bool { return m.URI != nil && m.URI.Regex != "" }

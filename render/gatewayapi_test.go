@@ -98,9 +98,22 @@ spec:
 	if !strings.Contains(route, "type: PathPrefix\n        value: /api/v1") || !strings.Contains(route, "name: x\n        value: \"1\"") {
 		t.Errorf("HTTPRoute:\n%s", route)
 	}
-	// A regular expression's rank is the implementation's to choose: refused where it meets another route.
+	// Istio ranks a regular expression below every prefix: a later prefix it may share requests with is refused,
+	// a later one it provably shares none with is not, and a longer regular expression after a shorter one neither
+	// when their literal prefixes part.
 	regex := strings.Replace(good, "{prefix: /api/v1, to: b:80}", `{regex: "/api/v[0-9]+", to: b:80}`, 1)
-	if msg := renderErrors(t, regex, Options{}); !strings.Contains(msg, "spec.routes[1]: Gateway API picks a rule by its match, not by order, and leaves where a regular expression ranks") {
+	if msg := renderErrors(t, regex, Options{}); !strings.Contains(msg, "spec.routes[1]: Gateway API picks a rule by its match, not by order (Istio ranks") || strings.Count(msg, "spec.routes[1]:") != 1 {
+		t.Errorf("error: %s", msg)
+	}
+	apart := strings.Replace(regex, "{prefix: /api, headers", "{prefix: /shop, headers", 1)
+	apart = strings.Replace(apart, `{regex: "/api/v[0-9]+", to: b:80}`, "{regex: \"^/api/v[0-9]+\", to: b:80}\n  - {regex: \"^/static/[a-z]+[.]css\", to: b:80}", 1)
+	res = mustRender(t, apart, Options{})
+	if route := yamlOf(t, object(t, res, "HTTPRoute", "shop", "shop")); !strings.Contains(route, "type: RegularExpression") {
+		t.Errorf("HTTPRoute:\n%s", route)
+	}
+	// A catch-all after a regular expression is PathPrefix /, which Istio ranks first: refused.
+	catchAll := strings.Replace(apart, "{prefix: /shop, headers: {x: \"1\"}, to: a:80}", "{to: a:80}", 1)
+	if msg := renderErrors(t, catchAll, Options{}); !strings.Contains(msg, "spec.routes[2]: Gateway API picks a rule") {
 		t.Errorf("error: %s", msg)
 	}
 }
