@@ -264,6 +264,50 @@ metadata: {name: c, namespace: istio-ingress}
 	}
 }
 
+// TestSplitGatewayAPI: the Gateway API's routing (Gateway, HTTPRoute,
+// ReferenceGrant) goes with the apps, applied once the gateways' own objects
+// (the namespace, the parameters Istio deploys the workload with) are in.
+func TestSplitGatewayAPI(t *testing.T) {
+	managed := "labels: {app.kubernetes.io/managed-by: edgegate}"
+	objs, d := manifest.Parse([]byte(`apiVersion: v1
+kind: Namespace
+metadata: {name: istio-ingress, `+managed+`}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: edge-gateway-parameters, namespace: istio-ingress, `+managed+`}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: istio-ingress, `+managed+`}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: shop, namespace: shop, `+managed+`}
+---
+apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: shop-shop, namespace: shared, `+managed+`}
+`), "gapi.yaml")
+	if d.HasErrors() {
+		t.Fatal(d)
+	}
+	l := Split(objs)
+	var gateways, apps []string
+	for _, o := range l.Gateways {
+		gateways = append(gateways, o.Kind)
+	}
+	for _, o := range l.Apps {
+		apps = append(apps, o.Kind)
+	}
+	if got := strings.Join(gateways, " "); got != "Namespace ConfigMap" {
+		t.Errorf("gateways/ holds %s", got)
+	}
+	if got := strings.Join(apps, " "); got != "Gateway HTTPRoute ReferenceGrant" {
+		t.Errorf("apps/ holds %s", got)
+	}
+}
+
 func TestCheckSecrets(t *testing.T) {
 	enc := "ENC[AES256_GCM,data:eA==,iv:aXY=,tag:dGFn,type:str]"
 	secret := func(name, rest string) string {

@@ -52,8 +52,11 @@ func Split(objs []*manifest.Object) Layout {
 	return l
 }
 
+// isWorkload: what edgegate renders besides routing. Routing is Istio's
+// (Gateway, VirtualService) or the Gateway API's (Gateway, HTTPRoute,
+// ReferenceGrant), applied once the workloads are up.
 func isWorkload(o *manifest.Object) bool {
-	return o.IsManaged() && o.Group() != "networking.istio.io"
+	return o.IsManaged() && o.Group() != "networking.istio.io" && o.Group() != "gateway.networking.k8s.io"
 }
 
 // Deployments are the gateway Deployments: what the gateways Kustomization

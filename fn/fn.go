@@ -31,7 +31,7 @@ const (
 // Config is the function configuration: an EdgegatePolicy functionConfig
 // (its spec: mode, locked, namespace, failOn, checks, allowEmpty), or the
 // data of a ConfigMap (kpt's inline configMap: mode, locked, namespace,
-// failOn, allowEmpty).
+// api, failOn, allowEmpty).
 type Config struct {
 	Mode Mode
 	pipeline.Config
@@ -88,6 +88,11 @@ func ConfigFrom(fc *manifest.Object) (Config, manifest.Diagnostics) {
 			cfg.Locked = b
 		case "namespace":
 			cfg.Namespace = v
+		case "api":
+			if msg := v1alpha1.APIMessage(v); msg != "" {
+				diags = append(diags, manifest.Errorf(fc, "data.api", "%s", msg))
+			}
+			cfg.API = v
 		case "allowEmpty":
 			b, err := strconv.ParseBool(v)
 			if err != nil {
@@ -102,7 +107,7 @@ func ConfigFrom(fc *manifest.Object) (Config, manifest.Diagnostics) {
 				diags = append(diags, manifest.Errorf(fc, "data.failOn", "must be error, warning or info, not %q", v))
 			}
 		default:
-			diags = append(diags, manifest.Errorf(fc, "data."+k, "unknown setting (edgegate reads mode, locked, namespace, failOn and allowEmpty; use an EdgegatePolicy to configure checks)"))
+			diags = append(diags, manifest.Errorf(fc, "data."+k, "unknown setting (edgegate reads mode, locked, namespace, api, failOn and allowEmpty; use an EdgegatePolicy to configure checks)"))
 		}
 	}
 	return cfg, diags
@@ -187,7 +192,7 @@ func Run(stdin io.Reader, stdout, stderr io.Writer, maxBytes int64) int {
 		obj, d := policy.FindConfig(rl.Items)
 		diags = append(diags, d...)
 		if obj != nil {
-			pcfg, _, d := pipeline.Configure(obj, pipeline.Settings{Namespace: cfg.Namespace, Locked: cfg.Locked, AllowEmpty: cfg.AllowEmpty, PolicyInGatewayNamespace: policy.PlatformNamespace(obj, rl.Items)})
+			pcfg, _, d := pipeline.Configure(obj, pipeline.Settings{Namespace: cfg.Namespace, Locked: cfg.Locked, AllowEmpty: cfg.AllowEmpty, API: cfg.API, PolicyInGatewayNamespace: policy.PlatformNamespace(obj, rl.Items)})
 			diags = append(diags, d...)
 			cfg.Config = pcfg
 		}

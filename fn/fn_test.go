@@ -131,3 +131,35 @@ func TestTheLockOfAGatewayNotRenderedStays(t *testing.T) {
 		t.Errorf("the kept lock is not local configuration:\n%s", item)
 	}
 }
+
+// TestConfigMapAPI: the ConfigMap's api renders every gateway in that API;
+// a misspelt one is an error naming data.api, and nothing is returned.
+func TestConfigMapAPI(t *testing.T) {
+	const items = `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: edgegate.dev/v1alpha1
+  kind: AppIntent
+  metadata: {name: shop, namespace: shop}
+  spec:
+    hosts: [shop.example.com]
+    routes: [{prefix: /, to: web:80}]
+functionConfig:
+  apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: c}
+`
+	cfg, diags := ConfigFrom(nil)
+	if len(diags) > 0 || cfg.API != "" {
+		t.Fatalf("defaults: %+v %v", cfg, diags)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := Run(strings.NewReader(items+"  data: {api: gateway-api}\n"), &stdout, &stderr, 1<<20); code != 0 || !strings.Contains(stdout.String(), "kind: HTTPRoute") || strings.Contains(stdout.String(), "kind: VirtualService") {
+		t.Errorf("api gateway-api: exit %d, stderr:\n%s\nstdout:\n%s", code, stderr.String(), stdout.String())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := Run(strings.NewReader(items+"  data: {api: gatewayapi}\n"), &stdout, &stderr, 1<<20); code == 0 || !strings.Contains(stderr.String(), `data.api: must be istio or gateway-api, not "gatewayapi"`) || strings.Contains(stdout.String(), "kind: HTTPRoute") {
+		t.Errorf("api gatewayapi: exit %d, stderr:\n%s", code, stderr.String())
+	}
+}

@@ -86,6 +86,9 @@ type Settings struct {
 	PolicyInGatewayNamespace bool
 	// AllowEmpty lets a render succeed with no object to apply (--allow-empty).
 	AllowEmpty bool
+	// API, when set, is the output API of every gateway (--api: istio or
+	// gateway-api), overriding each IngressGateway's spec.api.
+	API string
 }
 
 // Config is a run's configuration, settled: the gate's and the render's.
@@ -98,6 +101,8 @@ type Config struct {
 	// LockCommand is what messages advise to run to record the bindings;
 	// empty is "edgegate lock".
 	LockCommand string
+	// API, when set, is the output API of every gateway.
+	API string
 }
 
 // DefaultConfig is the configuration of a run without an EdgegatePolicy.
@@ -107,7 +112,7 @@ func DefaultConfig() Config {
 
 // RenderOptions are the render's options under c.
 func (c Config) RenderOptions() render.Options {
-	return render.Options{DefaultNamespace: c.Namespace, Locked: c.Locked, LockCommand: c.LockCommand}
+	return render.Options{DefaultNamespace: c.Namespace, Locked: c.Locked, LockCommand: c.LockCommand, API: c.API}
 }
 
 // Configure settles a run's configuration from an EdgegatePolicy (nil for
@@ -125,6 +130,10 @@ func Configure(obj *manifest.Object, s Settings) (Config, v1alpha1.EdgegatePolic
 	cfg.AllowEmpty = s.AllowEmpty || (spec.AllowEmpty && s.PolicyGiven)
 	if spec.AllowEmpty && !s.PolicyGiven {
 		diags = append(diags, manifest.Warnf(obj, "spec.allowEmpty", "counts only in the policy given with --config or as the KRM function's configuration: ignored here"))
+	}
+	cfg.API = s.API
+	if msg := v1alpha1.APIMessage(s.API); s.API != "" && msg != "" {
+		diags = append(diags, manifest.Diagnostic{Severity: manifest.Error, Message: "the output API " + msg})
 	}
 	cfg.Namespace = s.Namespace
 	if cfg.Namespace == "" {
@@ -255,7 +264,7 @@ func (r *Runner) Configure(objs []*manifest.Object) (Config, v1alpha1.EdgegatePo
 // callerOptions are the render options of the runner's settings alone,
 // without an EdgegatePolicy's: what lock and Build validate intents with.
 func (r *Runner) callerOptions() render.Options {
-	return render.Options{DefaultNamespace: r.Settings.Namespace, Locked: r.Settings.Locked, LockCommand: r.LockCommand()}
+	return render.Options{DefaultNamespace: r.Settings.Namespace, Locked: r.Settings.Locked, LockCommand: r.LockCommand(), API: r.Settings.API}
 }
 
 // LockCommand is the `edgegate lock` command that records the bindings of

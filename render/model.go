@@ -144,6 +144,9 @@ type Options struct {
 	// LockCommand is the command that records this render's bindings, named
 	// in the advice of messages; empty is "edgegate lock".
 	LockCommand string
+	// API, when set (istio or gateway-api), is the output API of every
+	// gateway, whatever its IngressGateway's spec.api says.
+	API string
 }
 
 // lockCommand is the command messages advise to record the bindings.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
 )
 
@@ -55,7 +56,7 @@ func Render(objs []*manifest.Object, opts Options) (res *Result) {
 		res.Diagnostics.Sort()
 		return res
 	}
-	res.Objects, res.RuleOrigins, diags = renderObjects(m, bindings, res.Shared)
+	res.Objects, res.RuleOrigins, diags = renderObjects(m, bindings, res.Shared, opts)
 	res.Diagnostics = append(res.Diagnostics, diags...)
 	res.Diagnostics = append(res.Diagnostics, checkUnique(append(append([]*manifest.Object{}, m.Passthrough...), res.Objects...))...)
 	res.Diagnostics.Sort()
@@ -87,9 +88,9 @@ func dropped(stale, rendered []*manifest.Object) manifest.Diagnostics {
 	return diags
 }
 
-func renderObjects(m *Model, bindings []Binding, shared []*SharedGateway) ([]*manifest.Object, map[*manifest.Object][]string, manifest.Diagnostics) {
+func renderObjects(m *Model, bindings []Binding, shared []*SharedGateway, opts Options) ([]*manifest.Object, map[*manifest.Object][]string, manifest.Diagnostics) {
 	var out []*manifest.Object
-	var diags manifest.Diagnostics
+	kube, diags := kubeGateways(m, bindings, opts)
 	bindingsOf := map[*App][]Binding{}
 	listenersOf := map[*Workload]map[int]Listener{}
 	expose := func(w *Workload, l Listener) {
@@ -110,8 +111,19 @@ func renderObjects(m *Model, bindings []Binding, shared []*SharedGateway) ([]*ma
 	// Apps render independently: on every core, into their own slots.
 	perApp := make([]*manifest.Object, 2*len(m.Apps))
 	origins := make([][]string, len(m.Apps))
+	kubeApp := make([][]*manifest.Object, len(m.Apps))
+	kubeDiags := make([]manifest.Diagnostics, len(m.Apps))
 	manifest.Parallel(len(m.Apps), func(i int) {
 		a := m.Apps[i]
+		if g := kube[a.Workload]; g != nil || opts.apiOf(a.Workload) == v1alpha1.APIGatewayAPI {
+			var listeners []kubeListener
+			if g != nil {
+				listeners = g.byApp[a]
+			}
+			kubeApp[i], kubeDiags[i] = renderHTTPRoutes(a, listeners, a.Workload.Spec.GatewayAPI.Experimental)
+			kubeApp[i] = append(kubeApp[i], renderReferenceGrants(a)...)
+			return
+		}
 		perApp[2*i] = renderGateway(a, bindingsOf[a])
 		perApp[2*i+1], origins[i] = renderVirtualService(a, bindingsOf[a])
 		// The matches were worked out for validation and this rendering
@@ -120,7 +132,11 @@ func renderObjects(m *Model, bindings []Binding, shared []*SharedGateway) ([]*ma
 	})
 	ruleOrigins := make(map[*manifest.Object][]string, len(m.Apps))
 	for i := range m.Apps {
-		ruleOrigins[perApp[2*i+1]] = origins[i]
+		if perApp[2*i+1] != nil {
+			ruleOrigins[perApp[2*i+1]] = origins[i]
+		}
+		out = append(out, kubeApp[i]...)
+		diags = append(diags, kubeDiags[i]...)
 	}
 	for _, o := range perApp {
 		if o != nil { // an app all of whose servers are shared has no Gateway of its own
@@ -128,7 +144,14 @@ func renderObjects(m *Model, bindings []Binding, shared []*SharedGateway) ([]*ma
 		}
 	}
 	for _, g := range shared {
-		out = append(out, renderSharedGateway(g))
+		if opts.apiOf(g.Workload) != v1alpha1.APIGatewayAPI { // a Gateway API listener per host already
+			out = append(out, renderSharedGateway(g))
+		}
+	}
+	for _, w := range m.Workloads {
+		if g := kube[w]; g != nil {
+			out = append(out, renderKubeGateway(g))
+		}
 	}
 
 	handWritten := map[string]bool{}
@@ -142,6 +165,7 @@ func renderObjects(m *Model, bindings []Binding, shared []*SharedGateway) ([]*ma
 		if w.Existing() {
 			continue
 		}
+		gatewayAPI := opts.apiOf(w) == v1alpha1.APIGatewayAPI
 		if other, ok := namespaces[w.Namespace]; ok {
 			if other.Spec.Revision != w.Spec.Revision {
 				diags = append(diags, manifest.Errorf(w.Obj, "spec.revision",
@@ -153,6 +177,13 @@ func renderObjects(m *Model, bindings []Binding, shared []*SharedGateway) ([]*ma
 			if !handWritten[w.Namespace] {
 				out = append(out, renderNamespace(w.Namespace, w.Spec.Revision))
 			}
+		}
+		if gatewayAPI {
+			// Istio's automated deployment makes the workload from the Gateway.
+			if kube[w] != nil {
+				out = append(out, renderGatewayParameters(w))
+			}
+			continue
 		}
 		listeners := sortedListeners(listenersOf[w])
 		objs := []*manifest.Object{

@@ -29,6 +29,15 @@ var (
 // SetDefaults fills the unset fields of a gateway spec. An existing gateway only
 // gets its targetPorts: edgegate renders nothing else for it.
 func (s *IngressGatewaySpec) SetDefaults() {
+	if s.API == "" {
+		s.API = APIIstio
+	}
+	if s.GatewayAPI == nil {
+		s.GatewayAPI = &GatewayAPIOptions{}
+	}
+	if s.GatewayAPI.GatewayClassName == "" {
+		s.GatewayAPI.GatewayClassName = DefaultGatewayClassName
+	}
 	if s.Existing {
 		for i := range s.ServicePorts {
 			if s.ServicePorts[i].TargetPort == 0 {

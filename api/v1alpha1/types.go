@@ -107,6 +107,14 @@ type IngressGatewaySpec struct {
 	Selector     map[string]string `yaml:"selector"`
 	ServicePorts []ServicePort     `yaml:"servicePorts"`
 
+	// API is the API the gateway's routing is rendered in: istio (the
+	// default) for Istio's Gateway and VirtualService, gateway-api for the
+	// Kubernetes Gateway API's Gateway and HTTPRoute. `edgegate render
+	// --api` overrides it for every gateway.
+	API string `yaml:"api"`
+	// GatewayAPI tunes the gateway-api output.
+	GatewayAPI *GatewayAPIOptions `yaml:"gatewayAPI"`
+
 	// ScopeToNamespace puts Gateway objects in the gateway's namespace, for
 	// meshes with PILOT_SCOPE_GATEWAY_TO_NAMESPACE=true.
 	ScopeToNamespace bool `yaml:"scopeToNamespace"`
@@ -141,6 +149,31 @@ type IngressGatewaySpec struct {
 func (s *IngressGatewaySpec) AllowsDestination(from, to string) bool {
 	return from == to || slices.Contains(s.AllowedDestinationNamespaces, to)
 }
+
+// The values of IngressGatewaySpec.API.
+const (
+	APIIstio      = "istio"
+	APIGatewayAPI = "gateway-api"
+)
+
+// GatewayAPIOptions tune how a gateway is rendered in the Kubernetes Gateway API.
+type GatewayAPIOptions struct {
+	// GatewayClassName is the Gateway's class; istio (the default) is
+	// Istio's automated deployment.
+	GatewayClassName string `yaml:"gatewayClassName"`
+	// Experimental lets the output use fields of Gateway API's
+	// experimental channel (an HTTPRoute rule's retry); without it a route
+	// needing one is an error.
+	Experimental bool `yaml:"experimental"`
+	// Address is the hostname of an existing gateway's Service
+	// (istio-ingressgateway.istio-system.svc.cluster.local): the Gateway
+	// binds to it (Istio's manual deployment) instead of deploying a new
+	// workload. Required for an existing gateway rendered as gateway-api.
+	Address string `yaml:"address"`
+}
+
+// DefaultGatewayClassName is the class of Istio's own Gateway API implementation.
+const DefaultGatewayClassName = "istio"
 
 type ServicePort struct {
 	Name       string `yaml:"name"`

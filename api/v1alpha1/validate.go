@@ -86,6 +86,7 @@ func validateGatewayName(e *FieldErrors, name, namespace string) {
 
 // validateGateway checks an IngressGateway spec as written, before defaults.
 func validateGateway(e *FieldErrors, s *IngressGatewaySpec) {
+	validateAPI(e, s)
 	if s.Existing {
 		validateExistingGateway(e, s)
 		return
@@ -170,6 +171,37 @@ func validateGateway(e *FieldErrors, s *IngressGatewaySpec) {
 		checkPool(e, "spec.ports.http", p.HTTP, seen)
 		checkPool(e, "spec.ports.https", p.HTTPS, seen)
 	}
+}
+
+// validateAPI checks the choice of output API and its options.
+func validateAPI(e *FieldErrors, s *IngressGatewaySpec) {
+	if msg := APIMessage(s.API); s.API != "" && msg != "" {
+		e.add("spec.api", "%s", msg)
+	}
+	g := s.GatewayAPI
+	if g == nil {
+		return
+	}
+	if c := g.GatewayClassName; c != "" && k8sname.DNS1123Subdomain(c) != "" {
+		e.add("spec.gatewayAPI.gatewayClassName", "%q is not a valid GatewayClass name (a DNS subdomain, e.g. istio)", c)
+	}
+	if a := g.Address; a != "" {
+		if !s.Existing {
+			e.add("spec.gatewayAPI.address", "only an existing gateway takes an address; Istio deploys edgegate's own gateways from the Gateway")
+		} else if k8sname.DNS1123Subdomain(a) != "" {
+			e.add("spec.gatewayAPI.address", "%q is not a Service hostname (e.g. istio-ingressgateway.istio-system.svc.cluster.local)", a)
+		}
+	}
+}
+
+// APIMessage says what is wrong with api as an output API; empty when it is
+// istio or gateway-api.
+func APIMessage(api string) string {
+	switch api {
+	case APIIstio, APIGatewayAPI:
+		return ""
+	}
+	return fmt.Sprintf("must be %s or %s, not %q", APIIstio, APIGatewayAPI, api)
 }
 
 func validateDestinationNamespaces(e *FieldErrors, namespaces []string) {

@@ -52,6 +52,27 @@ func TestValidateIngressGateway(t *testing.T) {
 	}
 }
 
+func TestValidateGatewayAPI(t *testing.T) {
+	errs := ValidateIngressGateway("gw", "gw", &IngressGatewaySpec{
+		API:        "gateway",
+		GatewayAPI: &GatewayAPIOptions{GatewayClassName: "Istio", Address: "gw.gw.svc.cluster.local"},
+	})
+	want := "spec.api spec.gatewayAPI.gatewayClassName spec.gatewayAPI.address"
+	if got := fields(errs); got != want {
+		t.Errorf("fields\n got %s\nwant %s", got, want)
+	}
+	for _, api := range []string{"", APIIstio, APIGatewayAPI} {
+		if errs := ValidateIngressGateway("gw", "gw", &IngressGatewaySpec{API: api, GatewayAPI: &GatewayAPIOptions{GatewayClassName: "istio", Experimental: true}}); len(errs) > 0 {
+			t.Errorf("api %q: %v", api, errs)
+		}
+	}
+	s := IngressGatewaySpec{}
+	s.SetDefaults()
+	if s.API != APIIstio || s.GatewayAPI.GatewayClassName != DefaultGatewayClassName {
+		t.Errorf("defaults: api %q, class %q", s.API, s.GatewayAPI.GatewayClassName)
+	}
+}
+
 func TestParseDestination(t *testing.T) {
 	for in, want := range map[string]ServiceRef{
 		"web:80":      {"web", "shop", 80},

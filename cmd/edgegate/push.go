@@ -45,6 +45,7 @@ func runPush(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var pf pushFlags
 	fs := newFlags("push", pushSynopsis)
 	in.register(fs, true)
+	in.registerAPI(fs)
 	fs.StringVar(&pf.source, "source", "", "org.opencontainers.image.source: where the input lives (default: the Git origin URL)")
 	fs.StringVar(&pf.revision, "revision", "", "org.opencontainers.image.revision, e.g. main@sha1:<commit> (default: from Git)")
 	fs.StringVar(&pf.created, "created", "", "org.opencontainers.image.created, RFC 3339 (default: $SOURCE_DATE_EPOCH, the HEAD commit time, or the Unix epoch)")
@@ -131,6 +132,7 @@ func runFluxWiring(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	var in inputFlags
 	fs := newFlags("flux-wiring", fluxWiringSynopsis)
 	in.register(fs, true)
+	in.registerAPI(fs)
 	w := render.FluxWiring{LayerMediaType: string(artifact.ContentMediaType), GatewaysPath: "./" + artifact.GatewaysDir, AppsPath: "./" + artifact.AppsDir}
 	fs.StringVar(&w.Name, "name", "edgegate", "name of the OCIRepository; the Kustomizations are NAME-gateways and NAME-apps")
 	fs.StringVar(&w.Namespace, "flux-namespace", "flux-system", "namespace of the Flux objects")

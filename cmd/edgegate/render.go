@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/pipeline"
 	"github.com/spf13/pflag"
@@ -20,6 +21,27 @@ type inputFlags struct {
 	verbose   bool
 	// allowEmpty lets render, push and flux-wiring succeed with nothing to apply.
 	allowEmpty bool
+	// api overrides every gateway's output API (render, push, flux-wiring).
+	api string
+}
+
+// registerAPI adds --api to a command that prints or ships rendered objects.
+func (f *inputFlags) registerAPI(fs *pflag.FlagSet) {
+	fs.Var((*apiFlag)(&f.api), "api", "render every gateway in this API, whatever its IngressGateway's spec.api says: istio or gateway-api")
+	flagValues(fs, "api", v1alpha1.APIIstio, v1alpha1.APIGatewayAPI)
+}
+
+// apiFlag is --api, checked as the flag is parsed.
+type apiFlag string
+
+func (a *apiFlag) String() string { return string(*a) }
+func (a *apiFlag) Type() string   { return "api" }
+func (a *apiFlag) Set(v string) error {
+	if msg := v1alpha1.APIMessage(v); msg != "" {
+		return fmt.Errorf("%s", msg)
+	}
+	*a = apiFlag(v)
+	return nil
 }
 
 func (f *inputFlags) register(fs *pflag.FlagSet, withLocked bool) {
@@ -53,7 +75,7 @@ func (f *inputFlags) report(stderr io.Writer, shown manifest.Diagnostics, files 
 func (f *inputFlags) runner(paths []string, stdin io.Reader) *pipeline.Runner {
 	return &pipeline.Runner{
 		Paths: paths, Stdin: stdin, Bindings: f.bindings, MaxFileBytes: f.maxBytes, ConfigFile: f.config,
-		Settings: pipeline.Settings{Namespace: f.namespace, Locked: f.locked, FailOn: f.failOn, AllowEmpty: f.allowEmpty},
+		Settings: pipeline.Settings{Namespace: f.namespace, Locked: f.locked, FailOn: f.failOn, AllowEmpty: f.allowEmpty, API: f.api},
 	}
 }
 
@@ -71,6 +93,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var in inputFlags
 	fs := newFlags("render", renderSynopsis)
 	in.register(fs, true)
+	in.registerAPI(fs)
 	if code, done := parseFlags(fs, args, stdout, stderr); done {
 		return code
 	}

@@ -227,6 +227,11 @@ func (c *Regexps) intersects(m, n Str) bool {
 	return false
 }
 
+// LiteralPrefix is literalPrefix, for a caller bounding what a regex may
+// share with another match: two paths whose literal prefixes are not
+// prefixes of one another share no value.
+func LiteralPrefix(re string) string { return literalPrefix(re) }
+
 // literalPrefix returns the literal text every value re fully matches
 // starts with (Envoy matches a regex against the whole value, so a leading ^
 // changes nothing): the case-sensitive literals at the start of its top-level

@@ -39,7 +39,7 @@ func startCluster(t *testing.T) *cluster {
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: assetsDir,
 		CRDInstallOptions: envtest.CRDInstallOptions{
-			Paths:              []string{istioCRDs},
+			Paths:              append([]string{istioCRDs}, gatewayAPICRDs...),
 			ErrorIfPathMissing: true,
 		},
 		ErrorIfCRDPathMissing:    true,

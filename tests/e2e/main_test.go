@@ -30,6 +30,9 @@ import (
 
 	// Keeps istio.io/api in go.mod: its module directory ships the CRDs.
 	_ "istio.io/api/networking/v1"
+	// Keeps sigs.k8s.io/gateway-api in go.mod: its module directory ships
+	// the standard channel's CRDs.
+	_ "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 var (
@@ -37,6 +40,8 @@ var (
 	assetsDir string
 	// istioCRDs is istio.io/api's kubernetes/customresourcedefinitions.gen.yaml.
 	istioCRDs string
+	// gatewayAPICRDs are sigs.k8s.io/gateway-api's standard channel CRDs.
+	gatewayAPICRDs []string
 )
 
 func TestMain(m *testing.M) {
@@ -55,7 +60,34 @@ func TestMain(m *testing.M) {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		os.Exit(1)
 	}
+	if gatewayAPICRDs, err = resolveGatewayAPICRDs(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		os.Exit(1)
+	}
 	os.Exit(m.Run())
+}
+
+// resolveGatewayAPICRDs finds the standard channel's CRD files (Gateway,
+// HTTPRoute, ReferenceGrant and the rest) in the sigs.k8s.io/gateway-api
+// module this module requires.
+func resolveGatewayAPICRDs() ([]string, error) {
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list -m sigs.k8s.io/gateway-api: %v\n%s", err, stderr.String())
+	}
+	dir := filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard")
+	var paths []string
+	for _, kind := range []string{"gatewayclasses", "gateways", "httproutes", "referencegrants"} {
+		path := filepath.Join(dir, "gateway.networking.k8s.io_"+kind+".yaml")
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("gateway-api CRDs: %v", err)
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
 }
 
 // resolveAssets returns the folder holding kube-apiserver and etcd: the

@@ -42,12 +42,13 @@ _edgegate() {
     case "${COMP_WORDS[1]}" in
     render)
         case "$prev" in
+        --api) _edgegate_words "istio gateway-api" "$cur"; return ;;
         --bindings) _edgegate_paths "$cur"; return ;;
         --config) _edgegate_paths "$cur"; return ;;
         --fail-on) _edgegate_words "error warning info" "$cur"; return ;;
         --max-input-bytes | --namespace) return ;;
         esac
-        if [[ $cur == -* ]]; then _edgegate_words "--allow-empty --bindings --config --fail-on --help -h --locked --max-input-bytes --namespace --verbose -v" "$cur"; return; fi
+        if [[ $cur == -* ]]; then _edgegate_words "--allow-empty --api --bindings --config --fail-on --help -h --locked --max-input-bytes --namespace --verbose -v" "$cur"; return; fi
         _edgegate_paths "$cur"
         ;;
     lock)
@@ -84,23 +85,25 @@ _edgegate() {
         ;;
     push)
         case "$prev" in
+        --api) _edgegate_words "istio gateway-api" "$cur"; return ;;
         --bindings) _edgegate_paths "$cur"; return ;;
         --config) _edgegate_paths "$cur"; return ;;
         --fail-on) _edgegate_words "error warning info" "$cur"; return ;;
         --created | --max-input-bytes | --namespace | --revision | --source | --timeout) return ;;
         esac
-        if [[ $cur == -* ]]; then _edgegate_words "--allow-empty --allow-secrets --bindings --config --created --dry-run --fail-on --help -h --insecure --locked --max-input-bytes --namespace --revision --source --timeout --verbose -v" "$cur"; return; fi
-        if (($(_edgegate_args "--bindings --config --created --fail-on --max-input-bytes --namespace --revision --source --timeout") > 0)); then _edgegate_paths "$cur"; fi
+        if [[ $cur == -* ]]; then _edgegate_words "--allow-empty --allow-secrets --api --bindings --config --created --dry-run --fail-on --help -h --insecure --locked --max-input-bytes --namespace --revision --source --timeout --verbose -v" "$cur"; return; fi
+        if (($(_edgegate_args "--api --bindings --config --created --fail-on --max-input-bytes --namespace --revision --source --timeout") > 0)); then _edgegate_paths "$cur"; fi
         ;;
     flux-wiring)
         case "$prev" in
+        --api) _edgegate_words "istio gateway-api" "$cur"; return ;;
         --bindings) _edgegate_paths "$cur"; return ;;
         --config) _edgegate_paths "$cur"; return ;;
         --fail-on) _edgegate_words "error warning info" "$cur"; return ;;
         --flux-namespace | --interval | --max-input-bytes | --name | --namespace | --provider | --secret-ref | --timeout) return ;;
         esac
-        if [[ $cur == -* ]]; then _edgegate_words "--allow-empty --bindings --config --fail-on --flux-namespace --help -h --insecure --interval --locked --max-input-bytes --name --namespace --provider --secret-ref --timeout --verbose -v" "$cur"; return; fi
-        if (($(_edgegate_args "--bindings --config --fail-on --flux-namespace --interval --max-input-bytes --name --namespace --provider --secret-ref --timeout") > 0)); then _edgegate_paths "$cur"; fi
+        if [[ $cur == -* ]]; then _edgegate_words "--allow-empty --api --bindings --config --fail-on --flux-namespace --help -h --insecure --interval --locked --max-input-bytes --name --namespace --provider --secret-ref --timeout --verbose -v" "$cur"; return; fi
+        if (($(_edgegate_args "--api --bindings --config --fail-on --flux-namespace --interval --max-input-bytes --name --namespace --provider --secret-ref --timeout") > 0)); then _edgegate_paths "$cur"; fi
         ;;
     pin)
         case "$prev" in

@@ -18,6 +18,7 @@ complete -c edgegate -n 'not __fish_seen_subcommand_from render lock check expla
 complete -c edgegate -n 'not __fish_seen_subcommand_from render lock check explain push flux-wiring pin fn argocd version completion help' -a help -d 'print the help of a command'
 
 complete -c edgegate -n '__fish_seen_subcommand_from render' -l allow-empty -d 'succeed when there is nothing to apply (an empty output makes Argo CD and Flux prune everything)'
+complete -c edgegate -n '__fish_seen_subcommand_from render' -l api -x -a 'istio gateway-api' -d 'render every gateway in this API, whatever its IngressGateway\'s spec.api says: istio or gateway-api'
 complete -c edgegate -n '__fish_seen_subcommand_from render' -l bindings -r -F -d 'HostBindings lock file to read (besides any in the input)'
 complete -c edgegate -n '__fish_seen_subcommand_from render' -l config -r -F -d 'EdgegatePolicy file (default: the one among the inputs, if any)'
 complete -c edgegate -n '__fish_seen_subcommand_from render' -l fail-on -x -a 'error warning info' -d 'lowest severity that fails the run: error (default), warning or info'
@@ -66,6 +67,7 @@ complete -c edgegate -n '__fish_seen_subcommand_from explain' -F
 
 complete -c edgegate -n '__fish_seen_subcommand_from push' -l allow-empty -d 'succeed when there is nothing to apply (an empty output makes Argo CD and Flux prune everything)'
 complete -c edgegate -n '__fish_seen_subcommand_from push' -l allow-secrets -d 'push plain (not SOPS-encrypted) Secrets'
+complete -c edgegate -n '__fish_seen_subcommand_from push' -l api -x -a 'istio gateway-api' -d 'render every gateway in this API, whatever its IngressGateway\'s spec.api says: istio or gateway-api'
 complete -c edgegate -n '__fish_seen_subcommand_from push' -l bindings -r -F -d 'HostBindings lock file to read (besides any in the input)'
 complete -c edgegate -n '__fish_seen_subcommand_from push' -l config -r -F -d 'EdgegatePolicy file (default: the one among the inputs, if any)'
 complete -c edgegate -n '__fish_seen_subcommand_from push' -l created -x -d 'org.opencontainers.image.created, RFC 3339 (default: $SOURCE_DATE_EPOCH, the HEAD commit time, or the Unix epoch)'
@@ -83,6 +85,7 @@ complete -c edgegate -n '__fish_seen_subcommand_from push' -s v -l verbose -d 'p
 complete -c edgegate -n '__fish_seen_subcommand_from push; and test (count (commandline -opc)) -gt 2' -F
 
 complete -c edgegate -n '__fish_seen_subcommand_from flux-wiring' -l allow-empty -d 'succeed when there is nothing to apply (an empty output makes Argo CD and Flux prune everything)'
+complete -c edgegate -n '__fish_seen_subcommand_from flux-wiring' -l api -x -a 'istio gateway-api' -d 'render every gateway in this API, whatever its IngressGateway\'s spec.api says: istio or gateway-api'
 complete -c edgegate -n '__fish_seen_subcommand_from flux-wiring' -l bindings -r -F -d 'HostBindings lock file to read (besides any in the input)'
 complete -c edgegate -n '__fish_seen_subcommand_from flux-wiring' -l config -r -F -d 'EdgegatePolicy file (default: the one among the inputs, if any)'
 complete -c edgegate -n '__fish_seen_subcommand_from flux-wiring' -l fail-on -x -a 'error warning info' -d 'lowest severity that fails the run: error (default), warning or info'

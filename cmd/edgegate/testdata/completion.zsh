@@ -34,6 +34,7 @@ _edgegate() {
         render)
             _arguments -s -S \
                 '--allow-empty[succeed when there is nothing to apply (an empty output makes Argo CD and Flux prune everything)]' \
+                '--api=[render every gateway in this API, whatever its IngressGateway'\''s spec.api says\: istio or gateway-api]:api:(istio gateway-api)' \
                 '--bindings=[HostBindings lock file to read (besides any in the input)]:file:_files' \
                 '--config=[EdgegatePolicy file (default\: the one among the inputs, if any)]:file:_files' \
                 '--fail-on=[lowest severity that fails the run\: error (default), warning or info]:fail-on:(error warning info)' \
@@ -100,6 +101,7 @@ _edgegate() {
             _arguments -s -S \
                 '--allow-empty[succeed when there is nothing to apply (an empty output makes Argo CD and Flux prune everything)]' \
                 '--allow-secrets[push plain (not SOPS-encrypted) Secrets]' \
+                '--api=[render every gateway in this API, whatever its IngressGateway'\''s spec.api says\: istio or gateway-api]:api:(istio gateway-api)' \
                 '--bindings=[HostBindings lock file to read (besides any in the input)]:file:_files' \
                 '--config=[EdgegatePolicy file (default\: the one among the inputs, if any)]:file:_files' \
                 '--created=[org.opencontainers.image.created, RFC 3339 (default\: $SOURCE_DATE_EPOCH, the HEAD commit time, or the Unix epoch)]:created: ' \
@@ -122,6 +124,7 @@ _edgegate() {
         flux-wiring)
             _arguments -s -S \
                 '--allow-empty[succeed when there is nothing to apply (an empty output makes Argo CD and Flux prune everything)]' \
+                '--api=[render every gateway in this API, whatever its IngressGateway'\''s spec.api says\: istio or gateway-api]:api:(istio gateway-api)' \
                 '--bindings=[HostBindings lock file to read (besides any in the input)]:file:_files' \
                 '--config=[EdgegatePolicy file (default\: the one among the inputs, if any)]:file:_files' \
                 '--fail-on=[lowest severity that fails the run\: error (default), warning or info]:fail-on:(error warning info)' \
