@@ -130,10 +130,15 @@ type Rule struct {
 
 // Destination is one upstream of the answering route.
 type Destination struct {
-	Host   string `json:"host"` // FQDN
+	// Host is the host of pilot's cluster: the Service's FQDN, or the
+	// external name of an ExternalName Service.
+	Host   string `json:"host"`
 	Port   int    `json:"port"`
 	Subset string `json:"subset,omitempty"`
 	Weight int    `json:"weight"`
+	// ExternalNameOf is the ExternalName Service (namespace/name) the route
+	// names, which pilot sends to Host, its external name.
+	ExternalNameOf string `json:"externalNameOf,omitempty"`
 }
 
 // Skipped is a rule of the virtual host that did not answer, or a Gateway
@@ -243,6 +248,9 @@ func destinations(ds []Destination) string {
 		s := fmt.Sprintf("%s:%d", d.Host, d.Port)
 		if d.Subset != "" {
 			s += " subset " + d.Subset
+		}
+		if d.ExternalNameOf != "" {
+			s += " (the external name of Service " + d.ExternalNameOf + ")"
 		}
 		if len(ds) > 1 {
 			s += fmt.Sprintf(" (weight %d)", d.Weight)

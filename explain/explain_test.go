@@ -368,3 +368,125 @@ spec:
 		}
 	}
 }
+
+// TestExternalNameService: pilot's kube registry makes an ExternalName
+// Service an alias of its external name, and a route to it goes to the
+// external name's cluster (GetDestinationCluster), one step only, the name
+// as written; the port is the one given, else the ExternalName Service's
+// own only port, else the server's. A spec.externalName on a Service of
+// another type means nothing to pilot.
+func TestExternalNameService(t *testing.T) {
+	w := world(t, `---FILE gateways.yaml
+apiVersion: edgegate.dev/v1alpha1
+kind: IngressGateway
+metadata: {name: public, namespace: istio-ingress}
+spec: {default: true}
+---FILE shop.yaml
+apiVersion: edgegate.dev/v1alpha1
+kind: AppIntent
+metadata: {name: shop, namespace: shop}
+spec:
+  hosts: [shop.example.com]
+  routes:
+  - prefix: /pay
+    to: payments:443
+  - prefix: /split
+    to: [{service: payments:8443, weight: 30}, {service: web:8080, weight: 70}]
+---FILE routes.yaml
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: legacy, namespace: legacy}
+spec:
+  selector: {istio: public}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["legacy.example.com"]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: legacy, namespace: legacy}
+spec:
+  hosts: [legacy.example.com]
+  gateways: [legacy]
+  http:
+  - match: [{uri: {prefix: /ledger}}]
+    route: [{destination: {host: ledger}}]
+  - match: [{uri: {prefix: /chain}}]
+    route: [{destination: {host: chain.legacy.svc.cluster.local}}]
+  - match: [{uri: {prefix: /bare}}]
+    route: [{destination: {host: bare}}]
+  - match: [{uri: {prefix: /clusterip}}]
+    route: [{destination: {host: clusterip}}]
+---FILE services.yaml
+apiVersion: v1
+kind: Service
+metadata: {name: payments, namespace: shop}
+spec:
+  type: ExternalName
+  externalName: api.payments.example.com
+  ports: [{name: https, port: 443}, {name: https-alt, port: 8443}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ledger, namespace: legacy}
+spec:
+  type: ExternalName
+  externalName: ledger.finance.svc.cluster.local
+  ports: [{name: http, port: 7000}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: chain, namespace: legacy}
+spec:
+  type: ExternalName
+  externalName: ledger.legacy.svc.cluster.local
+  ports: [{name: http, port: 9000}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: bare, namespace: legacy}
+spec:
+  type: ExternalName
+  externalName: bare.example.com.
+---
+apiVersion: v1
+kind: Service
+metadata: {name: clusterip, namespace: legacy}
+spec:
+  selector: {app: clusterip}
+  externalName: ignored.example.com
+  ports: [{name: http, port: 8000}]
+`)
+	for _, c := range []struct{ url, want string }{
+		{"http://shop.example.com/pay", "route api.payments.example.com:443/100"},
+		{"http://shop.example.com/split", "route api.payments.example.com:8443/30,web.shop.svc.cluster.local:8080/70"},
+		// Another Service under a second name: ledger's port 7000, not finance's.
+		{"http://legacy.example.com/ledger", "route ledger.finance.svc.cluster.local:7000/100"},
+		// chain -> ledger -> finance: pilot stops at ledger, chain's port.
+		{"http://legacy.example.com/chain", "route ledger.legacy.svc.cluster.local:9000/100"},
+		// No port anywhere: the server's; the final dot kept.
+		{"http://legacy.example.com/bare", "route bare.example.com.:80/100"},
+		{"http://legacy.example.com/clusterip", "route clusterip.legacy.svc.cluster.local:8000/100"},
+	} {
+		if got := summary(ask(t, w, Request{URL: c.url})); got != c.want {
+			t.Errorf("%s: got %s, want %s", c.url, got, c.want)
+		}
+	}
+	a := ask(t, w, Request{URL: "http://shop.example.com/pay"})
+	if d := a.Destinations; len(d) != 1 || d[0].ExternalNameOf != "shop/payments" {
+		t.Errorf("destinations %+v, want one naming ExternalName Service shop/payments", d)
+	}
+	if want := "goes to api.payments.example.com:443 (the external name of Service shop/payments)"; !strings.Contains(a.Text(), want) {
+		t.Errorf("text does not say %q:\n%s", want, a.Text())
+	}
+	if d := ask(t, w, Request{URL: "http://legacy.example.com/clusterip"}).Destinations; len(d) != 1 || d[0].ExternalNameOf != "" {
+		t.Errorf("destinations %+v, want no external name for a ClusterIP Service", d)
+	}
+}

@@ -433,11 +433,13 @@ func (w *World) answer(a *Answer, gw gatewayWorkload, r *envoyRoute, p parsed) {
 	}
 }
 
-// destinations are the clusters of a rule as pilot names them: the host
-// completed with the VirtualService's namespace, the port given, else the
-// Service's only port, else the server's port; weights as written (a
-// single destination takes everything, a zero weight beside others is left
-// out).
+// destinations are the clusters of a rule as pilot names them
+// (GetDestinationCluster): the host completed with the VirtualService's
+// namespace, or, for an ExternalName Service, its external name (one hop:
+// pilot does not follow an external name that is itself an ExternalName
+// Service); the port given, else the named Service's only port, else the
+// server's port; weights as written (a single destination takes
+// everything, a zero weight beside others is left out).
 func (w *World) destinations(r *envoyRoute) []Destination {
 	rule := &r.vs.Spec.HTTP[r.rule]
 	out := []Destination{}
@@ -446,14 +448,19 @@ func (w *World) destinations(r *envoyRoute) []Destination {
 		if h != "" && !strings.Contains(h, ".") && !strings.HasPrefix(h, "*") {
 			h += "." + r.vs.Obj.Namespace + ".svc.cluster.local"
 		}
+		svc := w.serviceOf(h)
+		cluster, via := h, ""
+		if svc != nil {
+			if alias := svc.AliasFor(); alias != "" {
+				cluster, via = alias, model.NSName(svc.Obj)
+			}
+		}
 		port := r.server.s.Port.Number
 		switch {
 		case d.Destination.Port != nil:
 			port = d.Destination.Port.Number
-		default:
-			if svc := w.serviceOf(h); svc != nil && len(svc.Spec.Ports) == 1 {
-				port = svc.Spec.Ports[0].Port
-			}
+		case svc != nil && len(svc.Spec.Ports) == 1:
+			port = svc.Spec.Ports[0].Port
 		}
 		weight := 100
 		if len(rule.Route) > 1 {
@@ -465,7 +472,7 @@ func (w *World) destinations(r *envoyRoute) []Destination {
 				continue
 			}
 		}
-		out = append(out, Destination{Host: h, Port: port, Subset: d.Destination.Subset, Weight: weight})
+		out = append(out, Destination{Host: cluster, Port: port, Subset: d.Destination.Subset, Weight: weight, ExternalNameOf: via})
 	}
 	return out
 }

@@ -290,10 +290,22 @@ type Service struct {
 	// notInteger: integer fields written as whole floats (80.0).
 	notInteger manifest.Diagnostics `yaml:"-"`
 	Spec       struct {
-		Type     string            `yaml:"type"`
-		Selector map[string]string `yaml:"selector"`
-		Ports    []ServicePort     `yaml:"ports"`
+		Type         string            `yaml:"type"`
+		ExternalName string            `yaml:"externalName"`
+		Selector     map[string]string `yaml:"selector"`
+		Ports        []ServicePort     `yaml:"ports"`
 	} `yaml:"spec"`
+}
+
+// AliasFor is the host pilot sends a route to this Service to instead: the
+// spec.externalName of a Service of type ExternalName, as written (pilot's
+// kube registry makes such a Service an alias of that host); "" for any
+// other Service.
+func (s *Service) AliasFor() string {
+	if s.Spec.Type != "ExternalName" {
+		return ""
+	}
+	return s.Spec.ExternalName
 }
 
 // ServicePort is one port of a Service.
