@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
 
 	"istio.io/istio/pilot/pkg/simulation"
 	"istio.io/istio/pilot/test/xds"
@@ -70,7 +71,11 @@ func takeoverWorld(t *testing.T, name, base, good, evil string) *world {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.rendered = append(w.rendered, objs...)
+		for _, o := range objs {
+			if !isLocalConfig(t, o) {
+				w.rendered = append(w.rendered, o)
+			}
+		}
 	}
 	if consent := filepath.Join(base, "consent.yaml"); fileExists(consent) {
 		stdout, stderr, err := runEdgegate(t, "render", "--config", consent, good, evil)
@@ -169,4 +174,20 @@ func exitCode(t *testing.T, err error) int {
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// isLocalConfig reports whether the object is marked
+// config.kubernetes.io/local-config, as a team's EdgegatePolicy is: kustomize
+// and kpt never apply it, so it is no part of the cluster pilot sees.
+func isLocalConfig(t *testing.T, o object) bool {
+	t.Helper()
+	var head struct {
+		Metadata struct {
+			Annotations map[string]string `json:"annotations"`
+		} `json:"metadata"`
+	}
+	if err := yaml.Unmarshal(o.YAML, &head); err != nil {
+		t.Fatalf("%s (%s): %v", o.key(), o.Source, err)
+	}
+	return head.Metadata.Annotations["config.kubernetes.io/local-config"] == "true"
 }
