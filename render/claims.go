@@ -41,9 +41,10 @@ func (m *Model) buildClaims() manifest.Diagnostics {
 		for i, server := range servers.Content {
 			server = manifest.Unalias(server)
 			// As the API server stores it: 80.0 is port 80, where Istio
-			// serves it, so it claims the host there, and the spelling is an
-			// error here too, so lock (which runs no gate) refuses it as
-			// render does. A port the API server rejects claims nothing.
+			// serves it, so it claims the host there. The spelling is an
+			// error here too: the claim may fail the render (another app's
+			// host) before the policy gate, which reports it, runs. A port
+			// the API server rejects claims nothing.
 			numberNode := manifest.Lookup(server, "port", "number")
 			number, ok := manifest.StoredInteger(numberNode)
 			if !ok {

@@ -56,6 +56,18 @@ func TestTakeovers(t *testing.T) {
 					}
 				}
 			})
+			t.Run("lock", func(t *testing.T) {
+				data, err := os.ReadFile(filepath.Join(base, "refused.txt"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := strings.Split(strings.TrimSpace(string(data)), "\n")
+				// The lock good's render reads, given with --bindings; and
+				// none (the first lock), where the allocator words the
+				// refusal from good's side.
+				testLockRefuses(t, good, evil, true, want)
+				testLockRefuses(t, good, evil, false, nil)
+			})
 			w := takeoverWorld(t, "takeover-"+class, base, good, evil)
 			exp := loadExpectations(t, filepath.Join("takeovers", class, "calls"))
 			t.Run("routing", func(t *testing.T) { simulateCalls(t, w, exp) })
@@ -222,4 +234,71 @@ func asStored(t *testing.T, source string, data []byte) []byte {
 		docs = append(docs, b)
 	}
 	return bytes.Join(docs, []byte("---\n"))
+}
+
+// testLockRefuses runs `edgegate lock --bindings LOCK good evil` over copies
+// of good's intents (without its lock) and evil's files: with kept, LOCK
+// starts as good's lock (good/hostbindings.yaml), else it does not exist.
+// The lock must refuse (exit 1, nothing on stdout, LOCK as it was) with the
+// messages of want, or, without want, naming evil's objects.
+func testLockRefuses(t *testing.T, good, evil string, kept bool, want []string) {
+	t.Helper()
+	dir := t.TempDir()
+	copyDir := func(from, to string) {
+		if err := os.Mkdir(to, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		files, err := filepath.Glob(filepath.Join(from, "*.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			if filepath.Base(f) == "hostbindings.yaml" {
+				continue
+			}
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(to, filepath.Base(f)), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	g, e, lock := filepath.Join(dir, "good"), filepath.Join(dir, "evil"), filepath.Join(dir, "lock.yaml")
+	copyDir(good, g)
+	copyDir(evil, e)
+	var before []byte
+	if kept {
+		var err error
+		if before, err = os.ReadFile(filepath.Join(good, "hostbindings.yaml")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(lock, before, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stdout, stderr, err := runEdgegate(t, "lock", "--bindings", lock, g, e)
+	what := map[bool]string{true: "with good's lock", false: "with no lock yet"}[kept]
+	if code := exitCode(t, err); code != 1 {
+		t.Errorf("edgegate lock good evil (%s): exit %d, want 1\n%s%s", what, code, stdout, stderr)
+	}
+	if len(stdout) > 0 {
+		t.Errorf("edgegate lock good evil (%s) printed:\n%s", what, stdout)
+	}
+	after, err := os.ReadFile(lock)
+	switch {
+	case kept && (err != nil || !bytes.Equal(after, before)):
+		t.Errorf("edgegate lock good evil (%s) changed the lock (%v):\n%s", what, err, after)
+	case !kept && err == nil:
+		t.Errorf("edgegate lock good evil (%s) wrote a lock:\n%s", what, after)
+	}
+	if len(want) == 0 {
+		want = []string{" evil/"}
+	}
+	for _, w := range want {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("edgegate lock good evil (%s): no\n  %s\nin\n  %s", what, w, strings.ReplaceAll(stderr, "\n", "\n  "))
+		}
+	}
 }
