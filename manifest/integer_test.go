@@ -43,3 +43,36 @@ func TestWholeFloatIntegers(t *testing.T) {
 		}
 	}
 }
+
+// StoredInteger reads what the decoder reads as an integer or reports as a
+// whole float, and nothing the API server would reject.
+func TestStoredInteger(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  int64
+		ok    bool
+	}{
+		{"80", 80, true},
+		{"0x50", 80, true},
+		{"80.0", 80, true},
+		{"8e1", 80, true},
+		{"80.5", 0, false},
+		{`"80"`, 0, false},
+		{"http", 0, false},
+		{"[80]", 0, false},
+	} {
+		objs, diags := Parse([]byte("apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {port: "+tc.value+", alias: &p "+tc.value+", again: *p}\n"), "s.yaml")
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		for _, field := range []string{"port", "again"} {
+			got, ok := StoredInteger(Lookup(objs[0].Node, "spec", field))
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("%s (%s): %d, %v; want %d, %v", tc.value, field, got, ok, tc.want, tc.ok)
+			}
+		}
+	}
+	if _, ok := StoredInteger(nil); ok {
+		t.Error("a missing field is an integer")
+	}
+}

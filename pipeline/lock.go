@@ -11,6 +11,7 @@ import (
 
 	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/policy"
 	"github.com/edgegate/edgegate/render"
 )
 
@@ -34,8 +35,8 @@ type Locked struct {
 // gateways the run does not see stay as they are, unless Prune (run by the
 // platform over everything) removes them. The file is left as it is when the
 // bindings did not change, and is not created when there is nothing to
-// record. The policy gate does not run: the lock records bindings, it
-// applies nothing.
+// record. The policy gate judges the render first, and its errors refuse
+// the lock as they refuse render (lockGate).
 func (r *Runner) Lock() (*Locked, error) {
 	read := *r
 	if _, err := os.Stat(r.Bindings); r.Bindings != "" && errors.Is(err, iofs.ErrNotExist) {
@@ -49,12 +50,23 @@ func (r *Runner) Lock() (*Locked, error) {
 	if err != nil {
 		return &Locked{}, err
 	}
+	// The lock refuses what render refuses, in render's order: the policy
+	// (a team's policy lowering a check that protects others), the render,
+	// then the policy gate.
+	cfg, _, policyDiags := r.Configure(objs)
+	if policyDiags.HasErrors() {
+		return &Locked{Report: failed(append(readDiags, policyDiags...)), File: file}, ErrFailed
+	}
 	opts := r.callerOptions()
 	opts.Relock = true
 	opts.Prune = r.Prune
 	res := render.Render(objs, opts)
 	// The reader's warnings (files skipped) are shown with the render's.
-	out := &Locked{Report: failed(append(readDiags, res.Diagnostics...)), File: file}
+	diags := append(append(manifest.Diagnostics{}, readDiags...), res.Diagnostics...)
+	if !diags.HasErrors() {
+		diags = append(diags, lockGate(res, cfg, policyDiags)...)
+	}
+	out := &Locked{Report: failed(diags), File: file}
 	out.Files = manifest.CountFiles(objs, readDiags)
 	if out.Failed() {
 		return out, ErrFailed
@@ -90,6 +102,21 @@ func (r *Runner) Lock() (*Locked, error) {
 	}
 	out.Changes = render.LockChanges(res.Model, res.Locks)
 	return out, nil
+}
+
+// lockGate is the policy gate's verdict on the render a lock records, under
+// the same policy (--config, or the one among the inputs): the lock records
+// no binding for input that render, check and push refuse (a wildcard over
+// another namespace's host is EG010's to refuse). Only errors refuse it; a
+// lock the gate lets through shows none of the gate's or the policy's
+// findings (render shows them), a refused one all of them, so an error comes
+// with the warning that explains it (a suppression that does not count).
+func lockGate(res *render.Result, cfg Config, policyDiags manifest.Diagnostics) manifest.Diagnostics {
+	gate := policy.Gate(res, cfg.Policy)
+	if !gate.HasErrors() {
+		return nil
+	}
+	return append(append(manifest.Diagnostics{}, policyDiags...), gate...)
 }
 
 // lockFile picks the file the lock is written to: the flag, else the one

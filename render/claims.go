@@ -3,7 +3,6 @@ package render
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/edgegate/edgegate/hostname"
@@ -20,6 +19,7 @@ const IstioNetworkingGroup = "networking.istio.io"
 // controllers add included (podlabels.Pods.Reaches), claims its hosts there. They are read leniently: a Gateway that
 // Istio would reject is the policy gate's business, not the allocator's.
 func (m *Model) buildClaims() manifest.Diagnostics {
+	var diags manifest.Diagnostics
 	for _, o := range m.Passthrough {
 		if o.Group() != IstioNetworkingGroup || o.Kind != "Gateway" {
 			continue
@@ -40,10 +40,20 @@ func (m *Model) buildClaims() manifest.Diagnostics {
 		}
 		for i, server := range servers.Content {
 			server = manifest.Unalias(server)
-			port, err := strconv.Atoi(manifest.ScalarValue(manifest.Lookup(server, "port", "number")))
-			if err != nil {
+			// As the API server stores it: 80.0 is port 80, where Istio
+			// serves it, so it claims the host there. The spelling is an
+			// error here too: the claim may fail the render (another app's
+			// host) before the policy gate, which reports it, runs. A port
+			// the API server rejects claims nothing.
+			numberNode := manifest.Lookup(server, "port", "number")
+			number, ok := manifest.StoredInteger(numberNode)
+			if !ok {
 				continue
 			}
+			if n := manifest.Unalias(numberNode); manifest.WholeFloat(n) {
+				diags = append(diags, manifest.Errorf(o, fmt.Sprintf("spec.servers[%d].port.number", i), "%v", &manifest.NotIntegerError{Value: n.Value}))
+			}
+			port := int(number)
 			proto := claimProtocol(manifest.ScalarValue(manifest.Lookup(server, "port", "protocol")))
 			hosts := manifest.Lookup(server, "hosts")
 			if hosts == nil || hosts.Kind != yaml.SequenceNode {
@@ -79,7 +89,7 @@ func (m *Model) buildClaims() manifest.Diagnostics {
 		}
 		return a.Field < b.Field
 	})
-	return nil
+	return diags
 }
 
 // claimProtocol folds Gateway server protocols into the listener kinds

@@ -300,6 +300,51 @@ spec:
 	}
 }
 
+// A hand-written Gateway's port is read as the API server stores it: 80.0
+// and 8e1 are port 80, where Istio serves them, so they claim the host
+// there, as 80 does, and the spelling is an error naming the field (lock,
+// which runs the allocator but no gate, must not miss either); a port the
+// API server rejects claims nothing.
+func TestHandWrittenGatewayPortAsStored(t *testing.T) {
+	for _, tc := range []struct {
+		number, want string
+		spelling     bool // reported as not written as an integer
+	}{
+		{"80", "web/fallback HTTP/8080", false},
+		{"80.0", "web/fallback HTTP/8080", true},
+		{"8e1", "web/fallback HTTP/8080", true},
+		{"0x50", "web/fallback HTTP/8080", false},
+		{`"80"`, "web/fallback HTTP/80", false},
+		{"80.5", "web/fallback HTTP/80", false},
+	} {
+		res := Render(parse(t, `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: legacy, namespace: old}
+spec:
+  selector: {istio: edge}
+  servers:
+  - port: {number: `+tc.number+`, name: http, protocol: HTTP}
+    hosts: ["*"]
+`+app("web", "fallback", `"*"`)), Options{})
+		if got := bindingsOf(res); got != tc.want {
+			t.Errorf("port %s: bindings = %s, want %s", tc.number, got, tc.want)
+		}
+		var spelling []string
+		for _, d := range res.Diagnostics {
+			if d.Severity == manifest.Error {
+				spelling = append(spelling, d.Field+": "+d.Message)
+			}
+		}
+		want := 0
+		if tc.spelling {
+			want = 1
+		}
+		if len(spelling) != want || (want == 1 && !strings.HasPrefix(spelling[0], "spec.servers[0].port.number: "+tc.number+" is not written as an integer: the API server reads it as 80")) {
+			t.Errorf("port %s: errors %q, want %d naming spec.servers[0].port.number", tc.number, spelling, want)
+		}
+	}
+}
+
 func TestExistingGatewayComparesTargetPorts(t *testing.T) {
 	// A hand-written Gateway names container port 8080 directly; the app's
 	// Service port 80 resolves to the same listener, so the app moves to 81.

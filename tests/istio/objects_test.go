@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -56,7 +57,10 @@ func (o object) decode(t *testing.T, v any) {
 }
 
 // parseObjects splits a YAML stream into objects: every document not empty
-// (nothing but comments) must have a kind.
+// (nothing but comments) must have a kind. A List (kind List or *List, with
+// items, as `kubectl get -o yaml` writes it) stands for its items, nested
+// Lists too: kubectl applies the items, never the List, so that is what the
+// cluster (and pilot) gets.
 func parseObjects(source string, data []byte) ([]object, error) {
 	objs, err := analyze.ParseObjects(source, data)
 	if err != nil {
@@ -64,9 +68,41 @@ func parseObjects(source string, data []byte) ([]object, error) {
 	}
 	out := make([]object, 0, len(objs))
 	for _, o := range objs {
-		out = append(out, object{Object: o, Source: source})
+		if !isList(o) {
+			out = append(out, object{Object: o, Source: source})
+			continue
+		}
+		var list struct {
+			Items []map[string]any `json:"items"`
+		}
+		if err := yaml.Unmarshal(o.YAML, &list); err != nil {
+			return nil, fmt.Errorf("%s: %s %s: %v", source, o.Kind, o.Name, err)
+		}
+		for i, item := range list.Items {
+			b, err := yaml.Marshal(item)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s %s: items[%d]: %v", source, o.Kind, o.Name, i, err)
+			}
+			items, err := parseObjects(source, b)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, items...)
+		}
 	}
 	return out, nil
+}
+
+// isList reports whether kubectl would unwrap the object: its kind is List
+// or ends in List, and it has items.
+func isList(o analyze.Object) bool {
+	if o.Kind != "List" && !strings.HasSuffix(o.Kind, "List") {
+		return false
+	}
+	var probe struct {
+		Items *[]any `json:"items"`
+	}
+	return yaml.Unmarshal(o.YAML, &probe) == nil && probe.Items != nil
 }
 
 func objectOf(t *testing.T, source string, v any) object {

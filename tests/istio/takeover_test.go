@@ -58,6 +58,33 @@ func TestSelectorTakeover(t *testing.T) {
 			}
 			t.Logf("edgegate refuses selector {%s}:\n%s", tc.selector, stderr)
 
+			// So does lock, with the example's lock among the inputs and
+			// with none yet (a fresh --bindings path): exit 1, nothing
+			// printed, nothing written.
+			lockPath := filepath.Join(dir, "hostbindings.yaml")
+			before, err := os.ReadFile(lockPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			stdout, stderr, err = runEdgegate(t, "lock", dir)
+			if code := exitCode(t, err); code != 1 || len(stdout) > 0 || !strings.Contains(stderr, "evil/steal") {
+				t.Errorf("edgegate lock with evil's Gateway: exit %d (want 1), stdout %q, stderr (want evil/steal named):\n%s", code, stdout, stderr)
+			}
+			if after, err := os.ReadFile(lockPath); err != nil || !bytes.Equal(after, before) {
+				t.Errorf("a refused edgegate lock changed the lock (%v):\n%s", err, after)
+			}
+			if err := os.Remove(lockPath); err != nil {
+				t.Fatal(err)
+			}
+			fresh := filepath.Join(t.TempDir(), "hostbindings.yaml")
+			stdout, stderr, err = runEdgegate(t, "lock", "--bindings", fresh, dir)
+			if code := exitCode(t, err); code != 1 || len(stdout) > 0 || !strings.Contains(stderr, "evil/steal") {
+				t.Errorf("edgegate lock --bindings (none yet) with evil's Gateway: exit %d (want 1), stdout %q, stderr (want evil/steal named):\n%s", code, stdout, stderr)
+			}
+			if fileExists(fresh) {
+				t.Errorf("a refused edgegate lock wrote %s", fresh)
+			}
+
 			// pilot, given what edgegate refused.
 			w := loadWorld(t, "multi-host", filepath.Join("examples", "multi-host"))
 			extra, err := parseObjects("attack", []byte(attack))
