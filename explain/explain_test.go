@@ -5,33 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/edgegate/edgegate/manifest"
 	"github.com/edgegate/edgegate/render"
+	"github.com/edgegate/edgegate/tests/testutil"
 )
 
 // world renders files ("---FILE name" starts one) and indexes the result.
 func world(t *testing.T, src string) *World {
 	t.Helper()
-	var objs []*manifest.Object
-	file := "input.yaml"
-	var buf strings.Builder
-	flush := func() {
-		o, d := manifest.Parse([]byte(buf.String()), file)
-		if d.HasErrors() {
-			t.Fatalf("parse %s: %v", file, d)
-		}
-		objs = append(objs, o...)
-		buf.Reset()
-	}
-	for _, line := range strings.SplitAfter(src, "\n") {
-		if name, ok := strings.CutPrefix(strings.TrimSpace(line), "---FILE "); ok {
-			flush()
-			file = name
-			continue
-		}
-		buf.WriteString(line)
-	}
-	flush()
+	objs := testutil.ParseFiles(t, src)
 	res := render.Render(objs, render.Options{})
 	if res.Diagnostics.HasErrors() {
 		t.Fatalf("render: %v", res.Diagnostics)

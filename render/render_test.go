@@ -8,34 +8,11 @@ import (
 
 	"github.com/edgegate/edgegate/api/v1alpha1"
 	"github.com/edgegate/edgegate/manifest"
+	"github.com/edgegate/edgegate/tests/testutil"
 )
 
-// parse reads YAML documents as if from files: "---FILE name" lines start a
-// new file, so tests can say which file an object came from.
-func parse(t *testing.T, src string) []*manifest.Object {
-	t.Helper()
-	var objs []*manifest.Object
-	file := "input.yaml"
-	var buf strings.Builder
-	flush := func() {
-		o, d := manifest.Parse([]byte(buf.String()), file)
-		if d.HasErrors() {
-			t.Fatalf("parse %s: %v", file, d)
-		}
-		objs = append(objs, o...)
-		buf.Reset()
-	}
-	for _, line := range strings.SplitAfter(src, "\n") {
-		if name, ok := strings.CutPrefix(strings.TrimSpace(line), "---FILE "); ok {
-			flush()
-			file = name
-			continue
-		}
-		buf.WriteString(line)
-	}
-	flush()
-	return objs
-}
+// parse reads YAML documents as if from files (see testutil.ParseFiles).
+var parse = testutil.ParseFiles
 
 func mustRender(t *testing.T, src string, opts Options) *Result {
 	t.Helper()
